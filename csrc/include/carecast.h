@@ -1,0 +1,347 @@
+/*
+ * carecast.h - the whole public API of the carecast C library.
+ *
+ * A cohort (compartment) engine: S states, F flows from src[f] to dst[f],
+ * projected over `steps` steps of `dt` years, with values (money, life-years,
+ * anything per person) accrued, priced, discounted and appraised.
+ *
+ * Conventions used by every function here:
+ *   - Inputs are const and come first; outputs come last.  The caller
+ *     allocates every array; no function here allocates, except
+ *     cc_project_batch, which allocates one workspace per thread before any
+ *     kernel runs and frees it before returning.
+ *   - Arrays are C-contiguous, row-major.  A time-varying parameter is given
+ *     with a "step stride": 0 means the same row is used for every step,
+ *     otherwise row t starts at base + t * stride.  Batched parameters add a
+ *     "replicate stride" in the same way.
+ *   - Every function returns a cc_status.  Where an element is at fault its
+ *     flat index is written to *bad_index (when bad_index is not NULL);
+ *     otherwise *bad_index is set to -1.
+ *   - Nothing here prints, aborts, exits or keeps global mutable state; every
+ *     function is thread-safe for distinct output arrays.
+ */
+#ifndef CARECAST_H
+#define CARECAST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) && defined(CC_BUILD_SHARED)
+#define CC_API __declspec(dllexport)
+#elif defined(__GNUC__) && defined(CC_BUILD_SHARED)
+#define CC_API __attribute__((visibility("default")))
+#else
+#define CC_API
+#endif
+
+#define CC_VERSION_MAJOR 0
+#define CC_VERSION_MINOR 1
+#define CC_VERSION_PATCH 0
+#define CC_VERSION_STRING "0.1.0"
+
+/* Run-time version: CC_VERSION_MAJOR * 10000 + MINOR * 100 + PATCH. */
+CC_API int cc_version(void);
+
+/* ------------------------------------------------------------------------
+ * Status codes
+ * ------------------------------------------------------------------------ */
+typedef enum cc_status {
+    CC_OK = 0,              /* success */
+    CC_ENOMEM = 1,          /* memory could not be allocated */
+    CC_EARG = 2,            /* an argument is invalid (NULL pointer, unknown option) */
+    CC_EDIM = 3,            /* a size is invalid: zero states, or sizes that overflow */
+    CC_ENONFINITE = 4,      /* an input is NaN or infinite */
+    CC_ENEGATIVE = 5,       /* a rate, probability, occupancy or inflow is negative */
+    CC_EPROB = 6,           /* a probability is above one */
+    CC_EPROBSUM = 7,        /* probabilities leaving one state sum above one */
+    CC_EINDEX = 8,          /* a state index is out of range */
+    CC_EDT = 9,             /* the step length dt is not a positive finite number */
+    CC_ENOTBRACKETED = 10,  /* the root finder's end points do not bracket a root */
+    CC_ENOCONVERGE = 11,    /* an iteration did not converge within its limit */
+    CC_ESCHEDULE = 12,      /* a discount schedule is malformed (starts not
+                               increasing from 0, or a rate <= -1) */
+    CC_ECALLBACK = 13,      /* a user callback reported failure */
+    CC_ETHREAD = 14         /* a worker thread could not be started */
+} cc_status;
+
+/* A static, human-readable description of a status code; never NULL.
+ * Unknown codes give "unknown carecast status". */
+CC_API const char *cc_strerror(int status);
+
+/* ------------------------------------------------------------------------
+ * Model structure
+ * ------------------------------------------------------------------------ */
+typedef struct cc_structure {
+    size_t n_states;        /* S >= 1 */
+    size_t n_flows;         /* F >= 0 */
+    const int64_t *src;     /* (F,) source state of each flow, 0..S-1 */
+    const int64_t *dst;     /* (F,) destination state of each flow, 0..S-1 */
+    const int64_t *advance; /* (S,) or NULL: after the flows everyone in s
+                               moves to advance[s]; -1 means stays */
+} cc_structure;
+
+typedef enum cc_kind {
+    CC_KIND_RATE = 0,       /* value[f] is a hazard rate per year */
+    CC_KIND_PROB = 1        /* value[f] is a probability per step */
+} cc_kind;
+
+/* cc_check_structure
+ * Given:    m   the structure.
+ * Returned: bad_index  offending flow (src/dst) or state (advance), or -1.
+ * Status:   CC_OK, CC_EARG (m or a needed array NULL), CC_EDIM (S == 0 or
+ *           sizes whose products overflow size_t), CC_EINDEX (src, dst or
+ *           advance out of range; advance may also be -1).
+ */
+CC_API int cc_check_structure(const cc_structure *m, ptrdiff_t *bad_index);
+
+/* cc_flow_probabilities
+ * Per-step probability of each flow.
+ * Given:    m, kind, dt (> 0, finite), value (F,) rates or probabilities.
+ * Returned: prob (F,) per-step probabilities;
+ *           leave (S,) workspace, on return the total probability of leaving
+ *           each state; bad_index.
+ * Status:   CC_OK, CC_EDT, CC_ENONFINITE, CC_ENEGATIVE, CC_EPROB (a
+ *           probability above 1), CC_EPROBSUM (prob kind: a state's outgoing
+ *           probabilities sum above 1 + 1e-12; bad_index is the state).
+ * Notes:    Rates: with L[s] the sum of rates leaving s,
+ *           p[f] = value[f] / L[s] * -expm1(-L[s] dt), and p[f] = 0 when
+ *           L[s] == 0.  A rate of +inf is refused (CC_ENONFINITE).  Very
+ *           large rates give a leaving probability that rounds to exactly 1.
+ *           Probabilities whose sum exceeds 1 by no more than 1e-12 are
+ *           accepted and scaled down to sum to exactly 1.
+ *           prob and value may be the same array.
+ */
+CC_API int cc_flow_probabilities(const cc_structure *m, cc_kind kind, double dt,
+                                 const double *value,
+                                 double *prob, double *leave,
+                                 ptrdiff_t *bad_index);
+
+/* ------------------------------------------------------------------------
+ * Deterministic projection
+ * ------------------------------------------------------------------------ */
+
+/* Number of doubles of workspace cc_project needs for structure m. */
+CC_API size_t cc_project_workspace(const cc_structure *m);
+
+/* cc_project
+ * Given:    m       the structure (checked here).
+ *           steps   number of steps (may be 0).
+ *           dt      step length in years, > 0 and finite.
+ *           kind    CC_KIND_RATE or CC_KIND_PROB.
+ *           value   flow values; row t at value + t * value_stride,
+ *                   value_stride 0 (constant) or F (time-varying).
+ *           inflow  expected arrivals per state, or NULL for none; row t at
+ *                   inflow + t * inflow_stride, stride 0 or S.
+ *           x0      (S,) occupancy at the start of step 0.
+ *           work    cc_project_workspace(m) doubles.
+ * Returned: occupancy  ((steps+1) * S); row 0 is a copy of x0.
+ *           moved      (steps * F) people moved by each flow in each step;
+ *                      may be NULL.
+ *           arrivals   (steps * S) the inflow applied in each step; may be
+ *                      NULL.
+ *           bad_index  offending element: for value, t * F + f; for inflow,
+ *                      t * S + s; for x0, s.
+ * Status:   those of cc_check_structure and cc_flow_probabilities, and
+ *           CC_ENONFINITE / CC_ENEGATIVE for x0 or inflow.
+ * Notes:    One step: (1) moved[t,f] = x[t][src f] * p[f], taken from src and
+ *           added to dst; (2) if advance is given, everyone in s moves to
+ *           advance[s] unless it is -1; (3) the inflow is added.
+ *           Every input is validated before anything is written to the
+ *           outputs beyond row 0 of occupancy.  Outputs must not overlap
+ *           inputs.
+ */
+CC_API int cc_project(const cc_structure *m, size_t steps, double dt, cc_kind kind,
+                      const double *value, size_t value_stride,
+                      const double *inflow, size_t inflow_stride,
+                      const double *x0,
+                      double *work,
+                      double *occupancy, double *moved, double *arrivals,
+                      ptrdiff_t *bad_index);
+
+/* cc_project_batch
+ * R independent projections (a probabilistic sensitivity analysis) on up to
+ * `threads` threads (0 = one thread per replicate up to the number of
+ * processors is NOT assumed: 0 means 1).  Replicate r reads
+ * value + r * value_rep_stride (+ t * value_stride), inflow and x0 likewise
+ * (a replicate stride of 0 shares one array between replicates), and
+ * writes occupancy + r * (steps+1) * S, moved + r * steps * F,
+ * arrivals + r * steps * S.
+ * Status:   as cc_project for the first failing replicate in order, with
+ *           bad_index = r * (elements per replicate of the offending array)
+ *           + index within the replicate; CC_ENOMEM; CC_ETHREAD.
+ * Notes:    all replicates are validated before any is projected, so an
+ *           error leaves no partly projected output beyond row 0.
+ */
+CC_API int cc_project_batch(const cc_structure *m, size_t replicates, size_t steps,
+                            double dt, cc_kind kind,
+                            const double *value, size_t value_rep_stride,
+                            size_t value_stride,
+                            const double *inflow, size_t inflow_rep_stride,
+                            size_t inflow_stride,
+                            const double *x0, size_t x0_rep_stride,
+                            size_t threads,
+                            double *occupancy, double *moved, double *arrivals,
+                            ptrdiff_t *bad_index);
+
+/* ------------------------------------------------------------------------
+ * Values accrued per step
+ * ------------------------------------------------------------------------ */
+typedef enum cc_occupancy_rule {
+    CC_OCC_START = 0,       /* x[t] */
+    CC_OCC_END = 1,         /* x[t+1] */
+    CC_OCC_TRAPEZOID = 2,   /* (x[t] + x[t+1]) / 2 */
+    CC_OCC_WEIGHTS = 3      /* w[t,0] x[t] + w[t,1] x[t+1], weights given */
+} cc_occupancy_rule;
+
+/* cc_accrue
+ * Given:    S, F, steps, dt (> 0).
+ *           occupancy ((steps+1) * S), moved (steps * F, or NULL when
+ *           per_flow is NULL), arrivals (steps * S, or NULL when per_arrival
+ *           is NULL) as produced by cc_project.
+ *           per_year   value per person-year in each state; row t at
+ *                      per_year + t * per_year_stride (0 or S); may be NULL
+ *                      (no occupancy value).
+ *           per_flow   value per person moved by each flow, stride 0 or F;
+ *                      may be NULL.
+ *           per_arrival value per arrival in each state, stride 0 or S;
+ *                      may be NULL.
+ *           rule, weights (steps * 2, only for CC_OCC_WEIGHTS; else NULL).
+ *           price_index (steps,) multiplier per step, or NULL for 1.
+ * Returned: by_state   (steps * S) occupancy value: price * per_year * dt *
+ *                      occupancy-under-rule; may be NULL.
+ *           by_flow    (steps * F) price * per_flow * moved; may be NULL.
+ *           by_arrival (steps * S) price * per_arrival * arrivals; may be NULL.
+ *           total      (steps,) the sum of all three for each step.
+ * Status:   CC_OK, CC_EARG, CC_EDT, CC_ENONFINITE (any non-finite input).
+ * Notes:    Arrivals of step t are in x[t+1], so under the trapezoid rule
+ *           they carry half a step of occupancy value in the step they
+ *           arrive.  Values may be negative (savings, benefits).
+ */
+CC_API int cc_accrue(size_t S, size_t F, size_t steps, double dt,
+                     const double *occupancy, const double *moved,
+                     const double *arrivals,
+                     const double *per_year, size_t per_year_stride,
+                     const double *per_flow, size_t per_flow_stride,
+                     const double *per_arrival, size_t per_arrival_stride,
+                     cc_occupancy_rule rule, const double *weights,
+                     const double *price_index,
+                     double *by_state, double *by_flow, double *by_arrival,
+                     double *total, ptrdiff_t *bad_index);
+
+/* ------------------------------------------------------------------------
+ * Prices and discounting
+ * ------------------------------------------------------------------------ */
+
+/* A piecewise-constant annual rate schedule: rates[i] applies from
+ * starts[i] years (inclusive) to starts[i+1] (or for ever for the last).
+ * starts[0] must be 0, starts strictly increasing and finite, rates finite
+ * and > -1.  n >= 1. */
+typedef struct cc_schedule {
+    size_t n;
+    const double *starts;
+    const double *rates;
+} cc_schedule;
+
+/* Timing of a step's value within the step: tau = (t + c) * dt. */
+#define CC_TIMING_START 0.0
+#define CC_TIMING_MID 0.5
+#define CC_TIMING_END 1.0
+
+/* cc_check_schedule
+ * Status: CC_OK, CC_EARG, CC_ESCHEDULE (bad_index = offending piece). */
+CC_API int cc_check_schedule(const cc_schedule *sched, ptrdiff_t *bad_index);
+
+/* cc_discount_factors
+ * Given:    n times in years (>= 0, finite), a schedule.
+ * Returned: factor (n,) = exp(-integral_0^t ln(1 + r(u)) du).
+ * Status:   CC_OK, CC_EARG, CC_ESCHEDULE, CC_ENONFINITE, CC_ENEGATIVE (a
+ *           negative time).
+ * Notes:    A zero rate contributes exactly nothing (factor exactly 1 with an
+ *           all-zero schedule).  Within one piece the factor is
+ *           (1 + r)^-(t - start), so a flat 3.5% schedule gives exactly
+ *           pow(1.035, -t) up to rounding.  factor and times may be the same
+ *           array.
+ */
+CC_API int cc_discount_factors(size_t n, const double *times,
+                               const cc_schedule *sched,
+                               double *factor, ptrdiff_t *bad_index);
+
+/* cc_step_discount_factors
+ * Given:    steps, dt (> 0), timing c in [0, 1], schedule.
+ * Returned: factor (steps,) discount factor at tau = (t + c) * dt.
+ * Status:   CC_OK, CC_EARG (c outside [0, 1]), CC_EDT, CC_ESCHEDULE. */
+CC_API int cc_step_discount_factors(size_t steps, double dt, double timing,
+                                    const cc_schedule *sched, double *factor,
+                                    ptrdiff_t *bad_index);
+
+/* cc_price_index
+ * Given:    steps, dt (> 0), timing c in [0, 1], offset_years (the time of
+ *           step 0's start, in years after the price base year; may be
+ *           negative), annual_rate (> -1, finite).
+ * Returned: index (steps,) = (1 + annual_rate)^(offset_years + (t + c) dt).
+ * Status:   CC_OK, CC_EARG, CC_EDT, CC_ENONFINITE, CC_ESCHEDULE (rate <= -1).
+ */
+CC_API int cc_price_index(size_t steps, double dt, double timing,
+                          double offset_years, double annual_rate,
+                          double *index);
+
+/* cc_present_value
+ * Given:    values (steps,) per-step values, dt, timing, schedule.
+ * Returned: *pv = sum_t values[t] * factor(tau_t);
+ *           discounted_cumulative (steps,) running discounted sum, or NULL.
+ * Status:   as cc_step_discount_factors, plus CC_ENONFINITE for values.
+ */
+CC_API int cc_present_value(size_t steps, const double *values, double dt,
+                            double timing, const cc_schedule *sched,
+                            double *pv, double *discounted_cumulative,
+                            ptrdiff_t *bad_index);
+
+/* cc_payback
+ * Given:    net (steps,) per-step net benefit (already discounted if the
+ *           caller wants discounted payback), dt.
+ * Returned: *years  the first time at which the cumulative net benefit,
+ *                   taken to accrue evenly within each step, reaches >= 0
+ *                   after having been negative; 0 if it is never negative;
+ *                   +inf (with *reached = 0) if it is still negative at the
+ *                   end of the horizon.
+ *           *reached 1 if payback is reached within the horizon, else 0.
+ * Status:   CC_OK, CC_EARG, CC_EDT, CC_ENONFINITE.
+ */
+CC_API int cc_payback(size_t steps, const double *net, double dt,
+                      double *years, int *reached, ptrdiff_t *bad_index);
+
+/* ------------------------------------------------------------------------
+ * Root finding
+ * ------------------------------------------------------------------------ */
+
+/* A scalar function: writes f(x) to *fx and returns CC_OK, or returns any
+ * non-zero code to stop the search (cc_brent then returns CC_ECALLBACK). */
+typedef int (*cc_scalar_fn)(double x, void *context, double *fx);
+
+/* cc_brent
+ * Brent's method (Brent 1973, "Algorithms for Minimization without
+ * Derivatives", ch. 4, procedure zero).
+ * Given:    f, context, bracket [a, b] (finite, a != b), xtol >= 0,
+ *           rtol >= 0 (the tolerance is 2 * rtol * |x| + xtol / 2, as in
+ *           Brent's zero), maxiter >= 1 function evaluations beyond the two
+ *           end points.
+ * Returned: *root, *f_root, *evaluations (all function calls made).
+ * Status:   CC_OK; CC_ENOTBRACKETED if f(a) and f(b) have the same strict
+ *           sign (no root is guessed); CC_ENONFINITE if f returns NaN or
+ *           inf; CC_ECALLBACK if f fails; CC_ENOCONVERGE after maxiter;
+ *           CC_EARG for bad tolerances or a NULL pointer.
+ * Notes:    If f(a) == 0 or f(b) == 0 that end point is the root.
+ */
+CC_API int cc_brent(cc_scalar_fn f, void *context, double a, double b,
+                    double xtol, double rtol, size_t maxiter,
+                    double *root, double *f_root, size_t *evaluations);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CARECAST_H */
