@@ -314,10 +314,10 @@ class Taxonomy:
 
     placements: tuple[str, ...] = PLACEMENTS
     exit_groups: tuple[str, ...] = EXIT_GROUPS
-    place_map: Mapping[str, str | None] = field(default=PLACE_TO_PLACEMENT)
-    foster_provider_map: Mapping[str, str] = field(default=FOSTER_PROVIDER_TO_PLACEMENT)
+    place_map: Mapping[str, str | None] = field(default_factory=lambda: PLACE_TO_PLACEMENT)
+    foster_provider_map: Mapping[str, str] = field(default_factory=lambda: FOSTER_PROVIDER_TO_PLACEMENT)
     unknown_provider_placement: str = UNKNOWN_PROVIDER_PLACEMENT
-    rec_map: Mapping[str, str] = field(default=REC_TO_EXIT_GROUP)
+    rec_map: Mapping[str, str] = field(default_factory=lambda: REC_TO_EXIT_GROUP)
 
     def __post_init__(self) -> None:
         placements = tuple(self.placements)
