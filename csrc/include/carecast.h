@@ -120,6 +120,28 @@ CC_API int cc_flow_probabilities(const cc_structure *m, cc_kind kind, double dt,
                                  double *prob, double *leave,
                                  ptrdiff_t *bad_index);
 
+/* cc_check_flow_values
+ * Validates flow values for `steps` steps without computing anything else.
+ * Given:    m (checked), steps, kind, value with value_stride (0 or F),
+ *           leave (S,) workspace.
+ * Returned: bad_index  t * F + f of the offending value, or the state s for
+ *           CC_EPROBSUM (whose row is then the first row that fails).
+ * Status:   CC_OK, CC_EARG, CC_ENONFINITE, CC_ENEGATIVE, CC_EPROB,
+ *           CC_EPROBSUM.
+ * Notes:    cc_project runs the same checks; callers that need to know
+ *           which argument is at fault (a binding) may run this first.
+ */
+CC_API int cc_check_flow_values(const cc_structure *m, size_t steps, cc_kind kind,
+                                const double *value, size_t value_stride,
+                                double *leave, ptrdiff_t *bad_index);
+
+/* cc_check_nonnegative
+ * Given:    n values x.
+ * Returned: bad_index  the first offending element.
+ * Status:   CC_OK, CC_EARG (x NULL with n > 0), CC_ENONFINITE, CC_ENEGATIVE.
+ */
+CC_API int cc_check_nonnegative(size_t n, const double *x, ptrdiff_t *bad_index);
+
 /* ------------------------------------------------------------------------
  * Deterministic projection
  * ------------------------------------------------------------------------ */
@@ -326,9 +348,10 @@ typedef int (*cc_scalar_fn)(double x, void *context, double *fx);
  * Brent's method (Brent 1973, "Algorithms for Minimization without
  * Derivatives", ch. 4, procedure zero).
  * Given:    f, context, bracket [a, b] (finite, a != b), xtol >= 0,
- *           rtol >= 0 (the tolerance is 2 * rtol * |x| + xtol / 2, as in
- *           Brent's zero), maxiter >= 1 function evaluations beyond the two
- *           end points.
+ *           rtol >= 0, not both 0: the search stops when the bracket's half
+ *           width is below (xtol + rtol * |x|) / 2 (the test of SciPy's
+ *           brentq); maxiter >= 1 function evaluations beyond the two end
+ *           points.
  * Returned: *root, *f_root, *evaluations (all function calls made).
  * Status:   CC_OK; CC_ENOTBRACKETED if f(a) and f(b) have the same strict
  *           sign (no root is guessed); CC_ENONFINITE if f returns NaN or

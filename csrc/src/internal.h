@@ -1,0 +1,57 @@
+/*
+ * internal.h - private helpers shared by the carecast C sources.
+ * Not part of the public API; never installed.
+ */
+#ifndef CARECAST_INTERNAL_H
+#define CARECAST_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "carecast.h"
+
+/* Store i in *bad_index when the caller asked for it. */
+static inline void cc__set_bad(ptrdiff_t *bad_index, ptrdiff_t i)
+{
+    if (bad_index != NULL) {
+        *bad_index = i;
+    }
+}
+
+/* a * b into *out; returns 1 if it overflows size_t (or PTRDIFF_MAX, so
+ * that every element index also fits the signed bad_index). */
+int cc__mul_overflows(size_t a, size_t b, size_t *out);
+
+/* Checks n values for NaN/inf (CC_ENONFINITE) and, when nonneg is set,
+ * negatives (CC_ENEGATIVE); *bad_index = offset + i of the first bad one. */
+int cc__check_values(const double *x, size_t n, int nonneg, size_t offset,
+                     ptrdiff_t *bad_index);
+
+/* Per-step probabilities from already validated values (no checks). */
+void cc__probabilities(const cc_structure *m, cc_kind kind, double dt,
+                       const double *value, double *prob, double *leave);
+
+/* The projection proper, on validated inputs; work as cc_project. */
+void cc__project_kernel(const cc_structure *m, size_t steps, double dt,
+                        cc_kind kind, const double *value, size_t value_stride,
+                        const double *inflow, size_t inflow_stride,
+                        const double *x0, double *work, double *occupancy,
+                        double *moved, double *arrivals);
+
+/* All checks of cc_project that do not depend on one replicate's data. */
+int cc__check_projection_shape(const cc_structure *m, size_t steps, double dt,
+                               cc_kind kind, size_t value_stride,
+                               size_t inflow_stride, ptrdiff_t *bad_index);
+
+/* Checks of one replicate's data: values, inflow, x0.  bad_index is
+ * relative to the replicate's own arrays. */
+int cc__check_projection_data(const cc_structure *m, size_t steps, cc_kind kind,
+                              const double *value, size_t value_stride,
+                              const double *inflow, size_t inflow_stride,
+                              const double *x0, double *leave,
+                              ptrdiff_t *bad_index);
+
+/* Tolerance on probabilities leaving one state summing above one. */
+#define CC__PROB_SUM_SLACK 1e-12
+
+#endif /* CARECAST_INTERNAL_H */
