@@ -65,7 +65,8 @@ typedef enum cc_status {
     CC_ESCHEDULE = 12,      /* a discount schedule is malformed (starts not
                                increasing from 0, or a rate <= -1) */
     CC_ECALLBACK = 13,      /* a user callback reported failure */
-    CC_ETHREAD = 14         /* a worker thread could not be started */
+    CC_ETHREAD = 14         /* a worker thread could not be started (reserved:
+                               cc_project_batch falls back to the calling thread) */
 } cc_status;
 
 /* A static, human-readable description of a status code; never NULL.
@@ -107,13 +108,13 @@ CC_API int cc_check_structure(const cc_structure *m, ptrdiff_t *bad_index);
  * Status:   CC_OK, CC_EDT, CC_ENONFINITE, CC_ENEGATIVE, CC_EPROB (a
  *           probability above 1), CC_EPROBSUM (prob kind: a state's outgoing
  *           probabilities sum above 1 + 1e-12; bad_index is the state).
+ *           Aliasing: prob may be value.
  * Notes:    Rates: with L[s] the sum of rates leaving s,
  *           p[f] = value[f] / L[s] * -expm1(-L[s] dt), and p[f] = 0 when
  *           L[s] == 0.  A rate of +inf is refused (CC_ENONFINITE).  Very
  *           large rates give a leaving probability that rounds to exactly 1.
  *           Probabilities whose sum exceeds 1 by no more than 1e-12 are
- *           accepted and scaled down to sum to exactly 1.
- *           prob and value may be the same array.
+ *           accepted and scaled down to sum to 1 (to rounding).
  */
 CC_API int cc_flow_probabilities(const cc_structure *m, cc_kind kind, double dt,
                                  const double *value,
@@ -124,8 +125,8 @@ CC_API int cc_flow_probabilities(const cc_structure *m, cc_kind kind, double dt,
  * Validates flow values for `steps` steps without computing anything else.
  * Given:    m (checked), steps, kind, value with value_stride (0 or F),
  *           leave (S,) workspace.
- * Returned: bad_index  t * F + f of the offending value, or the state s for
- *           CC_EPROBSUM (whose row is then the first row that fails).
+ * Returned: bad_index  t * F + f of the offending value, or t * S + s for
+ *           CC_EPROBSUM (state s in the first row t that fails).
  * Status:   CC_OK, CC_EARG, CC_ENONFINITE, CC_ENEGATIVE, CC_EPROB,
  *           CC_EPROBSUM.
  * Notes:    cc_project runs the same checks; callers that need to know
@@ -186,15 +187,17 @@ CC_API int cc_project(const cc_structure *m, size_t steps, double dt, cc_kind ki
 
 /* cc_project_batch
  * R independent projections (a probabilistic sensitivity analysis) on up to
- * `threads` threads (0 = one thread per replicate up to the number of
- * processors is NOT assumed: 0 means 1).  Replicate r reads
+ * `threads` threads (0 means 1; never more than R).  Replicate r reads
  * value + r * value_rep_stride (+ t * value_stride), inflow and x0 likewise
  * (a replicate stride of 0 shares one array between replicates), and
  * writes occupancy + r * (steps+1) * S, moved + r * steps * F,
  * arrivals + r * steps * S.
  * Status:   as cc_project for the first failing replicate in order, with
  *           bad_index = r * (elements per replicate of the offending array)
- *           + index within the replicate; CC_ENOMEM; CC_ETHREAD.
+ *           + index within the replicate (for CC_EPROBSUM the elements are
+ *           rows * S); CC_ENOMEM.  A thread that cannot be started is not
+ *           an error: its replicates run on the calling thread.
+ *           Results are bit-identical whatever the number of threads.
  * Notes:    all replicates are validated before any is projected, so an
  *           error leaves no partly projected output beyond row 0.
  */

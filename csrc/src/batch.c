@@ -165,7 +165,7 @@ int cc_project_batch(const cc_structure *m, size_t replicates, size_t steps,
         size_t width = 0;
         status = w->status;
         if (status == CC_EPROBSUM) {
-            width = 0; /* a state index: not offset by replicate */
+            width = per_replicate(steps, value_stride, m->n_states);
         } else if (w->bad_index >= 0) {
             /* Which array failed decides the replicate offset; the checks run
              * x0, then inflow, then value, as cc__check_projection_data. */

@@ -57,9 +57,10 @@ int cc_check_nonnegative(size_t n, const double *x, ptrdiff_t *bad_index)
 
 /* One row of flow values. */
 static int check_flow_row(const cc_structure *m, cc_kind kind, const double *value,
-                          size_t offset, double *leave, ptrdiff_t *bad_index)
+                          size_t row, double *leave, ptrdiff_t *bad_index)
 {
     const size_t F = m->n_flows;
+    const size_t offset = row * F;
     int status = cc__check_values(value, F, 1, offset, bad_index);
     if (status != CC_OK || kind != CC_KIND_PROB) {
         return status;
@@ -76,7 +77,7 @@ static int check_flow_row(const cc_structure *m, cc_kind kind, const double *val
     }
     for (size_t s = 0; s < m->n_states; s++) {
         if (leave[s] > 1.0 + CC__PROB_SUM_SLACK) {
-            cc__set_bad(bad_index, (ptrdiff_t)s);
+            cc__set_bad(bad_index, (ptrdiff_t)(row * m->n_states + s));
             return CC_EPROBSUM;
         }
     }
@@ -95,8 +96,8 @@ int cc_check_flow_values(const cc_structure *m, size_t steps, cc_kind kind,
     }
     const size_t rows = value_stride == 0 ? (steps > 0 ? 1 : 0) : steps;
     for (size_t t = 0; t < rows; t++) {
-        int status = check_flow_row(m, kind, value + t * value_stride,
-                                    t * m->n_flows, leave, bad_index);
+        int status = check_flow_row(m, kind, value + t * value_stride, t, leave,
+                                    bad_index);
         if (status != CC_OK) {
             return status;
         }
