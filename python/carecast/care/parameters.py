@@ -41,12 +41,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-try:
-    from carecast.taxonomy import EXIT_GROUPS, PLACEMENTS
-except ImportError:  # taxonomy.py lands shortly; these are the names fixed in the shared spec
-    PLACEMENTS = ("kinship_foster", "inhouse_foster", "agency_foster", "residential", "secure",
-                  "supported_living", "with_parents", "placed_for_adoption", "other")
-    EXIT_GROUPS = ("returned_home", "adopted", "sgo_cao", "left_care_at_18", "other")
+from carecast.taxonomy import EXIT_GROUPS, PLACEMENTS
 
 __all__ = ["CareParameters", "SINGLE_YEAR_AGES", "TIME_IN_CARE_BANDS", "MAX_AGE"]
 

@@ -1,0 +1,495 @@
+"""Scenario files: a council model plus named scenarios in one TOML file.
+
+A scenario file makes a run reproducible from one file: ``carecast run
+FILE`` reads it, and :func:`save_scenario_file` writes one (the SSDA903
+calibration and the built-in examples use it).
+
+Format (version 1)
+------------------
+::
+
+    carecast = 1                    # format version (required)
+    description = "free text"       # optional
+
+    [run]                           # optional defaults for `carecast run`
+    years = 5                       # projection horizon in years
+    step = "month"                  # "week" | "month" | "quarter" | "year"
+
+    [model]                         # the fields of carecast.care.CareParameters
+    name = "Norfolk"
+    start_date = 2012-03-31         # a TOML date: the census date of `stock`
+    age_bands = [0, 1, 5, 10, 16]   # lower bounds, years; the last band ends at 18
+    placements = ["kinship_foster", "inhouse_foster", ...]   # default: carecast.taxonomy
+    time_in_care_bands = [0.0]      # lower bounds, years; [0.0] = no bands
+    exit_groups = ["returned_home", "adopted", "sgo_cao", "left_care_at_18", "other"]
+    stock = [[[...]]]               # (A, P, T) children at start_date
+    entries_per_year = [[...]]      # (A, P), or (Y, A, P) year by year
+    exit_rates = [[[[...]]]]        # (A, P, T, E) hazards per year
+    move_rates = [[[[...]]]]        # (A, P, T, P) hazards per year, diagonal 0
+    price_year = "2016-17"          # financial year of the prices below
+    weekly_cost = [...]             # (P,) pounds per child per week, or a table
+                                    #   { inhouse_foster = 420.0, ... } (missing = 0)
+    cost_sources = { inhouse_foster = "source title, url" }
+    entry_cost = 0.0                # pounds per child entering care
+    proceedings_cost = 0.0          # pounds per set of care proceedings
+    proceedings_share = 0.0         # share of entries going through proceedings
+    move_cost = 0.0                 # pounds per placement move
+    exit_costs = [...]              # (E,) pounds per exit, or a table by exit group
+    care_leaver_weekly_cost = 0.0   # pounds per week per care leaver aged 18-25
+    sgo_allowance_weekly = 0.0      # pounds per week until 18, times ...
+    sgo_allowance_share = 0.0       # ... the share of SGO/CAO exits paid one
+    adoption_allowance_weekly = 0.0
+    adoption_allowance_share = 0.0
+    cost_inflation = 0.0            # annual growth of unit costs, cash terms
+    general_inflation = 0.0         # annual GDP-deflator growth, for real terms
+    discount_rate = 0.035           # omit for the HM Treasury Green Book schedule
+    sources = ["..."]
+    assumptions = ["..."]
+
+    [scenarios.fewer_entries]       # any number of named scenarios
+    description = "10% fewer entries"
+    scale = { entries_per_year = 0.9 }          # multiply fields
+    set = { weekly_cost = { agency_foster = 700.0 } }   # replace fields
+
+Arrays are nested lists in the dimension order given; any shape that
+broadcasts (NumPy rules) to the full shape is accepted, so ``exit_rates =
+[0.3, 0.05, 0.02, 0.0, 0.05]`` gives every state the same rates by exit group.
+The dimension order of every array follows ``age_bands``, ``placements``,
+``time_in_care_bands`` and ``exit_groups`` as written in the file. Only
+``stock``, ``entries_per_year``, ``exit_rates`` and ``move_rates`` are
+required in ``[model]``; everything else has the default documented on
+:class:`carecast.care.CareParameters`.
+
+Errors (unknown keys, wrong types, bad shapes, negative rates, TOML syntax)
+raise :class:`ScenarioFileError`, a ``ValueError`` whose message starts with
+``FILE:LINE:`` and names the key.
+
+The writer is a small TOML writer of our own (the standard library reads TOML
+but does not write it); floats are written with ``repr`` so a saved file loads
+back to the same bits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import math
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+
+from carecast.care.parameters import CareParameters
+from carecast.care.scenarios import ARRAY_FIELDS, Scenario
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+__all__ = ["ScenarioFile", "ScenarioFileError", "load_scenario_file", "save_scenario_file",
+           "loads_scenario_file", "dumps_scenario_file", "FORMAT_VERSION", "STEPS"]
+
+FORMAT_VERSION = 1
+#: Step names accepted in ``[run] step`` and by ``carecast run --step``, in years.
+STEPS = {"week": 7 / 365.25, "month": 1 / 12, "quarter": 0.25, "year": 1.0}
+
+_REQUIRED = ("stock", "entries_per_year", "exit_rates", "move_rates")
+_DIM_FIELDS = ("age_bands", "placements", "time_in_care_bands", "exit_groups")
+_BY_NAME = {"weekly_cost": "placements", "exit_costs": "exit_groups"}
+
+
+class ScenarioFileError(ValueError):
+    """A scenario file is malformed; the message gives file, line and key."""
+
+
+@dataclass
+class ScenarioFile:
+    """The contents of a scenario file.
+
+    Attributes
+    ----------
+    parameters : CareParameters
+        The council model (the baseline).
+    scenarios : dict of str to Scenario
+        Named scenarios, in file order.
+    years : float or None
+        Horizon from ``[run]``, if given.
+    step : str or None
+        Step name from ``[run]``, if given.
+    description : str
+        Free text from the top of the file.
+    """
+
+    parameters: CareParameters
+    scenarios: dict[str, Scenario] = field(default_factory=dict)
+    years: float | None = None
+    step: str | None = None
+    description: str = ""
+
+
+def load_scenario_file(path: str | os.PathLike) -> ScenarioFile:
+    """Read a scenario file.
+
+    Raises
+    ------
+    ScenarioFileError
+        With ``FILE:LINE: key: problem`` for anything wrong in the file.
+    FileNotFoundError
+        If there is no such file.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from carecast.care import CareParameters
+    >>> p = CareParameters.empty(age_bands=(0, 10), placements=("foster", "residential"))
+    >>> path = os.path.join(tempfile.mkdtemp(), "council.toml")
+    >>> save_scenario_file(path, p, years=5, step="month")
+    >>> load_scenario_file(path).step
+    'month'
+    """
+    path = os.fspath(path)
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioFileError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    return loads_scenario_file(text, filename=path)
+
+
+def loads_scenario_file(text: str, *, filename: str = "<string>") -> ScenarioFile:
+    """Parse scenario-file text (see the module docstring for the format)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
+        where = f"{filename}:{line}" if line else filename
+        raise ScenarioFileError(f"{where}: TOML syntax error: {exc}") from None
+    locate = _Locator(text, filename)
+
+    def fail(key: str, message: str) -> ScenarioFileError:
+        return ScenarioFileError(f"{locate(key)}: {key}: {message}")
+
+    unknown = set(data) - {"carecast", "description", "run", "model", "scenarios"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise fail(key, "unknown top-level key (expected carecast, description, run, model, scenarios)")
+    if "carecast" not in data:
+        raise ScenarioFileError(f"{filename}:1: carecast: missing format version; "
+                                f"start the file with 'carecast = {FORMAT_VERSION}'")
+    if data["carecast"] != FORMAT_VERSION or isinstance(data["carecast"], bool):
+        raise fail("carecast", f"unsupported format version {data['carecast']!r} "
+                               f"(this carecast reads version {FORMAT_VERSION})")
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise fail("description", "must be a string")
+
+    years, step = None, None
+    run = data.get("run", {})
+    if not isinstance(run, dict):
+        raise fail("run", "must be a table")
+    for key in set(run) - {"years", "step"}:
+        raise fail(f"run.{key}", "unknown key (expected years, step)")
+    if "years" in run:
+        years = run["years"]
+        if isinstance(years, bool) or not isinstance(years, (int, float)) or not 0 < years <= 200:
+            raise fail("run.years", f"must be a number of years in (0, 200], got {years!r}")
+        years = float(years)
+    if "step" in run:
+        step = run["step"]
+        if step not in STEPS:
+            raise fail("run.step", f"must be one of {', '.join(STEPS)}, got {step!r}")
+
+    model = data.get("model")
+    if not isinstance(model, dict):
+        raise ScenarioFileError(f"{filename}:{locate.line('model') or 1}: model: "
+                                f"missing [model] table (the council model)")
+    parameters = _parameters_from_table(model, fail)
+
+    scenarios: dict[str, Scenario] = {}
+    table = data.get("scenarios", {})
+    if not isinstance(table, dict):
+        raise fail("scenarios", "must be a table of named scenarios")
+    for name, body in table.items():
+        key = f"scenarios.{name}"
+        if not isinstance(body, dict):
+            raise fail(key, "must be a table")
+        try:
+            scenario = Scenario.from_dict(name, body)
+            for sub in ("set", "scale"):
+                for field_name, value in getattr(scenario, sub).items():
+                    if field_name in _BY_NAME and isinstance(value, dict):
+                        names = getattr(parameters, _BY_NAME[field_name])
+                        getattr(scenario, sub)[field_name] = _vector_by_name(
+                            value, names, lambda msg, k=f"{key}.{sub}.{field_name}": fail(k, msg))
+            scenario.apply(parameters)  # check now, so errors point at the file
+        except ScenarioFileError:
+            raise
+        except (ValueError, TypeError) as exc:
+            sub_key = _first_named_key(str(exc), body)
+            raise fail(f"{key}.{sub_key}" if sub_key else key, str(exc)) from None
+        scenarios[name] = scenario
+    return ScenarioFile(parameters=parameters, scenarios=scenarios, years=years, step=step,
+                        description=description)
+
+
+def _parameters_from_table(model: Mapping[str, Any], fail) -> CareParameters:
+    known = {f.name for f in dataclasses.fields(CareParameters)}
+    for key in model:
+        if key not in known:
+            raise fail(f"model.{key}", f"unknown key (known: {', '.join(sorted(known))})")
+    for key in _REQUIRED:
+        if key not in model:
+            raise fail("model", f"missing required key {key!r}")
+    # dimensions first, so that arrays can be checked against them
+    dims = {k: model[k] for k in _DIM_FIELDS if k in model}
+    for key, value in dims.items():
+        if not isinstance(value, list):
+            raise fail(f"model.{key}", f"must be a list, got {type(value).__name__}")
+    try:
+        base = CareParameters.empty(**dims)
+    except (ValueError, TypeError) as exc:
+        key = next((k for k in dims if str(exc).startswith(k)), "model")
+        raise fail(f"model.{key}" if key != "model" else key, str(exc)) from None
+    shapes = {"stock": base.stock.shape, "exit_rates": base.exit_rates.shape,
+              "move_rates": base.move_rates.shape, "weekly_cost": base.weekly_cost.shape,
+              "exit_costs": base.exit_costs.shape}
+    values: dict[str, Any] = {}
+    for key, value in model.items():
+        if key in _DIM_FIELDS:
+            values[key] = value
+        elif key in _BY_NAME and isinstance(value, dict):
+            values[key] = _vector_by_name(value, getattr(base, _BY_NAME[key]),
+                                          lambda msg, k=f"model.{key}": fail(k, msg))
+        elif key in ARRAY_FIELDS:
+            arr = _numeric_array(value, lambda msg, k=f"model.{key}": fail(k, msg))
+            if key == "entries_per_year":
+                if arr.ndim <= 2:
+                    arr = _broadcast(arr, base.entries_per_year.shape,
+                                     lambda msg, k=f"model.{key}": fail(k, msg))
+            else:
+                arr = _broadcast(arr, shapes[key], lambda msg, k=f"model.{key}": fail(k, msg))
+            values[key] = arr
+        elif key == "start_date":
+            if not isinstance(value, _dt.date) or isinstance(value, _dt.datetime):
+                raise fail("model.start_date", f"must be a TOML date like 2017-03-31, got {value!r}")
+            values[key] = value
+        else:
+            values[key] = value
+    try:
+        return CareParameters(**values)
+    except (ValueError, TypeError) as exc:
+        message = str(exc)
+        key = next((k for k in sorted(values, key=len, reverse=True)
+                    if re.match(rf"^{re.escape(k)}\b", message)), None)
+        raise fail(f"model.{key}" if key else "model", message) from None
+
+
+def _numeric_array(value: Any, fail) -> np.ndarray:
+    if isinstance(value, bool) or isinstance(value, (str, dict, _dt.date)):
+        raise fail(f"must be a number or a nested list of numbers, got {type(value).__name__}")
+    try:
+        arr = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise fail("must be a number or a nested list of numbers of equal lengths") from None
+    bad = np.argwhere(~np.isfinite(arr))
+    if bad.size:
+        raise fail(f"non-finite value at index {tuple(int(i) for i in bad[0])}")
+    return arr
+
+
+def _broadcast(arr: np.ndarray, shape: tuple[int, ...], fail) -> np.ndarray:
+    try:
+        return np.broadcast_to(arr, shape).copy()
+    except ValueError:
+        raise fail(f"has shape {arr.shape}, which does not broadcast to {shape}") from None
+
+
+def _vector_by_name(table: Mapping[str, Any], names: tuple[str, ...], fail) -> np.ndarray:
+    out = np.zeros(len(names))
+    for key, value in table.items():
+        if key not in names:
+            raise fail(f"unknown name {key!r} (expected one of {', '.join(names)})")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise fail(f"{key} must be a number, got {value!r}")
+        out[names.index(key)] = float(value)
+    return out
+
+
+def _first_named_key(message: str, body: Mapping[str, Any]) -> str | None:
+    for sub in ("set", "scale"):
+        for key in body.get(sub, {}) if isinstance(body.get(sub), dict) else {}:
+            if f"{sub}.{key}" in message or f"'{key}'" in message:
+                return f"{sub}.{key}"
+    return None
+
+
+def _line_from_message(message: str) -> int | None:
+    m = re.search(r"line (\d+)", message)
+    return int(m.group(1)) if m else None
+
+
+class _Locator:
+    """Find the line of a dotted key in TOML text, for error messages."""
+
+    _header = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
+    _keyline = re.compile(r"^\s*([A-Za-z0-9_\-\"'. ]+?)\s*=")
+
+    def __init__(self, text: str, filename: str):
+        self.filename = filename
+        self.entries: list[tuple[str, int]] = []
+        table = ""
+        for number, line in enumerate(text.splitlines(), start=1):
+            header = self._header.match(line)
+            if header:
+                table = _normalise(header.group(1))
+                self.entries.append((table, number))
+                continue
+            key = self._keyline.match(line)
+            if key:
+                name = _normalise(key.group(1))
+                full = f"{table}.{name}" if table else name
+                self.entries.append((full, number))
+
+    def line(self, dotted: str) -> int | None:
+        parts = dotted.split(".")
+        # the longest prefix of the key that appears in the file: a key set in an
+        # inline table is reported at the line of the enclosing key.
+        for n in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:n])
+            for full, number in self.entries:
+                if full == prefix:
+                    return number
+        return None
+
+    def __call__(self, dotted: str) -> str:
+        line = self.line(dotted)
+        return f"{self.filename}:{line}" if line else self.filename
+
+
+def _normalise(key: str) -> str:
+    return ".".join(p.strip().strip("\"'") for p in key.split("."))
+
+
+# ---------------------------------------------------------------- writing
+
+def save_scenario_file(path: str | os.PathLike, parameters: CareParameters,
+                       scenarios: Mapping[str, Scenario] | list[Scenario] | None = None, *,
+                       years: float | None = None, step: str | None = None,
+                       description: str = "") -> None:
+    """Write a scenario file that :func:`load_scenario_file` reads back exactly.
+
+    Parameters
+    ----------
+    path : path
+        File to write (overwritten).
+    parameters : CareParameters
+        The council model.
+    scenarios : dict of name to Scenario, or list of Scenario, optional
+        Named scenarios to store with it.
+    years, step : optional
+        Defaults for ``carecast run`` (``step`` one of ``week``, ``month``,
+        ``quarter``, ``year``).
+    description : str
+        Free text stored at the top.
+    """
+    text = dumps_scenario_file(parameters, scenarios, years=years, step=step, description=description)
+    with open(os.fspath(path), "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+
+
+def dumps_scenario_file(parameters: CareParameters,
+                        scenarios: Mapping[str, Scenario] | list[Scenario] | None = None, *,
+                        years: float | None = None, step: str | None = None,
+                        description: str = "") -> str:
+    """The text :func:`save_scenario_file` writes."""
+    if not isinstance(parameters, CareParameters):
+        raise TypeError(f"parameters must be CareParameters, got {type(parameters).__name__}")
+    if step is not None and step not in STEPS:
+        raise ValueError(f"step must be one of {', '.join(STEPS)}, got {step!r}")
+    if years is not None and not (isinstance(years, (int, float)) and 0 < years <= 200):
+        raise ValueError(f"years must be a number in (0, 200], got {years!r}")
+    if scenarios is None:
+        scenarios = {}
+    elif not isinstance(scenarios, Mapping):
+        scenarios = {s.name: s for s in scenarios}
+    p = parameters
+    out = [f"# carecast scenario file: {p.name}", f"carecast = {FORMAT_VERSION}"]
+    if description:
+        out.append(f"description = {_value(description)}")
+    if years is not None or step is not None:
+        out += ["", "[run]"]
+        if years is not None:
+            out.append(f"years = {_value(years)}")
+        if step is not None:
+            out.append(f"step = {_value(step)}")
+    out += ["", "[model]"]
+    dims = {"stock": "(age band, placement, time in care)",
+            "entries_per_year": "(age band at entry, first placement)" if p.entries_per_year.ndim == 2
+            else "(year, age band at entry, first placement)",
+            "exit_rates": "(age band, placement, time in care, exit group), per year",
+            "move_rates": "(age band, placement, time in care, to placement), per year",
+            "weekly_cost": "per placement, pounds a week", "exit_costs": "per exit group, pounds"}
+    for f in dataclasses.fields(CareParameters):
+        value = getattr(p, f.name)
+        if f.name == "discount_rate" and value is None:
+            out.append("# discount_rate omitted: HM Treasury Green Book schedule")
+            continue
+        if f.name in dims:
+            out.append(f"# {f.name}: {dims[f.name]}")
+        out.append(f"{f.name} = {_value(value, indent=0)}")
+    for name, scenario in scenarios.items():
+        if not isinstance(scenario, Scenario):
+            raise TypeError(f"scenarios[{name!r}] must be a Scenario")
+        out += ["", f"[scenarios.{_key(name)}]"]
+        for key, value in scenario.to_dict().items():
+            out.append(f"{key} = {_value(value)}")
+    return "\n".join(out) + "\n"
+
+
+def _key(name: str) -> str:
+    return name if re.fullmatch(r"[A-Za-z0-9_\-]+", name) else _string(name)
+
+
+def _string(s: str) -> str:
+    escaped = (s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+               .replace("\t", "\\t").replace("\r", "\\r"))
+    escaped = "".join(c if ord(c) >= 0x20 and c != "\x7f" else f"\\u{ord(c):04x}" for c in escaped)
+    return f'"{escaped}"'
+
+
+def _value(value: Any, indent: int = 0) -> str:
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        if not math.isfinite(v):
+            raise ValueError(f"cannot write non-finite number {v} to a scenario file")
+        return repr(v)
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, _dt.datetime):
+        raise TypeError("datetimes are not written to scenario files; use a date")
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{_key(str(k))} = {_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        if all(not isinstance(v, (list, tuple, Mapping)) for v in value):
+            flat = "[" + ", ".join(_value(v) for v in value) + "]"
+            if len(flat) <= 100 or indent == 0 and all(isinstance(v, (int, float)) for v in value):
+                return flat
+        pad = " " * (indent + 4)
+        inner = [pad + _value(v, indent + 4) for v in value]
+        return "[\n" + ",\n".join(inner) + ",\n" + " " * indent + "]"
+    raise TypeError(f"cannot write {type(value).__name__} to a scenario file")
