@@ -1,0 +1,1125 @@
+/*
+ * coremodule.c - carecast._core, the CPython + NumPy binding of the carecast
+ * C library.
+ *
+ * Only argument handling lives here: parse -> convert to a fixed dtype ->
+ * check shapes and values with messages that name the Python argument ->
+ * allocate outputs with the GIL held -> release the GIL around the C kernel
+ * -> raise only after the GIL is back.  No modelling decisions.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <numpy/arrayobject.h>
+
+#include "carecast.h"
+
+typedef struct core_state {
+    PyObject *carecast_error;     /* carecast.CarecastError */
+    PyObject *not_bracketed;      /* carecast.NotBracketedError */
+    PyObject *convergence_error;  /* carecast.ConvergenceError */
+} core_state;
+
+static core_state *get_state(PyObject *module)
+{
+    return (core_state *)PyModule_GetState(module);
+}
+
+/* ------------------------------------------------------------------------
+ * Status -> exception
+ * ------------------------------------------------------------------------ */
+
+/* The one place where C status codes become Python exceptions.  `what`
+ * names the argument or the operation; `detail` (may be NULL) adds context
+ * such as an element index. */
+static PyObject *raise_status(PyObject *module, int status, const char *what,
+                              const char *detail)
+{
+    core_state *st = get_state(module);
+    PyObject *type;
+    switch (status) {
+    case CC_ENOMEM:
+        return PyErr_NoMemory();
+    case CC_ENOTBRACKETED:
+        type = st->not_bracketed;
+        break;
+    case CC_ENOCONVERGE:
+        type = st->convergence_error;
+        break;
+    case CC_ETHREAD:
+        type = st->carecast_error;
+        break;
+    default:
+        type = PyExc_ValueError;
+        break;
+    }
+    if (detail != NULL && detail[0] != '\0') {
+        PyErr_Format(type, "%s: %s (%s)", what, detail, cc_strerror(status));
+    } else {
+        PyErr_Format(type, "%s: %s", what, cc_strerror(status));
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Conversion
+ * ------------------------------------------------------------------------ */
+
+/* Shortest repr of a double, as Python prints it. */
+static void repr_double(double v, char *buf, size_t size)
+{
+    char *text = PyOS_double_to_string(v, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
+    if (text == NULL) {
+        PyErr_Clear();
+        snprintf(buf, size, "%.17g", v);
+        return;
+    }
+    snprintf(buf, size, "%s", text);
+    PyMem_Free(text);
+}
+
+/* "(2, 3)" for an array's shape. */
+static void format_shape(PyArrayObject *arr, char *buf, size_t size)
+{
+    const int ndim = PyArray_NDIM(arr);
+    size_t used = (size_t)snprintf(buf, size, "(");
+    for (int d = 0; d < ndim && used < size; d++) {
+        used += (size_t)snprintf(buf + used, size - used, d ? ", %ld" : "%ld",
+                                 (long)PyArray_DIM(arr, d));
+    }
+    if (used < size) {
+        snprintf(buf + used, size - used, ndim == 1 ? ",)" : ")");
+    }
+}
+
+
+/* Converts obj to a C-contiguous, aligned array of typenum (NPY_DOUBLE for
+ * values, NPY_INT64 for indices) with ndim in [min_ndim, max_ndim].  Lists,
+ * scalars, float32, Fortran-order, strided and read-only arrays are
+ * accepted (copied when needed; the input is never written); complex,
+ * object, string, date and, for indices, floating-point data are refused
+ * with a TypeError naming the argument. */
+static PyArrayObject *convert(PyObject *obj, const char *name, int typenum,
+                              int min_ndim, int max_ndim)
+{
+    PyArrayObject *natural = (PyArrayObject *)PyArray_FromAny(obj, NULL, 0, 0, 0, NULL);
+    if (natural == NULL) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "%s must be an array of numbers", name);
+        return NULL;
+    }
+    const char kind = PyArray_DESCR(natural)->kind;
+    const int ok = typenum == NPY_INT64 ? (kind == 'i' || kind == 'u')
+                                        : (kind == 'b' || kind == 'i' || kind == 'u' || kind == 'f');
+    if (!ok) {
+        PyObject *dtype = PyObject_Str((PyObject *)PyArray_DESCR(natural));
+        PyErr_Format(PyExc_TypeError, "%s must be %s, got dtype %S", name,
+                     typenum == NPY_INT64 ? "integers (state indices)" : "real numbers",
+                     dtype != NULL ? dtype : Py_None);
+        Py_XDECREF(dtype);
+        Py_DECREF(natural);
+        return NULL;
+    }
+    const int ndim = PyArray_NDIM(natural);
+    if (ndim < min_ndim || ndim > max_ndim) {
+        if (min_ndim == max_ndim) {
+            PyErr_Format(PyExc_ValueError, "%s must be %d-D, got %d-D", name, min_ndim, ndim);
+        } else {
+            PyErr_Format(PyExc_ValueError, "%s must be %d-D to %d-D, got %d-D", name,
+                         min_ndim, max_ndim, ndim);
+        }
+        Py_DECREF(natural);
+        return NULL;
+    }
+    PyArrayObject *arr = (PyArrayObject *)PyArray_FromArray(
+        natural, PyArray_DescrFromType(typenum),
+        NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED | NPY_ARRAY_FORCECAST);
+    Py_DECREF(natural);
+    if (arr == NULL) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "%s could not be converted to %s", name,
+                     typenum == NPY_INT64 ? "int64" : "float64");
+    }
+    return arr;
+}
+
+/* Optional argument: Py_None gives NULL without an error. */
+static int convert_optional(PyObject *obj, const char *name, int typenum, int min_ndim,
+                            int max_ndim, PyArrayObject **out)
+{
+    *out = NULL;
+    if (obj == NULL || obj == Py_None) {
+        return 0;
+    }
+    *out = convert(obj, name, typenum, min_ndim, max_ndim);
+    return *out == NULL ? -1 : 0;
+}
+
+/* "[i, j]" for a flat index into arr's shape (C order). */
+static void format_index(const PyArrayObject *arr, ptrdiff_t flat, char *buf, size_t size)
+{
+    const int ndim = PyArray_NDIM(arr);
+    const npy_intp *shape = PyArray_DIMS((PyArrayObject *)arr);
+    npy_intp idx[NPY_MAXDIMS];
+    npy_intp rest = flat;
+    for (int d = ndim - 1; d >= 0; d--) {
+        idx[d] = shape[d] > 0 ? rest % shape[d] : 0;
+        rest = shape[d] > 0 ? rest / shape[d] : 0;
+    }
+    size_t used = 0;
+    used += (size_t)snprintf(buf + used, size - used, "[");
+    for (int d = 0; d < ndim && used < size; d++) {
+        used += (size_t)snprintf(buf + used, size - used, d ? ", %ld" : "%ld", (long)idx[d]);
+    }
+    if (used < size) {
+        snprintf(buf + used, size - used, "]");
+    }
+}
+
+/* A value error about element `flat` of a converted array. */
+static PyObject *raise_element(PyObject *module, int status, const char *name,
+                               PyArrayObject *arr, ptrdiff_t flat)
+{
+    char where[160];
+    char what[256];
+    format_index(arr, flat, where, sizeof where);
+    char number[40];
+    repr_double(((const double *)PyArray_DATA(arr))[flat], number, sizeof number);
+    snprintf(what, sizeof what, "%s%s = %s", name, where, number);
+    if (status == CC_ENONFINITE) {
+        PyErr_Format(PyExc_ValueError, "%s is not finite", what);
+    } else if (status == CC_ENEGATIVE) {
+        PyErr_Format(PyExc_ValueError, "%s is negative", what);
+    } else if (status == CC_EPROB) {
+        PyErr_Format(PyExc_ValueError, "%s is a probability above 1 (kind='prob')", what);
+    } else {
+        return raise_status(module, status, name, where);
+    }
+    return NULL;
+}
+
+static int check_nonnegative(PyObject *module, PyArrayObject *arr, const char *name)
+{
+    ptrdiff_t bad = -1;
+    int status = cc_check_nonnegative((size_t)PyArray_SIZE(arr),
+                                      (const double *)PyArray_DATA(arr), &bad);
+    if (status != CC_OK) {
+        raise_element(module, status, name, arr, bad);
+        return -1;
+    }
+    return 0;
+}
+
+/* Finite (any sign) check for values such as costs. */
+static int check_finite(PyArrayObject *arr, const char *name)
+{
+    const double *x = (const double *)PyArray_DATA(arr);
+    const npy_intp n = PyArray_SIZE(arr);
+    for (npy_intp i = 0; i < n; i++) {
+        if (!isfinite(x[i])) {
+            char where[160], number[40];
+            format_index(arr, (ptrdiff_t)i, where, sizeof where);
+            repr_double(x[i], number, sizeof number);
+            PyErr_Format(PyExc_ValueError, "%s%s = %s is not finite", name, where, number);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int parse_kind(const char *kind, cc_kind *out)
+{
+    if (strcmp(kind, "rate") == 0) {
+        *out = CC_KIND_RATE;
+    } else if (strcmp(kind, "prob") == 0) {
+        *out = CC_KIND_PROB;
+    } else {
+        PyErr_Format(PyExc_ValueError, "kind must be 'rate' or 'prob', got '%s'", kind);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_dt(double dt)
+{
+    if (!(dt > 0.0) || !isfinite(dt)) {
+        char number[40];
+        repr_double(dt, number, sizeof number);
+        PyErr_Format(PyExc_ValueError, "dt must be a positive finite number of years, got %s",
+                     number);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_steps(Py_ssize_t steps)
+{
+    if (steps < 0) {
+        PyErr_Format(PyExc_ValueError, "steps must be >= 0, got %zd", steps);
+        return -1;
+    }
+    return 0;
+}
+
+/* dims for a new array; returns NULL with MemoryError if the element count
+ * overflows. */
+static PyArrayObject *new_array(int ndim, const npy_intp *dims)
+{
+    npy_intp count = 1;
+    for (int d = 0; d < ndim; d++) {
+        if (dims[d] != 0 && count > NPY_MAX_INTP / 8 / dims[d]) {
+            PyErr_SetString(PyExc_MemoryError, "requested output is too large to allocate");
+            return NULL;
+        }
+        count *= dims[d];
+    }
+    return (PyArrayObject *)PyArray_ZEROS(ndim, (npy_intp *)dims, NPY_DOUBLE, 0);
+}
+
+/* ------------------------------------------------------------------------
+ * project
+ * ------------------------------------------------------------------------ */
+
+/* Names the structure argument at fault after CC_EINDEX. */
+static PyObject *raise_structure(PyObject *module, int status, const cc_structure *m,
+                                 ptrdiff_t bad)
+{
+    if (status == CC_EDIM) {
+        PyErr_SetString(PyExc_ValueError,
+                        "x0: a model needs at least one state (and sizes that fit in memory)");
+        return NULL;
+    }
+    if (status != CC_EINDEX || bad < 0) {
+        return raise_status(module, status, "model structure", NULL);
+    }
+    const long long S = (long long)m->n_states;
+    if ((size_t)bad < m->n_flows &&
+        (m->src[bad] < 0 || m->src[bad] >= S || m->dst[bad] < 0 || m->dst[bad] >= S)) {
+        const int is_src = m->src[bad] < 0 || m->src[bad] >= S;
+        PyErr_Format(PyExc_ValueError,
+                     "%s[%zd] = %lld is not a state index (there are %lld states, 0..%lld)",
+                     is_src ? "src" : "dst", (Py_ssize_t)bad,
+                     (long long)(is_src ? m->src[bad] : m->dst[bad]), S, S - 1);
+    } else {
+        PyErr_Format(PyExc_ValueError,
+                     "advance[%zd] = %lld is not a state index or -1 (there are %lld states)",
+                     (Py_ssize_t)bad, (long long)m->advance[bad], S);
+    }
+    return NULL;
+}
+
+static PyObject *raise_flow_values(PyObject *module, int status, PyArrayObject *value,
+                                   size_t S, size_t rows_per_replicate, ptrdiff_t bad)
+{
+    if (status != CC_EPROBSUM) {
+        return raise_element(module, status, "value", value, bad);
+    }
+    const ptrdiff_t rows = (ptrdiff_t)rows_per_replicate;
+    const ptrdiff_t row = bad / (ptrdiff_t)S;
+    const ptrdiff_t state = bad % (ptrdiff_t)S;
+    PyErr_Format(PyExc_ValueError,
+                 "value: with kind='prob' the probabilities leaving state %zd sum above 1 "
+                 "(replicate %zd, step %zd)",
+                 (Py_ssize_t)state, (Py_ssize_t)(row / rows), (Py_ssize_t)(row % rows));
+    return NULL;
+}
+
+PyDoc_STRVAR(project_doc,
+"project(x0, src, dst, value, steps, dt, kind, inflow, advance, replicates, threads)\n"
+"--\n\n"
+"Deterministic projection (see carecast.project). replicates=-1: no\n"
+"replicate axis. Returns (occupancy, moved, arrivals).");
+
+static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"x0", "src", "dst", "value", "steps", "dt", "kind",
+                             "inflow", "advance", "replicates", "threads", NULL};
+    PyObject *x0_obj, *src_obj, *dst_obj, *value_obj, *inflow_obj = Py_None,
+             *advance_obj = Py_None;
+    Py_ssize_t steps, replicates = -1, threads = 1;
+    double dt;
+    const char *kind_name;
+    PyArrayObject *x0 = NULL, *src = NULL, *dst = NULL, *value = NULL, *inflow = NULL,
+                  *advance = NULL, *occupancy = NULL, *moved = NULL, *arrivals = NULL;
+    double *work = NULL;
+    PyObject *result = NULL;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOnds|OOnn:project", kwlist,
+                                     &x0_obj, &src_obj, &dst_obj, &value_obj, &steps, &dt,
+                                     &kind_name, &inflow_obj, &advance_obj, &replicates,
+                                     &threads)) {
+        return NULL;
+    }
+    const int batched = replicates >= 0;
+    cc_kind kind;
+    if (check_steps(steps) < 0 || check_dt(dt) < 0 || parse_kind(kind_name, &kind) < 0) {
+        return NULL;
+    }
+    if (threads < 1) {
+        PyErr_Format(PyExc_ValueError, "threads must be >= 1, got %zd", threads);
+        return NULL;
+    }
+    x0 = convert(x0_obj, "x0", NPY_DOUBLE, 1, batched ? 2 : 1);
+    if (x0 == NULL) goto fail;
+    src = convert(src_obj, "src", NPY_INT64, 1, 1);
+    if (src == NULL) goto fail;
+    dst = convert(dst_obj, "dst", NPY_INT64, 1, 1);
+    if (dst == NULL) goto fail;
+    value = convert(value_obj, "value", NPY_DOUBLE, 1, batched ? 3 : 2);
+    if (value == NULL) goto fail;
+    if (convert_optional(inflow_obj, "inflow", NPY_DOUBLE, 1, batched ? 3 : 2, &inflow) < 0)
+        goto fail;
+    if (convert_optional(advance_obj, "advance", NPY_INT64, 1, 1, &advance) < 0) goto fail;
+
+    const npy_intp S = PyArray_DIM(x0, PyArray_NDIM(x0) - 1);
+    const npy_intp F = PyArray_DIM(src, 0);
+    const npy_intp R = batched ? replicates : 1;
+    if (S == 0) {
+        PyErr_SetString(PyExc_ValueError, "x0: a model needs at least one state (S >= 1)");
+        goto fail;
+    }
+    if (batched && PyArray_NDIM(x0) == 2 && PyArray_DIM(x0, 0) != R) {
+        PyErr_Format(PyExc_ValueError, "x0 has %zd rows but replicates is %zd",
+                     (Py_ssize_t)PyArray_DIM(x0, 0), (Py_ssize_t)R);
+        goto fail;
+    }
+    if (PyArray_DIM(dst, 0) != F) {
+        PyErr_Format(PyExc_ValueError, "src and dst must have the same length, got %zd and %zd",
+                     (Py_ssize_t)F, (Py_ssize_t)PyArray_DIM(dst, 0));
+        goto fail;
+    }
+    if (advance != NULL && PyArray_DIM(advance, 0) != S) {
+        PyErr_Format(PyExc_ValueError, "advance must have one entry per state (%zd), got %zd",
+                     (Py_ssize_t)S, (Py_ssize_t)PyArray_DIM(advance, 0));
+        goto fail;
+    }
+
+    /* value: (F,) / (steps, F), or batched (R, F) / (R, steps, F). */
+    const int vnd = PyArray_NDIM(value);
+    const int value_varies = batched ? vnd == 3 : vnd == 2;
+    if (batched && vnd == 1) {
+        PyErr_Format(PyExc_ValueError,
+                     "value must be (replicates, F) or (replicates, steps, F) when replicates "
+                     "is given, got 1-D");
+        goto fail;
+    }
+    if (PyArray_DIM(value, vnd - 1) != F || (batched && PyArray_DIM(value, 0) != R) ||
+        (value_varies && PyArray_DIM(value, vnd - 2) != steps)) {
+        char shape[128];
+        format_shape(value, shape, sizeof shape);
+        PyErr_Format(PyExc_ValueError,
+                     "value has shape %s; expected %s with F = %zd flows, steps = %zd%s",
+                     shape,
+                     batched ? "(replicates, F) or (replicates, steps, F)" : "(F,) or (steps, F)",
+                     (Py_ssize_t)F, steps, batched ? ", replicates given" : "");
+        goto fail;
+    }
+    /* inflow: (S,) / (steps, S), or batched (S,) / (R, S) / (R, steps, S). */
+    size_t inflow_stride = 0, inflow_rep_stride = 0;
+    if (inflow != NULL) {
+        const int ind = PyArray_NDIM(inflow);
+        int ok = PyArray_DIM(inflow, ind - 1) == S;
+        if (!batched) {
+            inflow_stride = ind == 2 ? (size_t)S : 0;
+            ok = ok && (ind == 1 || PyArray_DIM(inflow, 0) == steps);
+        } else {
+            inflow_stride = ind == 3 ? (size_t)S : 0;
+            inflow_rep_stride = ind == 1 ? 0 : (ind == 2 ? (size_t)S : (size_t)(steps * S));
+            ok = ok && (ind == 1 || PyArray_DIM(inflow, 0) == R) &&
+                 (ind < 3 || PyArray_DIM(inflow, 1) == steps);
+        }
+        if (!ok) {
+            char shape[128];
+            format_shape(inflow, shape, sizeof shape);
+            PyErr_Format(PyExc_ValueError,
+                         "inflow has shape %s; expected %s with S = %zd states, steps = %zd",
+                         shape,
+                         batched ? "(S,), (replicates, S) or (replicates, steps, S)"
+                                 : "(S,) or (steps, S)",
+                         (Py_ssize_t)S, steps);
+            goto fail;
+        }
+    }
+
+    const cc_structure m = {(size_t)S, (size_t)F, (const int64_t *)PyArray_DATA(src),
+                            (const int64_t *)PyArray_DATA(dst),
+                            advance ? (const int64_t *)PyArray_DATA(advance) : NULL};
+    ptrdiff_t bad = -1;
+    int status = cc_check_structure(&m, &bad);
+    if (status != CC_OK) {
+        raise_structure(module, status, &m, bad);
+        goto fail;
+    }
+    if (check_nonnegative(module, x0, "x0") < 0) goto fail;
+    if (inflow != NULL && check_nonnegative(module, inflow, "inflow") < 0) goto fail;
+    work = PyMem_Malloc((cc_project_workspace(&m) + 1) * sizeof(double));
+    if (work == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    const size_t value_stride = value_varies ? (size_t)F : 0;
+    const size_t value_rep_stride = batched ? (value_varies ? (size_t)(steps * F) : (size_t)F) : 0;
+    {
+        /* The flow values of all replicates, checked row by row as one
+         * long run of steps (rows are F apart either way). */
+        const size_t rows = (size_t)R * (value_varies ? (size_t)steps : 1);
+        Py_BEGIN_ALLOW_THREADS
+        status = cc_check_flow_values(&m, rows, kind, (const double *)PyArray_DATA(value),
+                                      F > 0 ? (size_t)F : 0, work, &bad);
+        Py_END_ALLOW_THREADS
+        if (status != CC_OK) {
+            raise_flow_values(module, status, value, (size_t)S,
+                              value_varies ? (size_t)steps : 1, bad);
+            goto fail;
+        }
+    }
+
+    npy_intp occ_dims[3] = {R, steps + 1, S};
+    npy_intp moved_dims[3] = {R, steps, F};
+    npy_intp arr_dims[3] = {R, steps, S};
+    const int off = batched ? 0 : 1;
+    occupancy = new_array(3 - off, occ_dims + off);
+    if (occupancy == NULL) goto fail;
+    moved = new_array(3 - off, moved_dims + off);
+    if (moved == NULL) goto fail;
+    arrivals = new_array(3 - off, arr_dims + off);
+    if (arrivals == NULL) goto fail;
+
+    Py_BEGIN_ALLOW_THREADS
+    if (!batched) {
+        status = cc_project(&m, (size_t)steps, dt, kind, (const double *)PyArray_DATA(value),
+                            value_stride,
+                            inflow ? (const double *)PyArray_DATA(inflow) : NULL, inflow_stride,
+                            (const double *)PyArray_DATA(x0), work,
+                            (double *)PyArray_DATA(occupancy), (double *)PyArray_DATA(moved),
+                            (double *)PyArray_DATA(arrivals), &bad);
+    } else {
+        status = cc_project_batch(
+            &m, (size_t)R, (size_t)steps, dt, kind, (const double *)PyArray_DATA(value),
+            value_rep_stride, value_stride,
+            inflow ? (const double *)PyArray_DATA(inflow) : NULL, inflow_rep_stride,
+            inflow_stride, (const double *)PyArray_DATA(x0),
+            PyArray_NDIM(x0) == 2 ? (size_t)S : 0, (size_t)threads,
+            (double *)PyArray_DATA(occupancy), (double *)PyArray_DATA(moved),
+            (double *)PyArray_DATA(arrivals), &bad);
+    }
+    Py_END_ALLOW_THREADS
+    if (status != CC_OK) {
+        raise_status(module, status, "project", NULL);
+        goto fail;
+    }
+    result = PyTuple_Pack(3, occupancy, moved, arrivals);
+fail:
+    PyMem_Free(work);
+    Py_XDECREF(x0);
+    Py_XDECREF(src);
+    Py_XDECREF(dst);
+    Py_XDECREF(value);
+    Py_XDECREF(inflow);
+    Py_XDECREF(advance);
+    Py_XDECREF(occupancy);
+    Py_XDECREF(moved);
+    Py_XDECREF(arrivals);
+    return result;
+}
+
+/* ------------------------------------------------------------------------
+ * accrue
+ * ------------------------------------------------------------------------ */
+
+/* A per-step parameter: (width,) constant or (steps, width); sets *stride. */
+static int check_per_step(PyArrayObject *arr, const char *name, npy_intp steps,
+                          npy_intp width, const char *width_name, size_t *stride)
+{
+    const int nd = PyArray_NDIM(arr);
+    if (PyArray_DIM(arr, nd - 1) != width || (nd == 2 && PyArray_DIM(arr, 0) != steps)) {
+        char shape[128];
+        format_shape(arr, shape, sizeof shape);
+        PyErr_Format(PyExc_ValueError,
+                     "%s has shape %s; expected (%s,) = (%zd,) or (steps, %s) = (%zd, %zd)",
+                     name, shape, width_name,
+                     (Py_ssize_t)width, width_name, (Py_ssize_t)steps, (Py_ssize_t)width);
+        return -1;
+    }
+    *stride = nd == 2 ? (size_t)width : 0;
+    return check_finite(arr, name);
+}
+
+PyDoc_STRVAR(accrue_doc,
+"accrue(occupancy, moved, arrivals, dt, per_year, per_flow, per_arrival, rule,\n"
+"       weights, price_index)\n"
+"--\n\n"
+"Values accrued per step (see carecast.accrue). rule: 'start', 'end',\n"
+"'trapezoid' or 'weights'. Returns (by_state, by_flow, by_arrival, total).");
+
+static PyObject *core_accrue(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"occupancy", "moved", "arrivals", "dt", "per_year", "per_flow",
+                             "per_arrival", "rule", "weights", "price_index", NULL};
+    PyObject *occ_obj, *moved_obj, *arr_obj, *per_year_obj, *per_flow_obj, *per_arrival_obj,
+        *weights_obj, *price_obj;
+    double dt;
+    const char *rule_name;
+    PyArrayObject *occ = NULL, *moved = NULL, *arrivals = NULL, *per_year = NULL,
+                  *per_flow = NULL, *per_arrival = NULL, *weights = NULL, *price = NULL,
+                  *by_state = NULL, *by_flow = NULL, *by_arrival = NULL, *total = NULL;
+    PyObject *result = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOdOOOsOO:accrue", kwlist, &occ_obj,
+                                     &moved_obj, &arr_obj, &dt, &per_year_obj, &per_flow_obj,
+                                     &per_arrival_obj, &rule_name, &weights_obj, &price_obj)) {
+        return NULL;
+    }
+    if (check_dt(dt) < 0) return NULL;
+    cc_occupancy_rule rule;
+    if (strcmp(rule_name, "start") == 0) rule = CC_OCC_START;
+    else if (strcmp(rule_name, "end") == 0) rule = CC_OCC_END;
+    else if (strcmp(rule_name, "trapezoid") == 0) rule = CC_OCC_TRAPEZOID;
+    else if (strcmp(rule_name, "weights") == 0) rule = CC_OCC_WEIGHTS;
+    else {
+        PyErr_Format(PyExc_ValueError,
+                     "occupancy must be 'start', 'end', 'trapezoid' or an array of weights, "
+                     "got '%s'", rule_name);
+        return NULL;
+    }
+    occ = convert(occ_obj, "occupancy", NPY_DOUBLE, 2, 2);
+    if (occ == NULL) goto fail;
+    moved = convert(moved_obj, "moved", NPY_DOUBLE, 2, 2);
+    if (moved == NULL) goto fail;
+    arrivals = convert(arr_obj, "arrivals", NPY_DOUBLE, 2, 2);
+    if (arrivals == NULL) goto fail;
+    const npy_intp steps = PyArray_DIM(occ, 0) - 1;
+    const npy_intp S = PyArray_DIM(occ, 1);
+    const npy_intp F = PyArray_DIM(moved, 1);
+    if (steps < 0 || S == 0) {
+        PyErr_SetString(PyExc_ValueError,
+                        "occupancy must be (steps + 1, S) with at least one row and one state");
+        goto fail;
+    }
+    if (PyArray_DIM(moved, 0) != steps || PyArray_DIM(arrivals, 0) != steps ||
+        PyArray_DIM(arrivals, 1) != S) {
+        PyErr_Format(PyExc_ValueError,
+                     "moved must be (steps, F) and arrivals (steps, S) for occupancy of shape "
+                     "(%zd, %zd)", (Py_ssize_t)(steps + 1), (Py_ssize_t)S);
+        goto fail;
+    }
+    if (check_finite(occ, "occupancy") < 0 || check_finite(moved, "moved") < 0 ||
+        check_finite(arrivals, "arrivals") < 0)
+        goto fail;
+    size_t per_year_stride = 0, per_flow_stride = 0, per_arrival_stride = 0;
+    if (convert_optional(per_year_obj, "per_year", NPY_DOUBLE, 1, 2, &per_year) < 0) goto fail;
+    if (per_year && check_per_step(per_year, "per_year", steps, S, "S", &per_year_stride) < 0)
+        goto fail;
+    if (convert_optional(per_flow_obj, "per_flow", NPY_DOUBLE, 1, 2, &per_flow) < 0) goto fail;
+    if (per_flow && check_per_step(per_flow, "per_flow", steps, F, "F", &per_flow_stride) < 0)
+        goto fail;
+    if (convert_optional(per_arrival_obj, "per_arrival", NPY_DOUBLE, 1, 2, &per_arrival) < 0)
+        goto fail;
+    if (per_arrival &&
+        check_per_step(per_arrival, "per_arrival", steps, S, "S", &per_arrival_stride) < 0)
+        goto fail;
+    if (rule == CC_OCC_WEIGHTS) {
+        weights = convert(weights_obj, "occupancy weights", NPY_DOUBLE, 2, 2);
+        if (weights == NULL) goto fail;
+        if (PyArray_DIM(weights, 0) != steps || PyArray_DIM(weights, 1) != 2) {
+            char shape[128];
+            format_shape(weights, shape, sizeof shape);
+            PyErr_Format(PyExc_ValueError,
+                         "occupancy weights must have shape (steps, 2) = (%zd, 2), got %s",
+                         (Py_ssize_t)steps, shape);
+            goto fail;
+        }
+        if (check_finite(weights, "occupancy weights") < 0) goto fail;
+    }
+    if (convert_optional(price_obj, "price_index", NPY_DOUBLE, 1, 1, &price) < 0) goto fail;
+    if (price != NULL) {
+        if (PyArray_DIM(price, 0) != steps) {
+            PyErr_Format(PyExc_ValueError, "price_index must have one entry per step (%zd), got %zd",
+                         (Py_ssize_t)steps, (Py_ssize_t)PyArray_DIM(price, 0));
+            goto fail;
+        }
+        if (check_finite(price, "price_index") < 0) goto fail;
+    }
+    npy_intp dims_s[2] = {steps, S}, dims_f[2] = {steps, F}, dims_t[1] = {steps};
+    by_state = new_array(2, dims_s);
+    by_flow = by_state ? new_array(2, dims_f) : NULL;
+    by_arrival = by_flow ? new_array(2, dims_s) : NULL;
+    total = by_arrival ? new_array(1, dims_t) : NULL;
+    if (total == NULL) goto fail;
+    ptrdiff_t bad = -1;
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = cc_accrue((size_t)S, (size_t)F, (size_t)steps, dt, PyArray_DATA(occ),
+                       PyArray_DATA(moved), PyArray_DATA(arrivals),
+                       per_year ? PyArray_DATA(per_year) : NULL, per_year_stride,
+                       per_flow ? PyArray_DATA(per_flow) : NULL, per_flow_stride,
+                       per_arrival ? PyArray_DATA(per_arrival) : NULL, per_arrival_stride, rule,
+                       weights ? PyArray_DATA(weights) : NULL,
+                       price ? PyArray_DATA(price) : NULL, PyArray_DATA(by_state),
+                       PyArray_DATA(by_flow), PyArray_DATA(by_arrival), PyArray_DATA(total),
+                       &bad);
+    Py_END_ALLOW_THREADS
+    if (status != CC_OK) {
+        raise_status(module, status, "accrue", NULL);
+        goto fail;
+    }
+    result = PyTuple_Pack(4, by_state, by_flow, by_arrival, total);
+fail:
+    Py_XDECREF(occ);
+    Py_XDECREF(moved);
+    Py_XDECREF(arrivals);
+    Py_XDECREF(per_year);
+    Py_XDECREF(per_flow);
+    Py_XDECREF(per_arrival);
+    Py_XDECREF(weights);
+    Py_XDECREF(price);
+    Py_XDECREF(by_state);
+    Py_XDECREF(by_flow);
+    Py_XDECREF(by_arrival);
+    Py_XDECREF(total);
+    return result;
+}
+
+/* ------------------------------------------------------------------------
+ * Discounting, prices, present value, payback
+ * ------------------------------------------------------------------------ */
+
+/* Converts a schedule given as (starts, rates) sequences; the arrays are
+ * returned for the caller to release. */
+static int convert_schedule(PyObject *module, PyObject *starts_obj, PyObject *rates_obj,
+                            PyArrayObject **starts, PyArrayObject **rates, cc_schedule *out)
+{
+    *starts = convert(starts_obj, "schedule starts", NPY_DOUBLE, 1, 1);
+    if (*starts == NULL) return -1;
+    *rates = convert(rates_obj, "schedule rates", NPY_DOUBLE, 1, 1);
+    if (*rates == NULL) return -1;
+    if (PyArray_DIM(*starts, 0) == 0 || PyArray_DIM(*starts, 0) != PyArray_DIM(*rates, 0)) {
+        PyErr_SetString(PyExc_ValueError,
+                        "schedule: starts and rates must be non-empty and of the same length");
+        return -1;
+    }
+    out->n = (size_t)PyArray_DIM(*starts, 0);
+    out->starts = PyArray_DATA(*starts);
+    out->rates = PyArray_DATA(*rates);
+    ptrdiff_t bad = -1;
+    int status = cc_check_schedule(out, &bad);
+    if (status != CC_OK) {
+        char start[40], rate[40];
+        repr_double(out->starts[bad], start, sizeof start);
+        repr_double(out->rates[bad], rate, sizeof rate);
+        PyErr_Format(PyExc_ValueError,
+                     "schedule: piece %zd (start %s, rate %s) is malformed: starts must begin at 0 "
+                     "and increase, rates must be finite and above -1",
+                     (Py_ssize_t)bad, start, rate);
+        (void)module;
+        return -1;
+    }
+    return 0;
+}
+
+static int check_timing(double timing)
+{
+    if (!(timing >= 0.0 && timing <= 1.0)) {
+        char number[40];
+        repr_double(timing, number, sizeof number);
+        PyErr_Format(PyExc_ValueError,
+                     "timing must be 'start', 'mid', 'end' or a fraction of a step in [0, 1], "
+                     "got %s", number);
+        return -1;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(discount_factors_doc,
+"discount_factors(times, starts, rates)\n--\n\n"
+"Discount factors at times in years (1-D) under a piecewise schedule.");
+
+static PyObject *core_discount_factors(PyObject *module, PyObject *args)
+{
+    PyObject *times_obj, *starts_obj, *rates_obj;
+    PyArrayObject *times = NULL, *starts = NULL, *rates = NULL, *out = NULL;
+    cc_schedule sched;
+    if (!PyArg_ParseTuple(args, "OOO:discount_factors", &times_obj, &starts_obj, &rates_obj)) {
+        return NULL;
+    }
+    if (convert_schedule(module, starts_obj, rates_obj, &starts, &rates, &sched) < 0) goto fail;
+    times = convert(times_obj, "times", NPY_DOUBLE, 1, 1);
+    if (times == NULL) goto fail;
+    if (check_nonnegative(module, times, "times") < 0) goto fail;
+    npy_intp n = PyArray_DIM(times, 0);
+    out = new_array(1, &n);
+    if (out == NULL) goto fail;
+    ptrdiff_t bad = -1;
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = cc_discount_factors((size_t)n, PyArray_DATA(times), &sched, PyArray_DATA(out), &bad);
+    Py_END_ALLOW_THREADS
+    if (status != CC_OK) {
+        raise_status(module, status, "discount_factors", NULL);
+        Py_CLEAR(out);
+    }
+fail:
+    Py_XDECREF(times);
+    Py_XDECREF(starts);
+    Py_XDECREF(rates);
+    return (PyObject *)out;
+}
+
+PyDoc_STRVAR(step_discount_factors_doc,
+"step_discount_factors(steps, dt, timing, starts, rates)\n--\n\n"
+"Discount factor of each step at (t + timing) * dt years.");
+
+static PyObject *core_step_discount_factors(PyObject *module, PyObject *args)
+{
+    Py_ssize_t steps;
+    double dt, timing;
+    PyObject *starts_obj, *rates_obj;
+    PyArrayObject *starts = NULL, *rates = NULL, *out = NULL;
+    cc_schedule sched;
+    if (!PyArg_ParseTuple(args, "nddOO:step_discount_factors", &steps, &dt, &timing,
+                          &starts_obj, &rates_obj)) {
+        return NULL;
+    }
+    if (check_steps(steps) < 0 || check_dt(dt) < 0 || check_timing(timing) < 0) return NULL;
+    if (convert_schedule(module, starts_obj, rates_obj, &starts, &rates, &sched) < 0) goto fail;
+    npy_intp n = steps;
+    out = new_array(1, &n);
+    if (out == NULL) goto fail;
+    int status;
+    ptrdiff_t bad = -1;
+    Py_BEGIN_ALLOW_THREADS
+    status = cc_step_discount_factors((size_t)steps, dt, timing, &sched, PyArray_DATA(out), &bad);
+    Py_END_ALLOW_THREADS
+    if (status != CC_OK) {
+        raise_status(module, status, "step_discount_factors", NULL);
+        Py_CLEAR(out);
+    }
+fail:
+    Py_XDECREF(starts);
+    Py_XDECREF(rates);
+    return (PyObject *)out;
+}
+
+PyDoc_STRVAR(present_value_doc,
+"present_value(values, dt, timing, starts, rates)\n--\n\n"
+"values (R, steps) -> (pv (R,), discounted cumulative (R, steps)).");
+
+static PyObject *core_present_value(PyObject *module, PyObject *args)
+{
+    PyObject *values_obj, *starts_obj, *rates_obj;
+    double dt, timing;
+    PyArrayObject *values = NULL, *starts = NULL, *rates = NULL, *pv = NULL, *cum = NULL;
+    PyObject *result = NULL;
+    cc_schedule sched;
+    if (!PyArg_ParseTuple(args, "OddOO:present_value", &values_obj, &dt, &timing, &starts_obj,
+                          &rates_obj)) {
+        return NULL;
+    }
+    if (check_dt(dt) < 0 || check_timing(timing) < 0) return NULL;
+    if (convert_schedule(module, starts_obj, rates_obj, &starts, &rates, &sched) < 0) goto fail;
+    values = convert(values_obj, "values", NPY_DOUBLE, 2, 2);
+    if (values == NULL) goto fail;
+    if (check_finite(values, "values") < 0) goto fail;
+    npy_intp R = PyArray_DIM(values, 0), steps = PyArray_DIM(values, 1);
+    pv = new_array(1, &R);
+    if (pv == NULL) goto fail;
+    cum = new_array(2, PyArray_DIMS(values));
+    if (cum == NULL) goto fail;
+    int status = CC_OK;
+    ptrdiff_t bad = -1;
+    Py_BEGIN_ALLOW_THREADS
+    for (npy_intp r = 0; r < R && status == CC_OK; r++) {
+        status = cc_present_value((size_t)steps, (const double *)PyArray_DATA(values) + r * steps,
+                                  dt, timing, &sched, (double *)PyArray_DATA(pv) + r,
+                                  (double *)PyArray_DATA(cum) + r * steps, &bad);
+    }
+    Py_END_ALLOW_THREADS
+    if (status != CC_OK) {
+        raise_status(module, status, "present_value", NULL);
+        goto fail;
+    }
+    result = PyTuple_Pack(2, pv, cum);
+fail:
+    Py_XDECREF(values);
+    Py_XDECREF(starts);
+    Py_XDECREF(rates);
+    Py_XDECREF(pv);
+    Py_XDECREF(cum);
+    return result;
+}
+
+PyDoc_STRVAR(price_index_doc,
+"price_index(steps, dt, timing, offset_years, annual_rate)\n--\n\n"
+"(1 + annual_rate) ** (offset_years + (t + timing) * dt) for each step.");
+
+static PyObject *core_price_index(PyObject *module, PyObject *args)
+{
+    Py_ssize_t steps;
+    double dt, timing, offset, rate;
+    if (!PyArg_ParseTuple(args, "ndddd:price_index", &steps, &dt, &timing, &offset, &rate)) {
+        return NULL;
+    }
+    if (check_steps(steps) < 0 || check_dt(dt) < 0 || check_timing(timing) < 0) return NULL;
+    if (!isfinite(offset)) {
+        PyErr_SetString(PyExc_ValueError, "years_from_base must be finite");
+        return NULL;
+    }
+    if (!isfinite(rate) || !(rate > -1.0)) {
+        char number[40];
+        repr_double(rate, number, sizeof number);
+        PyErr_Format(PyExc_ValueError, "annual_rate must be finite and above -1, got %s", number);
+        return NULL;
+    }
+    npy_intp n = steps;
+    PyArrayObject *out = new_array(1, &n);
+    if (out == NULL) return NULL;
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = cc_price_index((size_t)steps, dt, timing, offset, rate, PyArray_DATA(out));
+    Py_END_ALLOW_THREADS
+    if (status != CC_OK) {
+        Py_DECREF(out);
+        return raise_status(module, status, "price_index", NULL);
+    }
+    return (PyObject *)out;
+}
+
+PyDoc_STRVAR(payback_doc,
+"payback(net, dt)\n--\n\n"
+"Years until the cumulative net benefit first reaches >= 0 after being\n"
+"negative (interpolated); 0.0 if never negative; inf if not reached.");
+
+static PyObject *core_payback(PyObject *module, PyObject *args)
+{
+    PyObject *net_obj;
+    double dt;
+    if (!PyArg_ParseTuple(args, "Od:payback", &net_obj, &dt)) {
+        return NULL;
+    }
+    if (check_dt(dt) < 0) return NULL;
+    PyArrayObject *net = convert(net_obj, "net_benefit", NPY_DOUBLE, 1, 1);
+    if (net == NULL) return NULL;
+    if (check_finite(net, "net_benefit") < 0) {
+        Py_DECREF(net);
+        return NULL;
+    }
+    double years = 0.0;
+    int reached = 0, status;
+    ptrdiff_t bad = -1;
+    Py_BEGIN_ALLOW_THREADS
+    status = cc_payback((size_t)PyArray_DIM(net, 0), PyArray_DATA(net), dt, &years, &reached,
+                        &bad);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(net);
+    if (status != CC_OK) {
+        return raise_status(module, status, "payback", NULL);
+    }
+    return PyFloat_FromDouble(years);
+}
+
+/* ------------------------------------------------------------------------
+ * Root finding
+ * ------------------------------------------------------------------------ */
+
+typedef struct brent_context {
+    PyObject *function;
+    PyObject *exc_type, *exc_value, *exc_tb; /* an exception raised by function */
+} brent_context;
+
+/* Called by cc_brent with the GIL released: take it, call Python, give it
+ * back.  A Python exception is stored in the context and restored by the
+ * caller once it holds the GIL again. */
+static int call_python(double x, void *context, double *fx)
+{
+    brent_context *ctx = context;
+    int failed = 0;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *value = PyObject_CallFunction(ctx->function, "d", x);
+    if (value != NULL) {
+        *fx = PyFloat_AsDouble(value);
+        Py_DECREF(value);
+    }
+    if (PyErr_Occurred()) {
+        PyErr_Fetch(&ctx->exc_type, &ctx->exc_value, &ctx->exc_tb);
+        failed = 1;
+    }
+    PyGILState_Release(gil);
+    return failed;
+}
+
+PyDoc_STRVAR(brent_doc,
+"brent(f, a, b, xtol, rtol, maxiter)\n--\n\n"
+"Brent's root finder in C; returns (root, f(root), evaluations).");
+
+static PyObject *core_brent(PyObject *module, PyObject *args)
+{
+    brent_context ctx = {NULL, NULL, NULL, NULL};
+    double a, b, xtol, rtol, root = NAN, f_root = NAN;
+    Py_ssize_t maxiter;
+    size_t evaluations = 0;
+    if (!PyArg_ParseTuple(args, "Oddddn:brent", &ctx.function, &a, &b, &xtol, &rtol,
+                          &maxiter)) {
+        return NULL;
+    }
+    if (!PyCallable_Check(ctx.function)) {
+        PyErr_SetString(PyExc_TypeError, "f must be callable");
+        return NULL;
+    }
+    char a_text[40], b_text[40];
+    repr_double(a, a_text, sizeof a_text);
+    repr_double(b, b_text, sizeof b_text);
+    if (!isfinite(a) || !isfinite(b) || a == b) {
+        PyErr_Format(PyExc_ValueError, "a and b must be finite and different, got %s and %s",
+                     a_text, b_text);
+        return NULL;
+    }
+    if (!(xtol >= 0.0) || !(rtol >= 0.0) || !isfinite(xtol) || !isfinite(rtol) ||
+        (xtol == 0.0 && rtol == 0.0)) {
+        PyErr_SetString(PyExc_ValueError,
+                        "xtol and rtol must be finite and >= 0, and not both 0");
+        return NULL;
+    }
+    if (maxiter < 1) {
+        PyErr_Format(PyExc_ValueError, "maxiter must be >= 1, got %zd", maxiter);
+        return NULL;
+    }
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = cc_brent(call_python, &ctx, a, b, xtol, rtol, (size_t)maxiter, &root, &f_root,
+                      &evaluations);
+    Py_END_ALLOW_THREADS
+    if (ctx.exc_type != NULL) {
+        PyErr_Restore(ctx.exc_type, ctx.exc_value, ctx.exc_tb);
+        return NULL;
+    }
+    if (status == CC_ENOTBRACKETED) {
+        PyErr_Format(get_state(module)->not_bracketed,
+                     "f(a) and f(b) have the same sign (a = %s, b = %s): the interval does not "
+                     "bracket a root; widen it or check that the target can be reached",
+                     a_text, b_text);
+        return NULL;
+    }
+    if (status == CC_ENONFINITE) {
+        PyErr_SetString(PyExc_ValueError, "f returned NaN or infinity during the root search");
+        return NULL;
+    }
+    if (status == CC_ENOCONVERGE) {
+        char last[40];
+        repr_double(root, last, sizeof last);
+        PyErr_Format(get_state(module)->convergence_error,
+                     "no root to the requested tolerance after %zd evaluations (last x = %s)",
+                     (Py_ssize_t)evaluations, last);
+        return NULL;
+    }
+    if (status != CC_OK) {
+        return raise_status(module, status, "brent", NULL);
+    }
+    return Py_BuildValue("ddn", root, f_root, (Py_ssize_t)evaluations);
+}
+
+/* ------------------------------------------------------------------------
+ * Module
+ * ------------------------------------------------------------------------ */
+
+static PyObject *core_strerror(PyObject *module, PyObject *arg)
+{
+    (void)module;
+    long code = PyLong_AsLong(arg);
+    if (code == -1 && PyErr_Occurred()) return NULL;
+    return PyUnicode_FromString(cc_strerror((int)code));
+}
+
+static PyObject *core_version(PyObject *module, PyObject *unused)
+{
+    (void)module;
+    (void)unused;
+    return PyLong_FromLong(cc_version());
+}
+
+static PyMethodDef core_methods[] = {
+    {"project", (PyCFunction)(void (*)(void))core_project, METH_VARARGS | METH_KEYWORDS,
+     project_doc},
+    {"accrue", (PyCFunction)(void (*)(void))core_accrue, METH_VARARGS | METH_KEYWORDS,
+     accrue_doc},
+    {"discount_factors", core_discount_factors, METH_VARARGS, discount_factors_doc},
+    {"step_discount_factors", core_step_discount_factors, METH_VARARGS,
+     step_discount_factors_doc},
+    {"present_value", core_present_value, METH_VARARGS, present_value_doc},
+    {"price_index", core_price_index, METH_VARARGS, price_index_doc},
+    {"payback", core_payback, METH_VARARGS, payback_doc},
+    {"brent", core_brent, METH_VARARGS, brent_doc},
+    {"strerror", core_strerror, METH_O, "strerror(code) -> the C library's message."},
+    {"version", core_version, METH_NOARGS, "version() -> the C library's version number."},
+    {NULL, NULL, 0, NULL},
+};
+
+static int core_exec(PyObject *module)
+{
+    import_array1(-1);
+    core_state *st = get_state(module);
+    st->carecast_error = PyErr_NewExceptionWithDoc(
+        "carecast.CarecastError", "A numerical failure in carecast's engine.", NULL, NULL);
+    if (st->carecast_error == NULL) return -1;
+    st->not_bracketed = PyErr_NewExceptionWithDoc(
+        "carecast.NotBracketedError",
+        "The root finder's interval does not bracket a root.", st->carecast_error, NULL);
+    if (st->not_bracketed == NULL) return -1;
+    st->convergence_error = PyErr_NewExceptionWithDoc(
+        "carecast.ConvergenceError", "An iteration did not converge.", st->carecast_error, NULL);
+    if (st->convergence_error == NULL) return -1;
+    if (PyModule_AddObjectRef(module, "CarecastError", st->carecast_error) < 0 ||
+        PyModule_AddObjectRef(module, "NotBracketedError", st->not_bracketed) < 0 ||
+        PyModule_AddObjectRef(module, "ConvergenceError", st->convergence_error) < 0) {
+        return -1;
+    }
+    if (PyModule_AddStringConstant(module, "C_VERSION", CC_VERSION_STRING) < 0) return -1;
+    return 0;
+}
+
+static int core_traverse(PyObject *module, visitproc visit, void *arg)
+{
+    core_state *st = get_state(module);
+    Py_VISIT(st->carecast_error);
+    Py_VISIT(st->not_bracketed);
+    Py_VISIT(st->convergence_error);
+    return 0;
+}
+
+static int core_clear(PyObject *module)
+{
+    core_state *st = get_state(module);
+    Py_CLEAR(st->carecast_error);
+    Py_CLEAR(st->not_bracketed);
+    Py_CLEAR(st->convergence_error);
+    return 0;
+}
+
+static void core_free(void *module)
+{
+    core_clear((PyObject *)module);
+}
+
+static PyModuleDef_Slot core_slots[] = {
+    {Py_mod_exec, core_exec},
+    {0, NULL},
+};
+
+static struct PyModuleDef core_module = {
+    PyModuleDef_HEAD_INIT,
+    "carecast._core",
+    "The C engine of carecast (private; use the carecast package).",
+    sizeof(core_state),
+    core_methods,
+    core_slots,
+    core_traverse,
+    core_clear,
+    core_free,
+};
+
+PyMODINIT_FUNC PyInit__core(void)
+{
+    return PyModuleDef_Init(&core_module);
+}

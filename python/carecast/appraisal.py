@@ -1,0 +1,120 @@
+"""Appraisal: cumulative series, payback, net present value, benefit-cost
+ratio and return on investment.
+
+Benefits and costs are per-step series (e.g. ``Accrued.total`` of a
+baseline minus a scenario).  All discounting follows
+:mod:`carecast.discounting`: ``schedule=0`` gives undiscounted figures.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from . import _core
+from .discounting import GREEN_BOOK, Schedule, discounted_cumulative, present_value
+
+__all__ = ["cumulative", "payback", "npv", "benefit_cost_ratio", "roi"]
+
+
+def cumulative(values: ArrayLike) -> np.ndarray:
+    """Running (undiscounted) total of a per-step series along its last axis.
+
+    Examples
+    --------
+    >>> import carecast
+    >>> carecast.cumulative([-100, 60, 60])
+    array([-100.,  -40.,   20.])
+    """
+    arr = np.asarray(values)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"values must be real numbers, got dtype {arr.dtype}")
+    if arr.ndim == 0:
+        raise ValueError("values must be a series with one value per step, got a scalar")
+    return np.cumsum(arr.astype(np.float64), axis=-1)
+
+
+def payback(net_benefit: ArrayLike, *, dt: float = 1.0, timing="mid",
+            schedule: Schedule = GREEN_BOOK) -> float:
+    """Years until the cumulative discounted net benefit first reaches zero.
+
+    The net benefit of each step is discounted (at ``(t + c) * dt``) and
+    taken to accrue evenly within the step, so the crossing is interpolated
+    within the step.  Payback is the first time the cumulative reaches >= 0
+    after having been negative; ``0.0`` if it is never negative; ``math.inf``
+    if it is still negative at the end of the horizon (look at a longer
+    horizon before concluding that a scheme never pays back).
+
+    Examples
+    --------
+    Spend 100 in the first year, save 60 in each of the next two
+    (undiscounted): the cumulative is -100, -40, +20 at the ends of years
+    1-3, so it crosses zero 40/60 of the way through year 3:
+
+    >>> import carecast
+    >>> round(carecast.payback([-100, 60, 60], schedule=0), 4)
+    2.6667
+    """
+    arr = np.asarray(net_benefit)
+    if arr.ndim != 1:
+        raise ValueError(f"net_benefit must be 1-D (one value per step), got {arr.ndim}-D")
+    steps = arr.shape[0]
+    if steps == 0:
+        return 0.0
+    cum = discounted_cumulative(arr, dt=dt, timing=timing, schedule=schedule)
+    discounted_steps = np.diff(cum, prepend=0.0)
+    years = _core.payback(discounted_steps, float(dt))
+    return math.inf if math.isinf(years) else years
+
+
+def _pvs(benefits, costs, dt, timing, schedule):
+    b = present_value(benefits, dt=dt, timing=timing, schedule=schedule)
+    c = present_value(costs, dt=dt, timing=timing, schedule=schedule)
+    return b, c
+
+
+def npv(benefits: ArrayLike, costs: ArrayLike, *, dt: float = 1.0, timing="mid",
+        schedule: Schedule = GREEN_BOOK):
+    """Net present value: PV(benefits) - PV(costs).
+
+    Examples
+    --------
+    >>> import carecast
+    >>> carecast.npv([0, 110], [100, 0], schedule=0.1, timing="start")
+    0.0
+    """
+    b, c = _pvs(benefits, costs, dt, timing, schedule)
+    return b - c
+
+
+def benefit_cost_ratio(benefits: ArrayLike, costs: ArrayLike, *, dt: float = 1.0,
+                       timing="mid", schedule: Schedule = GREEN_BOOK):
+    """PV(benefits) / PV(costs); raises ValueError when PV(costs) is 0.
+
+    Examples
+    --------
+    >>> import carecast
+    >>> carecast.benefit_cost_ratio([0, 300], [100, 0], schedule=0)
+    3.0
+    """
+    b, c = _pvs(benefits, costs, dt, timing, schedule)
+    if np.any(np.asarray(c) == 0):
+        raise ValueError("costs: the present value of costs is 0, so the ratio is undefined")
+    return b / c
+
+
+def roi(benefits: ArrayLike, costs: ArrayLike, *, dt: float = 1.0, timing="mid",
+        schedule: Schedule = GREEN_BOOK):
+    """Return on investment: (PV(benefits) - PV(costs)) / PV(costs).
+
+    Examples
+    --------
+    >>> import carecast
+    >>> carecast.roi([0, 300], [100, 0], schedule=0)
+    2.0
+    """
+    b, c = _pvs(benefits, costs, dt, timing, schedule)
+    if np.any(np.asarray(c) == 0):
+        raise ValueError("costs: the present value of costs is 0, so the return is undefined")
+    return (b - c) / c
