@@ -313,7 +313,8 @@ static PyObject *raise_structure(PyObject *module, int status, const cc_structur
 }
 
 static PyObject *raise_flow_values(PyObject *module, int status, PyArrayObject *value,
-                                   size_t S, size_t rows_per_replicate, ptrdiff_t bad)
+                                   size_t S, size_t rows_per_replicate, int batched,
+                                   ptrdiff_t bad)
 {
     if (status != CC_EPROBSUM) {
         return raise_element(module, status, "value", value, bad);
@@ -321,10 +322,17 @@ static PyObject *raise_flow_values(PyObject *module, int status, PyArrayObject *
     const ptrdiff_t rows = (ptrdiff_t)rows_per_replicate;
     const ptrdiff_t row = bad / (ptrdiff_t)S;
     const ptrdiff_t state = bad % (ptrdiff_t)S;
-    PyErr_Format(PyExc_ValueError,
-                 "value: with kind='prob' the probabilities leaving state %zd sum above 1 "
-                 "(replicate %zd, step %zd)",
-                 (Py_ssize_t)state, (Py_ssize_t)(row / rows), (Py_ssize_t)(row % rows));
+    if (batched) {
+        PyErr_Format(PyExc_ValueError,
+                     "value: with kind='prob' the probabilities leaving state %zd sum above 1 "
+                     "(replicate %zd, step %zd)",
+                     (Py_ssize_t)state, (Py_ssize_t)(row / rows), (Py_ssize_t)(row % rows));
+    } else {
+        PyErr_Format(PyExc_ValueError,
+                     "value: with kind='prob' the probabilities leaving state %zd sum above 1 "
+                     "(step %zd)",
+                     (Py_ssize_t)state, (Py_ssize_t)row);
+    }
     return NULL;
 }
 
@@ -473,7 +481,7 @@ static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs
         Py_END_ALLOW_THREADS
         if (status != CC_OK) {
             raise_flow_values(module, status, value, (size_t)S,
-                              value_varies ? (size_t)steps : 1, bad);
+                              value_varies ? (size_t)steps : 1, batched, bad);
             goto fail;
         }
     }
