@@ -1,0 +1,18 @@
+"""SSDA903 returns: read, validate, summarise, calibrate, backtest, simulate.
+
+The children looked after return (SSDA903) is what every English council
+sends the Department for Education each year. This subpackage turns a folder
+of them into facts (stock, entries, exits, moves, exposure), a calibrated
+children-in-care model (:class:`carecast.care.CareParameters`), and an honest
+backtest of how well that model would have predicted the past.
+
+Child-level data stays in memory: nothing here writes a child-level record
+unless asked to (the synthetic generator writes files only where told), and
+reports show counts, not CHILD identifiers, unless ``show_ids=True``.
+"""
+from .dates import age_in_years, parse_dates
+from .reader import EPISODE_COLUMNS, HEADER_COLUMNS, Returns, read_returns, sample_returns_path
+from .validation import Problem, ValidationError, ValidationReport
+
+__all__ = ["read_returns", "Returns", "sample_returns_path", "ValidationReport", "ValidationError",
+           "Problem", "parse_dates", "age_in_years", "EPISODE_COLUMNS", "HEADER_COLUMNS"]

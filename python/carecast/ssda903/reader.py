@@ -1,0 +1,578 @@
+"""Read SSDA903 header and episode files into column arrays, validated and stitched.
+
+:func:`read_returns` is the one entry point: point it at a folder of returns
+(or a list of files) and it gives a :class:`Returns` - every usable episode
+as NumPy column arrays, sorted by child and start date, with the periods of
+care stitched together, plus a :class:`~carecast.ssda903.validation.ValidationReport`.
+
+Files
+-----
+* A folder: every ``*.csv`` whose name contains ``header`` or ``episode``
+  (any case) is read; other SSDA903 tables (``uasc``, ``missing``, ``oc2``,
+  ...) are listed in ``Returns.files_ignored``.
+* One file per year (the year is the first 4-digit number in the name, e.g.
+  ``2017-episodes.csv``), or combined files with a ``YEAR`` column. Without
+  either, the year is taken from the latest start date in the file.
+* Columns are matched by name, case-insensitively; episodes need ``CHILD``,
+  ``DECOM``, ``PLACE``, ``DEC`` and ``REC`` (``PLACE_PROVIDER`` is used when
+  present); headers need ``CHILD`` and ``DOB``.
+* Dates: ``dd/mm/yyyy`` (DfE) or ISO ``yyyy-mm-dd``; see
+  :mod:`carecast.ssda903.dates`.
+
+Decisions
+---------
+* **The later return wins.** Returns overlap: an episode open on 1 April
+  appears again in the next year's return, usually with its end date filled
+  in. Episodes are matched on (CHILD, DECOM) and the one from the latest
+  return is used (a "note" in the report). An episode from an earlier return
+  that overlaps a *different* episode in a later return is superseded too (a
+  warning): the later return is the council's corrected history. The same
+  rule picks the date of birth when headers disagree (a warning).
+* **Collection year.** Each return's last day is taken as the first 31 March
+  on or after the latest episode start in it (the sample's ``2017`` files run
+  to 31 March 2018). An episode still open in its latest return is *censored*
+  at the end of that return's year: counted in care to that date, with no
+  exit.
+* **Periods of care.** Episodes are chained while the reason ceased is
+  ``X1`` and the next episode starts on the end date. A period starts with
+  its first episode (an entry to care) and ends with an exit, classified by
+  the ``REC`` of its last episode through the taxonomy. A period still open,
+  or ending with ``X1`` but with no episode following on that day (a
+  warning), is censored: no exit is counted.
+* **Eighteen.** Nobody is in care at or after their 18th birthday: an
+  episode running past it ends on the birthday (a warning) and the period's
+  exit is ``left_care_at_18``; so is any exit on or after the day before the
+  18th birthday, whatever its ``REC``. Episodes starting at 18 or over are
+  errors.
+* **Overlaps within one return** are errors: the later-starting episode is
+  left out.
+* End dates are exclusive in every count: a child whose episode ends on
+  31 March is not in care on 31 March (as in the DfE's "looked after at
+  31 March" figures).
+
+Privacy: everything stays in memory; nothing is written.
+
+Examples
+--------
+>>> from carecast.ssda903 import read_returns, sample_returns_path
+>>> returns = read_returns(sample_returns_path())
+>>> returns.n_children > 0 and returns.report.n_errors >= 0
+True
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from ..taxonomy import CONTINUATION_REC, DEFAULT_TAXONOMY, Taxonomy
+from .dates import INVALID, MISSING, OPEN, add_years, age_in_years, format_date, from_ymd, parse_dates, to_days, ymd
+from .validation import ValidationError, ValidationReport
+
+__all__ = ["Returns", "read_returns", "sample_returns_path", "EPISODE_COLUMNS", "HEADER_COLUMNS"]
+
+EPISODE_COLUMNS = ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
+                   "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN")
+HEADER_COLUMNS = ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB")
+_EPISODE_REQUIRED = ("CHILD", "DECOM", "PLACE", "DEC", "REC")
+_HEADER_REQUIRED = ("CHILD", "DOB")
+_YEAR_COLUMNS = ("YEAR", "COLLECTION_YEAR")
+_YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+
+
+def sample_returns_path() -> Path:
+    """Folder of the synthetic sample returns shipped with carecast (MIT, Social Finance)."""
+    from importlib import resources
+    return Path(str(resources.files("carecast") / "data" / "ssda903_sample"))
+
+
+@dataclass
+class _Table:
+    columns: dict[str, np.ndarray]
+    file: np.ndarray      # index into the list of files
+    line: np.ndarray      # 1-based line number in the file
+    year: np.ndarray      # return year label
+
+
+def _read_csv(path: Path, file_index: int, required: Sequence[str], report: ValidationReport,
+              table: str) -> _Table | None:
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        text = fh.read()
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader)
+    except StopIteration:
+        report.add(path.name, 1, "-", "error", f"empty {table} file")
+        return None
+    names = [h.strip().upper() for h in header]
+    missing = [c for c in required if c not in names]
+    if missing:
+        raise ValueError(f"{path}: {table} file lacks column(s) {missing}; it has {names}")
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    width = len(names)
+    for row in reader:
+        if len(row) != width:
+            if not any(cell.strip() for cell in row):
+                continue  # blank line: not data
+            report.add(path.name, reader.line_num, "-", "error",
+                       "wrong number of fields", f"{len(row)} fields, the header has {width}")
+            continue
+        rows.append(row)
+        lines.append(reader.line_num)
+    n = len(rows)
+    if n:
+        cols = list(zip(*rows))
+        columns = {name: np.array(cols[i], dtype=str) for i, name in enumerate(names)}
+    else:
+        columns = {name: np.array([], dtype=str) for name in names}
+    return _Table(columns, np.full(n, file_index, dtype=np.int32), np.array(lines, dtype=np.int64),
+                  np.zeros(n, dtype=np.int64))
+
+
+def _concat(tables: list[_Table], wanted: Sequence[str]) -> _Table:
+    columns = {}
+    for name in wanted:
+        parts = [t.columns.get(name, np.full(len(t.file), "", dtype="<U1")) for t in tables]
+        columns[name] = np.char.strip(np.concatenate(parts).astype(str)) if parts else np.array([], str)
+    return _Table(columns,
+                  np.concatenate([t.file for t in tables]) if tables else np.zeros(0, np.int32),
+                  np.concatenate([t.line for t in tables]) if tables else np.zeros(0, np.int64),
+                  np.concatenate([t.year for t in tables]) if tables else np.zeros(0, np.int64))
+
+
+@dataclass
+class Returns:
+    """Validated, de-duplicated SSDA903 episodes as column arrays.
+
+    Every array has one entry per episode, sorted by child then start date.
+    Dates are int64 days since 1970-01-01 (see :mod:`carecast.ssda903.dates`).
+
+    Attributes
+    ----------
+    child : ndarray of str
+        CHILD identifier (personal data: kept in memory only).
+    child_index : ndarray of int64
+        0..n_children-1, one number per child.
+    dob, decom, end : ndarray of int64
+        Date of birth, episode start, and exclusive end used in every count
+        (the recorded DEC, or the censoring date of an open episode, capped
+        at the 18th birthday).
+    dec_recorded : ndarray of bool
+        Whether DEC was recorded (False = open in its latest return).
+    place, provider, rec : ndarray of str
+        SSDA903 codes as recorded.
+    placement : ndarray of int64
+        Index into ``taxonomy.placements``.
+    period : ndarray of int64
+        Period-of-care number (0..n_periods-1); ``period_start`` its first day.
+    first_in_period, last_in_period : ndarray of bool
+    exit_group : ndarray of int64
+        For the last episode of a period, index into ``taxonomy.exit_groups``
+        of how the period ended; -1 where the period is censored (still in
+        care, or ends unobserved) and for episodes that are not last.
+    birthday18 : ndarray of int64
+        The child's 18th birthday.
+    year, file, line : ndarray
+        Return year label, index into ``files`` and line of the source row.
+    files : list of str
+        Files read (names only).
+    files_ignored : list of str
+        Other CSV files found in the folder (not needed for the model).
+    collection_end : dict
+        Return year label -> last day of that collection year (int days).
+    data_end : int
+        Exclusive end of the data: the day after the last collection year.
+    report : ValidationReport
+    taxonomy : Taxonomy
+    """
+
+    child: np.ndarray
+    child_index: np.ndarray
+    dob: np.ndarray
+    decom: np.ndarray
+    end: np.ndarray
+    dec_recorded: np.ndarray
+    place: np.ndarray
+    provider: np.ndarray
+    rec: np.ndarray
+    placement: np.ndarray
+    period: np.ndarray
+    period_start: np.ndarray
+    first_in_period: np.ndarray
+    last_in_period: np.ndarray
+    exit_group: np.ndarray
+    birthday18: np.ndarray
+    year: np.ndarray
+    file: np.ndarray
+    line: np.ndarray
+    files: list[str]
+    files_ignored: list[str]
+    collection_end: dict[int, int]
+    data_end: int
+    report: ValidationReport
+    taxonomy: Taxonomy = field(default_factory=lambda: DEFAULT_TAXONOMY)
+
+    @property
+    def n_episodes(self) -> int:
+        return int(len(self.decom))
+
+    @property
+    def n_children(self) -> int:
+        return int(self.child_index.max() + 1) if len(self.child_index) else 0
+
+    @property
+    def n_periods(self) -> int:
+        return int(self.period.max() + 1) if len(self.period) else 0
+
+    @property
+    def data_start(self) -> int:
+        """First episode start in the data (int days)."""
+        return int(self.decom.min()) if len(self.decom) else 0
+
+    def age_on(self, date) -> np.ndarray:
+        """Completed years of age on ``date`` of each episode's child (one per episode)."""
+        return age_in_years(self.dob, np.int64(to_days(date)))
+
+    def in_care_on(self, date) -> np.ndarray:
+        """Boolean mask of episodes covering ``date`` (start <= date < end)."""
+        d = to_days(date)
+        return (self.decom <= d) & (d < self.end)
+
+    def summary_dates(self) -> str:
+        """First start and last collection day, as text."""
+        return f"{format_date(self.data_start)} to {format_date(self.data_end - 1)}"
+
+
+def _find_files(source) -> tuple[list[Path], list[Path], list[Path]]:
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if path.is_dir():
+            candidates = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv")
+        elif path.is_file():
+            candidates = [path]
+        else:
+            raise ValueError(f"source: no such file or folder: {path}")
+    else:
+        candidates = [Path(p) for p in source]
+        for p in candidates:
+            if not p.is_file():
+                raise ValueError(f"source: no such file: {p}")
+    headers = [p for p in candidates if "header" in p.name.lower()]
+    episodes = [p for p in candidates if "episode" in p.name.lower()]
+    ignored = [p for p in candidates if p not in headers and p not in episodes]
+    if not episodes:
+        raise ValueError(f"source: no episodes file (a CSV with 'episode' in its name) in {source}")
+    if not headers:
+        raise ValueError(f"source: no header file (a CSV with 'header' in its name) in {source}")
+    return headers, episodes, ignored
+
+
+def _years_for(table: _Table, path: Path, fallback_dates: np.ndarray | None) -> np.ndarray:
+    for col in _YEAR_COLUMNS:
+        if col in table.columns:
+            raw = np.char.strip(table.columns[col].astype(str))
+            ok = np.char.isdigit(raw)
+            if not ok.all():
+                bad = int(np.flatnonzero(~ok)[0])
+                raise ValueError(f"{path}:{table.line[bad]}: {col} must be a year, got {raw[bad]!r}")
+            return raw.astype(np.int64)
+    m = _YEAR_IN_NAME.search(path.name)
+    if m:
+        return np.full(len(table.file), int(m.group(1)), dtype=np.int64)
+    if fallback_dates is not None:
+        valid = fallback_dates[(fallback_dates != MISSING) & (fallback_dates != INVALID)]
+        if len(valid):
+            y, mth, _ = ymd(valid.max())
+            return np.full(len(table.file), int(y) - (1 if mth <= 3 else 0), dtype=np.int64)
+    return np.zeros(len(table.file), dtype=np.int64)
+
+
+def _march31_on_or_after(days: np.ndarray) -> np.ndarray:
+    y, m, d = ymd(days)
+    y = np.where((m > 3) | ((m == 3) & (d > 31)), y + 1, y)
+    return from_ymd(y, 3, 31)
+
+
+def _bad_dates(values: np.ndarray, raw: np.ndarray, column: str, table: _Table, files, child,
+               report: ValidationReport, required: bool) -> np.ndarray:
+    invalid = values == INVALID
+    missing = values == MISSING
+    for i in np.flatnonzero(invalid):
+        report.add(files[table.file[i]], table.line[i], column, "error",
+                   "not a valid date", repr(str(raw[i])), child[i])
+    if required:
+        for i in np.flatnonzero(missing):
+            report.add(files[table.file[i]], table.line[i], column, "error", "date missing", child=child[i])
+        return invalid | missing
+    return invalid
+
+
+def read_returns(source: str | os.PathLike | Iterable[str | os.PathLike], *, strict: bool = False,
+                 taxonomy: Taxonomy | None = None) -> Returns:
+    """Read, validate, de-duplicate and stitch SSDA903 returns.
+
+    Parameters
+    ----------
+    source : path or list of paths
+        A folder of returns, one CSV file, or a list of CSV files.
+    strict : bool
+        If True, any error refuses the data (:class:`ValidationError`, whose
+        ``.report`` lists every problem). If False (default) rows with errors
+        are left out and listed in ``Returns.report``.
+    taxonomy : Taxonomy, optional
+        Code maps (default :data:`carecast.taxonomy.DEFAULT_TAXONOMY`).
+
+    Returns
+    -------
+    Returns
+
+    Raises
+    ------
+    ValueError
+        Missing folder or files, or a file without the required columns.
+    ValidationError
+        In strict mode, if any row has an error.
+    """
+    taxonomy = DEFAULT_TAXONOMY if taxonomy is None else taxonomy
+    if not isinstance(taxonomy, Taxonomy):
+        raise TypeError("taxonomy must be a carecast.taxonomy.Taxonomy")
+    header_paths, episode_paths, ignored = _find_files(source)
+    report = ValidationReport()
+    files = [p.name for p in header_paths + episode_paths]
+
+    htables = []
+    for i, p in enumerate(header_paths):
+        t = _read_csv(p, i, _HEADER_REQUIRED, report, "header")
+        if t is not None:
+            t.year = _years_for(t, p, None)
+            htables.append(t)
+    etables = []
+    for j, p in enumerate(episode_paths):
+        t = _read_csv(p, len(header_paths) + j, _EPISODE_REQUIRED, report, "episodes")
+        if t is not None:
+            t.year = _years_for(t, p, parse_dates(t.columns["DECOM"]))
+            etables.append(t)
+    head = _concat(htables, ("CHILD", "DOB"))
+    epi = _concat(etables, ("CHILD", "DECOM", "PLACE", "PLACE_PROVIDER", "DEC", "REC"))
+    report.rows_read = {"episodes": int(len(epi.file)), "header": int(len(head.file))}
+
+    # ---- header: one date of birth per child, the latest return wins
+    hchild = head.columns["CHILD"]
+    hdob_raw = head.columns["DOB"]
+    hdob = parse_dates(hdob_raw)
+    hbad = _bad_dates(hdob, hdob_raw, "DOB", head, files, hchild, report, required=True)
+    hbad |= hchild == ""
+    for i in np.flatnonzero(hchild == ""):
+        report.add(files[head.file[i]], head.line[i], "CHILD", "error", "CHILD missing")
+    hkeep = np.flatnonzero(~hbad)
+    order = hkeep[np.lexsort((head.line[hkeep], head.file[hkeep], head.year[hkeep], hchild[hkeep]))]
+    hc = hchild[order]
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = hc[1:] != hc[:-1]
+    differs = ~last & (hdob[order] != np.roll(hdob[order], -1))
+    for k in np.flatnonzero(differs):
+        i = order[k]
+        report.add(files[head.file[i]], head.line[i], "DOB", "warning",
+                   "date of birth differs in a later return: the later one is used", child=hchild[i])
+    header_child = hc[last]
+    header_dob = hdob[order][last]
+
+    # ---- episodes: row checks
+    child = epi.columns["CHILD"]
+    decom_raw, dec_raw = epi.columns["DECOM"], epi.columns["DEC"]
+    place = np.char.upper(epi.columns["PLACE"])
+    provider = np.char.upper(epi.columns["PLACE_PROVIDER"])
+    rec = np.char.upper(epi.columns["REC"])
+    decom = parse_dates(decom_raw)
+    dec = parse_dates(dec_raw)
+    n = len(child)
+    where = (epi, files, child)
+    bad = _bad_dates(decom, decom_raw, "DECOM", *where, report, required=True)
+    bad |= _bad_dates(dec, dec_raw, "DEC", *where, report, required=False)
+    no_child = child == ""
+    for i in np.flatnonzero(no_child):
+        report.add(files[epi.file[i]], epi.line[i], "CHILD", "error", "CHILD missing")
+    bad |= no_child
+    has_dec = (dec != MISSING) & (dec != INVALID)
+    ok_dates = ~bad
+    backwards = ok_dates & has_dec & (dec < decom)
+    for i in np.flatnonzero(backwards):
+        report.add(files[epi.file[i]], epi.line[i], "DEC", "error",
+                   "episode ends before it starts", f"{format_date(dec[i])} < {format_date(decom[i])}",
+                   child[i])
+    bad |= backwards
+    # unknown codes
+    known_place = np.isin(place, np.array(list(taxonomy.place_map), dtype=str))
+    for i in np.flatnonzero(~known_place):
+        report.add(files[epi.file[i]], epi.line[i], "PLACE", "error",
+                   "unknown placement type code", repr(str(place[i])), child[i])
+    bad |= ~known_place
+    rec_known = np.isin(rec, np.array(list(taxonomy.rec_map) + [CONTINUATION_REC], dtype=str))
+    bad_rec = has_dec & ~rec_known
+    for i in np.flatnonzero(bad_rec):
+        if rec[i] == "":
+            report.add(files[epi.file[i]], epi.line[i], "REC", "error",
+                       "reason episode ceased missing for an episode with an end date", child=child[i])
+        else:
+            report.add(files[epi.file[i]], epi.line[i], "REC", "error",
+                       "unknown reason episode ceased code", repr(str(rec[i])), child[i])
+    bad |= bad_rec
+    # date of birth from the header
+    pos = np.searchsorted(header_child, child)
+    pos_c = np.minimum(pos, max(len(header_child) - 1, 0))
+    has_dob = (len(header_child) > 0) & (header_child[pos_c] == child) if len(header_child) \
+        else np.zeros(n, dtype=bool)
+    dob = np.where(has_dob, header_dob[pos_c] if len(header_child) else MISSING, MISSING)
+    for i in np.flatnonzero(~has_dob & ~no_child):
+        report.add(files[epi.file[i]], epi.line[i], "CHILD", "error",
+                   "no date of birth: child not in any header file (or its DOB is unusable)",
+                   child=child[i])
+    bad |= ~has_dob
+    safe_dob = np.where(has_dob, dob, 0)
+    bday18 = add_years(safe_dob, np.full(n, 18))
+    before_birth = has_dob & ~bad & (decom < dob)
+    for i in np.flatnonzero(before_birth):
+        report.add(files[epi.file[i]], epi.line[i], "DECOM", "error",
+                   "episode starts before the date of birth", child=child[i])
+    bad |= before_birth
+    adult = has_dob & ~bad & (decom >= bday18)
+    for i in np.flatnonzero(adult):
+        report.add(files[epi.file[i]], epi.line[i], "DECOM", "error",
+                   "episode starts at age 18 or over", child=child[i])
+    bad |= adult
+
+    # ---- de-duplicate (CHILD, DECOM): the later return wins
+    keep = np.flatnonzero(~bad)
+    order = keep[np.lexsort((epi.line[keep], epi.file[keep], epi.year[keep], decom[keep], child[keep]))]
+    same_next = np.zeros(len(order), dtype=bool)
+    if len(order) > 1:
+        same_next[:-1] = (child[order][1:] == child[order][:-1]) & (decom[order][1:] == decom[order][:-1])
+    for k in np.flatnonzero(same_next):
+        i, j = order[k], order[k + 1]
+        if epi.year[i] != epi.year[j]:
+            report.add(files[epi.file[i]], epi.line[i], "-", "note",
+                       "episode repeated in a later return: the later return is used",
+                       f"{files[epi.file[j]]}:{epi.line[j]}", child[i])
+        elif (place[i], provider[i], dec[i], rec[i]) == (place[j], provider[j], dec[j], rec[j]):
+            report.add(files[epi.file[i]], epi.line[i], "-", "note",
+                       "duplicate row", f"of {files[epi.file[j]]}:{epi.line[j]}", child[i])
+        else:
+            report.add(files[epi.file[i]], epi.line[i], "DECOM", "warning",
+                       "another episode starts the same day in the same return: the later line is used",
+                       f"{files[epi.file[j]]}:{epi.line[j]}", child[i])
+    rows = order[~same_next]
+
+    # ---- overlapping episodes of one child
+    for _ in range(10_000):
+        c, s = child[rows], decom[rows]
+        e = np.where(has_dec[rows], dec[rows], OPEN)
+        clash = np.zeros(len(rows), dtype=bool)
+        if len(rows) > 1:
+            clash[1:] = (c[1:] == c[:-1]) & (s[1:] < e[:-1])
+        ks = np.flatnonzero(clash)
+        if not len(ks):
+            break
+        drop = np.zeros(len(rows), dtype=bool)
+        taken = np.zeros(len(rows), dtype=bool)
+        for k in ks:
+            if taken[k - 1] or taken[k]:
+                continue  # resolve pairs one at a time; the next pass sees the rest
+            i, j = rows[k - 1], rows[k]
+            if epi.year[i] < epi.year[j]:
+                loser, winner, sev, why = k - 1, j, "warning", "superseded by a different episode in a later return"
+            elif epi.year[i] > epi.year[j]:
+                loser, winner, sev, why = k, i, "warning", "superseded by a different episode in a later return"
+            else:
+                loser, winner, sev, why = k, i, "error", "overlaps an earlier episode of the same child"
+            drop[loser] = True
+            taken[k - 1] = taken[k] = True
+            li = rows[loser]
+            report.add(files[epi.file[li]], epi.line[li], "DECOM", sev, why,
+                       f"{files[epi.file[winner]]}:{epi.line[winner]}", child[li])
+        rows = rows[~drop]
+
+    # ---- collection years and censoring
+    years = np.unique(epi.year[rows]) if len(rows) else np.zeros(0, np.int64)
+    collection_end: dict[int, int] = {}
+    for y in years:
+        sel = rows[epi.year[rows] == y]
+        collection_end[int(y)] = int(_march31_on_or_after(decom[sel].max()))
+    data_end = (max(collection_end.values()) + 1) if collection_end else 0
+    yr = epi.year[rows]
+    censor = np.array([collection_end[int(y)] + 1 for y in np.unique(yr)], dtype=np.int64)
+    censor_at = censor[np.searchsorted(np.unique(yr), yr)] if len(rows) else np.zeros(0, np.int64)
+
+    r_child, r_decom, r_dob, r_b18 = child[rows], decom[rows], dob[rows], bday18[rows]
+    r_has_dec = has_dec[rows]
+    r_dec = dec[rows]
+    r_rec = rec[rows]
+    end = np.where(r_has_dec, r_dec, censor_at)
+    open_with_rec = ~r_has_dec & (r_rec != "")
+    for k in np.flatnonzero(open_with_rec):
+        i = rows[k]
+        report.add(files[epi.file[i]], epi.line[i], "REC", "warning",
+                   "reason ceased given for an open episode (no DEC): ignored", repr(str(r_rec[k])),
+                   child[i])
+    past18 = end > r_b18
+    for k in np.flatnonzero(past18):
+        i = rows[k]
+        report.add(files[epi.file[i]], epi.line[i], "DEC", "warning",
+                   "in care past the 18th birthday: the episode ends on the birthday", child=child[i])
+    end = np.minimum(end, r_b18)
+
+    # ---- placements (U4-U6 need a provider)
+    r_place, r_provider = place[rows], provider[rows]
+    placement = taxonomy.placement_indices(r_place, r_provider)
+    decided = np.array([taxonomy.place_map.get(p, "") is None for p in np.unique(r_place)])
+    needs = np.isin(r_place, np.unique(r_place)[decided]) if len(rows) else np.zeros(0, bool)
+    no_provider = needs & ~np.isin(r_provider, np.array(list(taxonomy.foster_provider_map), dtype=str))
+    for k in np.flatnonzero(no_provider):
+        i = rows[k]
+        report.add(files[epi.file[i]], epi.line[i], "PLACE_PROVIDER", "warning",
+                   f"foster placement without a usable provider: counted as "
+                   f"{taxonomy.unknown_provider_placement}", repr(str(r_provider[k])), child[i])
+
+    # ---- periods of care
+    m = len(rows)
+    linked = np.zeros(m, dtype=bool)
+    if m > 1:
+        linked[:-1] = ((r_child[1:] == r_child[:-1]) & (r_rec[:-1] == CONTINUATION_REC)
+                       & r_has_dec[:-1] & (r_dec[:-1] == r_decom[1:]) & ~past18[:-1])
+    first = np.ones(m, dtype=bool)
+    first[1:] = ~linked[:-1]
+    last = ~linked
+    period = np.cumsum(first) - 1
+    period_start = r_decom[first][period] if m else np.zeros(0, np.int64)
+    exit_group = np.full(m, -1, dtype=np.int64)
+    at18 = taxonomy.exit_groups.index("left_care_at_18") if "left_care_at_18" in taxonomy.exit_groups else -1
+    observed = last & r_has_dec & (r_rec != CONTINUATION_REC) & ~past18
+    exit_group[observed] = taxonomy.exit_indices(r_rec[observed])
+    aged_out = last & (past18 | (r_has_dec & (r_dec >= r_b18 - 1) & (r_rec != CONTINUATION_REC)))
+    exit_group[aged_out] = at18
+    gap = last & r_has_dec & (r_rec == CONTINUATION_REC) & ~past18
+    for k in np.flatnonzero(gap):
+        i = rows[k]
+        report.add(files[epi.file[i]], epi.line[i], "REC", "warning",
+                   "X1 (continues) but no episode starts on its end date: the period is censored "
+                   "there (no exit counted)", child=child[i])
+
+    _, child_index = np.unique(r_child, return_inverse=True)
+    report.rows_used = {"episodes": int(m), "header": int(len(header_child))}
+    result = Returns(
+        child=r_child, child_index=child_index.astype(np.int64), dob=r_dob, decom=r_decom, end=end,
+        dec_recorded=r_has_dec, place=r_place, provider=r_provider, rec=r_rec,
+        placement=placement, period=period.astype(np.int64), period_start=period_start,
+        first_in_period=first, last_in_period=last, exit_group=exit_group, birthday18=r_b18,
+        year=yr, file=epi.file[rows], line=epi.line[rows], files=files,
+        files_ignored=[p.name for p in ignored], collection_end=collection_end,
+        data_end=int(data_end), report=report, taxonomy=taxonomy)
+    if strict and report.n_errors:
+        raise ValidationError(report)
+    return result
