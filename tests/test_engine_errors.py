@@ -121,9 +121,10 @@ CASES = [
     ("steps negative", project(steps=-1), ValueError, names("steps")),
     ("steps non-integer", project(steps=2.5), BAD, names("steps")),
     ("steps string", project(steps="5"), TypeError, names("steps")),
-    ("steps 10**15", project(steps=10**15), (MemoryError, ValueError), "(?i)steps|memory|large|size"),
-    ("steps * S overflows", project(steps=2**62), (MemoryError, ValueError), "(?i)steps|memory|large|size|overflow"),
-    ("steps beyond int64", project(steps=2**70), (MemoryError, ValueError, OverflowError), "(?i)steps|memory|large|size|overflow"),
+    # Sizes too large to allocate: DESIGN asks for an error naming the argument.
+    ("steps 10**15", project(steps=10**15), (MemoryError, ValueError), names("steps")),
+    ("steps * S overflows", project(steps=2**62), (MemoryError, ValueError), names("steps")),
+    ("steps beyond int64", project(steps=2**70), (MemoryError, ValueError, OverflowError), names("steps")),
     ("kind unknown", project(kind="rates"), ValueError, names("kind")),
     ("kind None", project(kind=None), BAD, names("kind")),
     # accrue
