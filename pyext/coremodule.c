@@ -265,9 +265,11 @@ static int check_steps(Py_ssize_t steps)
     return 0;
 }
 
-/* dims for a new array; returns NULL with MemoryError if the element count
- * overflows. */
-static PyArrayObject *new_array(int ndim, const npy_intp *dims)
+/* A new float64 array for the kernel to fill completely (zeroed only when
+ * `zeroed` is set: untouched zero pages from calloc cost nothing until
+ * read, which matters for outputs the kernel may leave as they are).
+ * Returns NULL with MemoryError if the element count overflows. */
+static PyArrayObject *new_output(int ndim, const npy_intp *dims, int zeroed)
 {
     npy_intp count = 1;
     for (int d = 0; d < ndim; d++) {
@@ -277,7 +279,13 @@ static PyArrayObject *new_array(int ndim, const npy_intp *dims)
         }
         count *= dims[d];
     }
-    return (PyArrayObject *)PyArray_ZEROS(ndim, (npy_intp *)dims, NPY_DOUBLE, 0);
+    return (PyArrayObject *)(zeroed ? PyArray_ZEROS(ndim, (npy_intp *)dims, NPY_DOUBLE, 0)
+                                    : PyArray_EMPTY(ndim, (npy_intp *)dims, NPY_DOUBLE, 0));
+}
+
+static PyArrayObject *new_array(int ndim, const npy_intp *dims)
+{
+    return new_output(ndim, dims, 1);
 }
 
 /* ------------------------------------------------------------------------
@@ -490,12 +498,15 @@ static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs
     npy_intp moved_dims[3] = {R, steps, F};
     npy_intp arr_dims[3] = {R, steps, S};
     const int off = batched ? 0 : 1;
-    occupancy = new_array(3 - off, occ_dims + off);
+    /* Every element of occupancy and moved is written by the kernel;
+     * arrivals only when there is an inflow (else they stay zero). */
+    occupancy = new_output(3 - off, occ_dims + off, 0);
     if (occupancy == NULL) goto fail;
-    moved = new_array(3 - off, moved_dims + off);
+    moved = new_output(3 - off, moved_dims + off, 0);
     if (moved == NULL) goto fail;
-    arrivals = new_array(3 - off, arr_dims + off);
+    arrivals = new_output(3 - off, arr_dims + off, 1);
     if (arrivals == NULL) goto fail;
+    double *arrivals_out = inflow ? (double *)PyArray_DATA(arrivals) : NULL;
 
     Py_BEGIN_ALLOW_THREADS
     if (!batched) {
@@ -504,7 +515,7 @@ static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs
                             inflow ? (const double *)PyArray_DATA(inflow) : NULL, inflow_stride,
                             (const double *)PyArray_DATA(x0), work,
                             (double *)PyArray_DATA(occupancy), (double *)PyArray_DATA(moved),
-                            (double *)PyArray_DATA(arrivals), &bad);
+                            arrivals_out, &bad);
     } else {
         status = cc_project_batch(
             &m, (size_t)R, (size_t)steps, dt, kind, (const double *)PyArray_DATA(value),
@@ -512,8 +523,8 @@ static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs
             inflow ? (const double *)PyArray_DATA(inflow) : NULL, inflow_rep_stride,
             inflow_stride, (const double *)PyArray_DATA(x0),
             PyArray_NDIM(x0) == 2 ? (size_t)S : 0, (size_t)threads,
-            (double *)PyArray_DATA(occupancy), (double *)PyArray_DATA(moved),
-            (double *)PyArray_DATA(arrivals), &bad);
+            (double *)PyArray_DATA(occupancy), (double *)PyArray_DATA(moved), arrivals_out,
+            &bad);
     }
     Py_END_ALLOW_THREADS
     if (status != CC_OK) {
