@@ -13,6 +13,10 @@ reports show counts, not CHILD identifiers, unless ``show_ids=True``.
 from .dates import age_in_years, parse_dates
 from .reader import EPISODE_COLUMNS, HEADER_COLUMNS, Returns, read_returns, sample_returns_path
 from .validation import Problem, ValidationError, ValidationReport
+from .calibration import Calibration, GammaRates, calibrate, pooled_rates
+from .facts import Summary, entries, exits, exposure, moves, stock, summarise
 
 __all__ = ["read_returns", "Returns", "sample_returns_path", "ValidationReport", "ValidationError",
-           "Problem", "parse_dates", "age_in_years", "EPISODE_COLUMNS", "HEADER_COLUMNS"]
+           "Problem", "parse_dates", "age_in_years", "EPISODE_COLUMNS", "HEADER_COLUMNS",
+           "calibrate", "Calibration", "GammaRates", "pooled_rates",
+           "stock", "entries", "exits", "moves", "exposure", "summarise", "Summary"]
