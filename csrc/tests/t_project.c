@@ -3,6 +3,7 @@
  * cc_check_flow_values and cc_check_nonnegative.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -286,6 +287,57 @@ static void project_advance(int *status)
     }
 }
 
+/* Numerical edges in a projection: everyone leaves. */
+static void project_edges(int *status)
+{
+    static const char *fn = "cc_project";
+    const int64_t src[2] = {0, 0}, dst[2] = {1, 2};
+    const cc_structure m = {3, 2, src, dst, NULL};
+    const double x0[3] = {7, 1, 2};
+    double occ[6];
+    int rc;
+    /* Probabilities summing to exactly 1 (0.25 + 0.75): state 0 empties,
+     * x1 = [0, 1 + 1.75, 2 + 5.25] = [0, 2.75, 7.25]. */
+    {
+        const double p[2] = {0.25, 0.75};
+        rc = project(&m, 1, 1.0, CC_KIND_PROB, p, 0, NULL, 0, x0, occ, NULL, NULL, NULL);
+        viv(rc, CC_OK, fn, "probabilities summing to 1", status);
+        veq(occ[3], 0.0, fn, "sum 1: state 0 exactly empty", status);
+        vvr(occ[4], 2.75, 1e-15, fn, "sum 1: x1[1] = 1 + 7/4", status);
+        vvr(occ[5], 7.25, 1e-15, fn, "sum 1: x1[2] = 2 + 21/4", status);
+    }
+    /* Sum 1 + 1e-13 (accepted, scaled): state 0 empties, nobody is created
+     * or lost: sum stays 10, x1[0] is 0 to rounding and never negative. */
+    {
+        const double p[2] = {0.5, 0.5 + 1e-13};
+        rc = project(&m, 1, 1.0, CC_KIND_PROB, p, 0, NULL, 0, x0, occ, NULL, NULL, NULL);
+        viv(rc, CC_OK, fn, "sum 1 + 1e-13", status);
+        vok(occ[3] >= 0.0, fn, "sum 1 + 1e-13: x1[0] not negative", status);
+        vvd(occ[3], 0.0, 1e-14, fn, "sum 1 + 1e-13: x1[0] = 0", status);
+        vvr(occ[3] + occ[4] + occ[5], 10.0, 1e-15, fn, "sum 1 + 1e-13: total 10 kept", status);
+    }
+    /* Rates 1e300: leaving probability exactly 1, halves to each exit:
+     * x1 = [0, 1 + 3.5, 2 + 3.5] = [0, 4.5, 5.5]. */
+    {
+        const double r[2] = {1e300, 1e300};
+        rc = project(&m, 1, 1.0, CC_KIND_RATE, r, 0, NULL, 0, x0, occ, NULL, NULL, NULL);
+        viv(rc, CC_OK, fn, "rates 1e300", status);
+        veq(occ[3], 0.0, fn, "rates 1e300: state 0 exactly empty", status);
+        vvr(occ[4], 4.5, 1e-15, fn, "rates 1e300: x1[1] = 1 + 3.5", status);
+        vvr(occ[5], 5.5, 1e-15, fn, "rates 1e300: x1[2] = 2 + 3.5", status);
+    }
+    /* Rates 1e-300: nobody leaves to within rounding (7 (1 - 2e-300) == 7). */
+    {
+        const double r[2] = {1e-300, 1e-300};
+        rc = project(&m, 1, 1.0, CC_KIND_RATE, r, 0, NULL, 0, x0, occ, NULL, NULL, NULL);
+        viv(rc, CC_OK, fn, "rates 1e-300", status);
+        veq(occ[3], 7.0, fn, "rates 1e-300: x1[0] = 7", status);
+        veq(occ[4], 1.0, fn, "rates 1e-300: x1[1] = 1", status);
+    }
+}
+
+static void project_threads(int *status);
+
 static void project_zero_steps(int *status)
 {
     static const char *fn = "cc_project";
@@ -320,6 +372,7 @@ static void project_random(int *status)
     double value[STEPS * F], inflow[STEPS * S], x0[S];
     double occ[(STEPS + 1) * S], moved[STEPS * F], arrivals[STEPS * S];
     double ref_occ[(STEPS + 1) * S], ref_moved[STEPS * F];
+    double value_copy[STEPS * F], inflow_copy[STEPS * S], x0_copy[S];
     const double dt = 0.25;
     size_t i, t, s, f;
     int rc, pass;
@@ -335,6 +388,9 @@ static void project_random(int *status)
     for (s = 0; s < S; s++)
         advance[s] = cct_uniform(&rng) < 0.5 ? -1 : (int64_t)cct_below(&rng, S);
 
+    memcpy(value_copy, value, sizeof value);
+    memcpy(inflow_copy, inflow, sizeof inflow);
+    memcpy(x0_copy, x0, sizeof x0);
     for (pass = 0; pass < 2; pass++) {
         const int64_t *adv = pass == 0 ? NULL : advance;
         const cc_structure m = {S, F, src, dst, adv};
@@ -370,6 +426,68 @@ static void project_random(int *status)
             vok(nonneg, fn, label, status);
         }
     }
+    vbits(value, value_copy, STEPS * F, fn, "random model: value not modified", status);
+    vbits(inflow, inflow_copy, STEPS * S, fn, "random model: inflow not modified", status);
+    vbits(x0, x0_copy, S, fn, "random model: x0 not modified", status);
+}
+
+/* The library is thread-safe for distinct outputs: four threads project the
+ * same model at once, each must get the single-threaded answer bit for bit. */
+enum { TH_S = 4, TH_F = 5, TH_STEPS = 50, TH_N = 4 };
+static const int64_t th_src[TH_F] = {0, 0, 1, 2, 3};
+static const int64_t th_dst[TH_F] = {1, 3, 2, 3, 0};
+typedef struct thread_case {
+    double occ[(TH_STEPS + 1) * TH_S];
+    int rc;
+} thread_case;
+
+static void run_thread_case(thread_case *c)
+{
+    const cc_structure m = {TH_S, TH_F, th_src, th_dst, NULL};
+    const double value[TH_F] = {0.3, 0.1, 0.2, 0.05, 0.4};
+    const double inflow[TH_S] = {3, 0, 1, 0};
+    const double x0[TH_S] = {40, 30, 20, 10};
+    c->rc = project(&m, TH_STEPS, 1.0 / 12.0, CC_KIND_RATE, value, 0, inflow, 0, x0, c->occ,
+                    NULL, NULL, NULL);
+}
+
+static void *thread_main(void *arg)
+{
+    run_thread_case(arg);
+    return NULL;
+}
+
+static void project_threads(int *status)
+{
+    static const char *fn = "cc_project";
+    thread_case *one = malloc(sizeof *one);
+    thread_case *many = malloc(TH_N * sizeof *many);
+    pthread_t ids[TH_N];
+    int started[TH_N];
+    size_t k;
+    char label[96];
+    if (one == NULL || many == NULL) {
+        vok(0, fn, "threads: test could not allocate", status);
+        free(one);
+        free(many);
+        return;
+    }
+    run_thread_case(one);
+    viv(one->rc, CC_OK, fn, "threads: single-threaded run", status);
+    for (k = 0; k < TH_N; k++)
+        started[k] = pthread_create(&ids[k], NULL, thread_main, &many[k]) == 0;
+    for (k = 0; k < TH_N; k++) {
+        if (started[k]) pthread_join(ids[k], NULL);
+        else run_thread_case(&many[k]);
+    }
+    for (k = 0; k < TH_N; k++) {
+        snprintf(label, sizeof label, "threads: concurrent call %zu status", k);
+        viv(many[k].rc, CC_OK, fn, label, status);
+        snprintf(label, sizeof label, "threads: concurrent call %zu bit-identical", k);
+        vbits(many[k].occ, one->occ, (TH_STEPS + 1) * TH_S, fn, label, status);
+    }
+    free(one);
+    free(many);
 }
 
 static void project_errors(int *status)
@@ -530,7 +648,9 @@ void t_cc_project(int *status)
     project_by_hand_rate(status);
     project_time_varying(status);
     project_advance(status);
+    project_edges(status);
     project_zero_steps(status);
+    project_threads(status);
     project_random(status);
     project_errors(status);
 }
@@ -690,6 +810,28 @@ void t_cc_project_batch(int *status)
                               x0, S, 2, occ, NULL, NULL, &bad);
         viv(rc, CC_EPROBSUM, fn, "prob sum 1.5 in r=2 t=2 s=0", status);
         viv(bad, 2 * STEPS * S + 2 * S + 0, fn, "prob sum r=2 t=2 s=0: bad_index 30", status);
+    }
+    {
+        /* Constant rows per replicate (value_stride 0): a replicate holds F
+         * values, so NaN in replicate 2, flow 1 is at 2*F + 1 = 7. */
+        double saved = value[2 * F + 1];
+        value[2 * F + 1] = NAN;
+        bad = UNSET;
+        rc = cc_project_batch(&m, R, STEPS, 0.5, CC_KIND_RATE, value, F, 0, NULL, 0, 0,
+                              x0, S, 2, occ, NULL, NULL, &bad);
+        viv(rc, CC_ENONFINITE, fn, "constant rows: value r=2 f=1 NaN", status);
+        viv(bad, 2 * F + 1, fn, "constant rows: bad_index r*F+f = 7", status);
+        value[2 * F + 1] = saved;
+    }
+    {
+        /* Constant rows, prob kind: one row per replicate, so EPROBSUM in
+         * replicate 1, state 0 is at 1*S + 0 = 3. */
+        double pv[R * F] = {0.25, 0.25, 0.25, 0.5, 0.75, 0.25, 0.25, 0.25, 0.25};
+        bad = UNSET;
+        rc = cc_project_batch(&m, R, STEPS, 1.0, CC_KIND_PROB, pv, F, 0, NULL, 0, 0,
+                              x0, S, 2, occ, NULL, NULL, &bad);
+        viv(rc, CC_EPROBSUM, fn, "constant rows: prob sum 1.25 in r=1 s=0", status);
+        viv(bad, 1 * S + 0, fn, "constant rows: prob sum bad_index r*S+s = 3", status);
     }
 #undef UNTOUCHED_BEYOND_ROW0
     rc = cc_project_batch(&m, R, STEPS, 0.0, CC_KIND_RATE, value, STEPS * F, F, NULL, 0, 0,
