@@ -416,3 +416,15 @@ def test_project_batch_threads_give_identical_bits():
     two = carecast.project_batch(x0, src, dst, values, steps, replicates=replicates, threads=2)
     np.testing.assert_array_equal(one.occupancy, two.occupancy)
     np.testing.assert_array_equal(one.moved, two.moved)
+
+
+def test_probabilities_a_rounding_above_one_are_scaled_to_exactly_one():
+    # 0.6 + 0.4 + 5e-13 leaves state 0: within the 1e-12 slack of the
+    # contract, so it is accepted and scaled to sum to 1; everyone leaves and
+    # nobody is created or lost.
+    value = np.array([0.6, 0.4 + 5e-13])
+    got = carecast.project([1000.0, 0.0, 0.0], [0, 0], [1, 2], value, 2, kind="prob")
+    exp = ref.project(np.array([1000.0, 0.0, 0.0]), [0, 0], [1, 2], value, 2, kind="prob")
+    assert got.occupancy[1, 0] == 0.0
+    assert_close(got.occupancy, exp.occupancy, floor=1000.0, what="occupancy")
+    assert got.occupancy[1].sum() == pytest.approx(1000.0, rel=1e-15)

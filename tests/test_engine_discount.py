@@ -234,3 +234,21 @@ def test_price_index_by_hand():
     # Two years after the price base year, monthly, end of month.
     got = carecast.price_index(2, dt=1 / 12, annual_rate=0.05, years_from_base=2.0, timing="end")
     np.testing.assert_allclose(got, [1.05 ** (2 + 1 / 12), 1.05 ** (2 + 2 / 12)], rtol=TIGHT)
+
+
+def test_green_book_schedule_is_the_one_in_design():
+    # DESIGN.md: 3.5% for years 0-30, 3.0% to 75, 2.5% to 125, 2.0% to 200,
+    # 1.5% to 300, 1.0% beyond.
+    assert tuple(carecast.GREEN_BOOK.starts) == (0.0, 30.0, 75.0, 125.0, 200.0, 300.0)
+    assert tuple(carecast.GREEN_BOOK.rates) == (0.035, 0.030, 0.025, 0.020, 0.015, 0.010)
+
+
+def test_timing_may_be_a_fraction_of_the_step():
+    # c = 0.25: a quarter of the way through each quarter-year step, at 8%.
+    got = carecast.step_discount_factors(8, dt=0.25, timing=0.25, schedule=0.08)
+    np.testing.assert_allclose(got, 1.08 ** -((np.arange(8) + 0.25) * 0.25), rtol=TIGHT)
+
+
+def test_discount_factor_of_a_scalar_time():
+    got = carecast.discount_factors(30.5)
+    assert float(np.asarray(got)) == pytest.approx(1.035 ** -30 * 1.03 ** -0.5, rel=TIGHT)

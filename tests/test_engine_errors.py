@@ -141,7 +141,10 @@ CASES = [
     ("accrue result not a projection", lambda: carecast.accrue({"occupancy": 1}, [1.0]), BAD, names("result")),
     # discounting
     ("timing unknown", lambda: carecast.present_value(np.ones(3), dt=1.0, timing="middle"), ValueError, names("timing")),
-    ("values NaN at 1", lambda: carecast.present_value(np.array([1.0, np.nan]), dt=1.0), ValueError, names("values", "1")),
+    # A 1-D series is reported with its 1-D index.
+    ("values NaN at 1", lambda: carecast.present_value(np.array([1.0, np.nan]), dt=1.0), ValueError, r"values\[1\]"),
+    ("timing above 1", lambda: carecast.present_value(np.ones(3), dt=1.0, timing=1.5), ValueError, names("timing")),
+    ("schedule bool", lambda: carecast.discount_factors(np.ones(2), True), TypeError, names("schedule")),
     ("present_value dt 0", lambda: carecast.present_value(np.ones(3), dt=0.0), ValueError, names("dt")),
     ("schedule start not 0", lambda: carecast.DiscountSchedule([1.0, 30.0], [0.035, 0.03]), ValueError, names("starts")),
     ("schedule not increasing at 2", lambda: carecast.DiscountSchedule([0.0, 30.0, 30.0], [0.035, 0.03, 0.02]), ValueError, names("starts", "2")),
@@ -155,7 +158,8 @@ CASES = [
     ("times NaN", lambda: carecast.discount_factors(np.array([np.nan])), ValueError, names("times")),
     ("price_index rate -1", lambda: carecast.price_index(3, annual_rate=-1.0), ValueError, names("annual_rate")),
     ("price_index steps -1", lambda: carecast.price_index(-1, annual_rate=0.02), ValueError, names("steps")),
-    ("payback NaN", lambda: carecast.payback(np.array([-1.0, np.nan])), ValueError, names("net_benefit")),
+    ("payback NaN at 1", lambda: carecast.payback(np.array([-1.0, np.nan])), ValueError, r"net_benefit\[1\]"),
+    ("payback 2-D", lambda: carecast.payback(np.ones((2, 3))), ValueError, names("net_benefit")),
     ("npv length mismatch", lambda: carecast.npv(np.ones(3), np.ones(4)), ValueError, "benefits|costs"),
     # batches
     ("replicates 0", batch(replicates=0), ValueError, names("replicates")),
