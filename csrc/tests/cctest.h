@@ -83,4 +83,7 @@ void t_cc_present_value(int *status);
 void t_cc_payback(int *status);
 void t_cc_brent(int *status);
 
+/* Published models reproduced through several routines together. */
+void t_published_chancellor(int *status);
+
 #endif /* CCTEST_H */

@@ -36,6 +36,7 @@ static const struct {
     {"cc_present_value", t_cc_present_value},
     {"cc_payback", t_cc_payback},
     {"cc_brent", t_cc_brent},
+    {"published: Chancellor 1997", t_published_chancellor},
 };
 
 int main(int argc, char **argv)
