@@ -48,6 +48,14 @@ void t_cc_check_structure(int *status)
 
     viv(cc_check_structure(NULL, &bad), CC_EARG, fn, "m NULL", status);
 
+    /* S so large that S doubles of workspace overflow size_t. */
+    {
+        cc_structure huge = {SIZE_MAX, 0, NULL, NULL, NULL};
+        bad = UNSET;
+        viv(cc_check_structure(&huge, &bad), CC_EDIM, fn, "S == SIZE_MAX", status);
+        viv(bad, -1, fn, "S == SIZE_MAX: bad_index -1", status);
+    }
+
     m.src = NULL;
     viv(cc_check_structure(&m, &bad), CC_EARG, fn, "src NULL with F > 0", status);
     m.src = src;
