@@ -16,11 +16,15 @@ x[t+1] ("end") or their mean ("trapezoid"), discounted at
    costs and life-years, and cycle k is discounted by 1/1.06**k; no
    half-cycle correction.  Step t = k - 1 in carecast has x[t+1] = z[k], so
    this is ``occupancy="end"`` with ``timing="end"`` (tau = t + 1 = k).
-2. Sick-Sicker (Alarid-Escudero et al. 2023) run in heemod 0.16 with its
-   "life-table" counting: cycle k (1..75) counts (z[k-1] + z[k]) / 2 and
-   heemod's discount() leaves the first cycle undiscounted, i.e. cycle k is
-   discounted by 1/1.03**(k-1).  In carecast that is
-   ``occupancy="trapezoid"`` with ``timing="start"`` (tau = t = k - 1).
+   The heemod vignette and Incerti's post below print numbers that this
+   same convention reproduces to every printed digit (the other conventions
+   miss by more than 1%, see test_hiv_counting_convention_matters).
+2. Sick-Sicker (Alarid-Escudero et al. 2023) run in heemod with its
+   "life-table" counting: cycle k (1..75) counts (z[k-1] + z[k]) / 2, and
+   heemod's ``discount(x, r, first = FALSE)`` leaves the first cycle
+   undiscounted (exponents 0, 1, 2, ...), i.e. cycle k is discounted by
+   1/1.03**(k-1).  In carecast that is ``occupancy="trapezoid"`` with
+   ``timing="start"`` (tau = t = k - 1).
 """
 import numpy as np
 import pytest
@@ -120,7 +124,7 @@ def test_hiv_incerti_2015_icer():
 def test_hiv_heemod_homogeneous_vignette():
     """Filipovic-Pierucci A, Zarca K, Durand-Zaleski I. heemod (R package),
     vignette "Simple Markov models (homogenous)", vignettes/homogenous.md
-    (2016): the same model with the rounded matrix, relative risk 0.509 on
+    (an early version of the package): the same model with the rounded matrix, relative risk 0.509 on
     every progression for all 20 cycles, and the vignette's own state costs
     (combination: A 3052 + 2278 + 2086, B 3052 + 2086 + 2278,
     C 9007 + 2086 + 2278), costs discounted 6%, one person starting in A.
@@ -204,3 +208,14 @@ def test_counting_convention_matters(rule, timing):
     c = carecast.accrue(proj, np.array([2000.0, 4000, 15000, 0]), occupancy=rule).total
     pv = carecast.present_value(c, dt=1.0, timing=timing, schedule=0.03)
     assert not within_printed_precision(pv, 154535.4, 0.1)
+
+
+@pytest.mark.parametrize("rule, timing", [("start", "start"), ("end", "start"), ("trapezoid", "mid")])
+def test_hiv_counting_convention_matters(rule, timing):
+    """The printed heemod monotherapy cost (44613.85) pins Briggs's counting:
+    the other conventions do not reproduce it."""
+    proj = carecast.project(np.array([1.0, 0.0, 0.0, 0.0]), HIV_SRC, HIV_DST,
+                            hiv_rounded_probabilities(), 20, dt=1.0, kind="prob")
+    cost = carecast.accrue(proj, HIV_COST_MONO, occupancy=rule).total
+    pv = carecast.present_value(cost, dt=1.0, timing=timing, schedule=0.06)
+    assert abs(pv - 44613.85) > 0.01 * 44613.85
