@@ -53,7 +53,7 @@ Examples
 --------
 >>> from carecast.ssda903 import read_returns, sample_returns_path, calibrate
 >>> cal = calibrate(read_returns(sample_returns_path()), "2018-03-31", "2019-03-31")
->>> cal.parameters.stock.sum() == cal.summary.stock_end.sum()
+>>> bool(cal.parameters.stock.sum() == cal.summary.stock_end.sum())
 True
 """
 from __future__ import annotations

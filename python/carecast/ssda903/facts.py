@@ -276,7 +276,7 @@ def summarise(returns: Returns, start=None, end=None, *, age_bands=_DEFAULT_AGES
     --------
     >>> from carecast.ssda903 import read_returns, sample_returns_path
     >>> s = summarise(read_returns(sample_returns_path()), "2018-03-31", "2019-03-31")
-    >>> s.exposure.sum() > 0
+    >>> bool(s.exposure.sum() > 0)
     True
     """
     s = returns.data_start - 1 if start is None else to_days(start)
