@@ -29,8 +29,8 @@ if sys.platform != "win32":
 
 core = Extension(
     "carecast._core",
-    sources=[rel("pyext", "coremodule.c")] + c_sources,
-    include_dirs=[rel("csrc", "include"), rel("csrc", "src"), numpy.get_include()],
+    sources=[rel("pyext", "coremodule.c"), rel("pyext", "buffer_cache.c")] + c_sources,
+    include_dirs=[rel("csrc", "include"), rel("csrc", "src"), "pyext", numpy.get_include()],
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     extra_compile_args=extra_compile_args,
     extra_link_args=extra_link_args,

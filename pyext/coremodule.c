@@ -14,14 +14,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#define PY_ARRAY_UNIQUE_SYMBOL carecast_ARRAY_API
 #include <numpy/arrayobject.h>
 
+#include "buffer_cache.h"
 #include "carecast.h"
 
 typedef struct core_state {
     PyObject *carecast_error;     /* carecast.CarecastError */
     PyObject *not_bracketed;      /* carecast.NotBracketedError */
     PyObject *convergence_error;  /* carecast.ConvergenceError */
+    PyObject *buffers;            /* NumPy memory handler recycling outputs */
 } core_state;
 
 static core_state *get_state(PyObject *module)
@@ -500,11 +503,12 @@ static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs
     const int off = batched ? 0 : 1;
     /* Every element of occupancy and moved is written by the kernel;
      * arrivals only when there is an inflow (else they stay zero). */
+    PyObject *previous_handler = cc_buffer_cache_enter(get_state(module)->buffers);
+    if (previous_handler == NULL) goto fail;
     occupancy = new_output(3 - off, occ_dims + off, 0);
-    if (occupancy == NULL) goto fail;
-    moved = new_output(3 - off, moved_dims + off, 0);
-    if (moved == NULL) goto fail;
-    arrivals = new_output(3 - off, arr_dims + off, 1);
+    moved = occupancy ? new_output(3 - off, moved_dims + off, 0) : NULL;
+    arrivals = moved ? new_output(3 - off, arr_dims + off, 1) : NULL;
+    cc_buffer_cache_leave(previous_handler);
     if (arrivals == NULL) goto fail;
     double *arrivals_out = inflow ? (double *)PyArray_DATA(arrivals) : NULL;
 
@@ -663,10 +667,13 @@ static PyObject *core_accrue(PyObject *module, PyObject *args, PyObject *kwargs)
         if (check_finite(price, "price_index") < 0) goto fail;
     }
     npy_intp dims_s[2] = {steps, S}, dims_f[2] = {steps, F}, dims_t[1] = {steps};
+    PyObject *previous_handler = cc_buffer_cache_enter(get_state(module)->buffers);
+    if (previous_handler == NULL) goto fail;
     by_state = new_array(2, dims_s);
     by_flow = by_state ? new_array(2, dims_f) : NULL;
     by_arrival = by_flow ? new_array(2, dims_s) : NULL;
     total = by_arrival ? new_array(1, dims_t) : NULL;
+    cc_buffer_cache_leave(previous_handler);
     if (total == NULL) goto fail;
     ptrdiff_t bad = -1;
     int status;
@@ -1094,6 +1101,8 @@ static int core_exec(PyObject *module)
         PyModule_AddObjectRef(module, "ConvergenceError", st->convergence_error) < 0) {
         return -1;
     }
+    st->buffers = cc_buffer_cache_new();
+    if (st->buffers == NULL) return -1;
     if (PyModule_AddStringConstant(module, "C_VERSION", CC_VERSION_STRING) < 0) return -1;
     return 0;
 }
@@ -1104,6 +1113,7 @@ static int core_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->carecast_error);
     Py_VISIT(st->not_bracketed);
     Py_VISIT(st->convergence_error);
+    Py_VISIT(st->buffers);
     return 0;
 }
 
@@ -1113,6 +1123,7 @@ static int core_clear(PyObject *module)
     Py_CLEAR(st->carecast_error);
     Py_CLEAR(st->not_bracketed);
     Py_CLEAR(st->convergence_error);
+    Py_CLEAR(st->buffers);
     return 0;
 }
 
