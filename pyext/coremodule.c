@@ -509,7 +509,21 @@ static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs
     moved = occupancy ? new_output(3 - off, moved_dims + off, 0) : NULL;
     arrivals = moved ? new_output(3 - off, arr_dims + off, 1) : NULL;
     cc_buffer_cache_leave(previous_handler);
-    if (arrivals == NULL) goto fail;
+    if (arrivals == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_MemoryError)) {
+            /* Say which arguments made the outputs too large. */
+            PyErr_Clear();
+            const double bytes = 8.0 * (double)R *
+                                 ((double)(steps + 1) * (double)S + (double)steps * (double)F +
+                                  (double)steps * (double)S);
+            PyErr_Format(PyExc_MemoryError,
+                         "steps = %zd%s with %zd states and %zd flows needs %.3g GiB of output: "
+                         "too large to allocate; project fewer steps%s",
+                         steps, batched ? " and replicates" : "", (Py_ssize_t)S, (Py_ssize_t)F,
+                         bytes / 1073741824.0, batched ? " or replicates" : "");
+        }
+        goto fail;
+    }
     double *arrivals_out = inflow ? (double *)PyArray_DATA(arrivals) : NULL;
 
     Py_BEGIN_ALLOW_THREADS

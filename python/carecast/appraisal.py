@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _core
-from .discounting import GREEN_BOOK, Schedule, discounted_cumulative, present_value
+from .discounting import GREEN_BOOK, Schedule, _series, discounted_cumulative, present_value
 
 __all__ = ["cumulative", "payback", "npv", "benefit_cost_ratio", "roi"]
 
@@ -56,7 +56,7 @@ def payback(net_benefit: ArrayLike, *, dt: float = 1.0, timing="mid",
     >>> round(carecast.payback([-100, 60, 60], schedule=0), 4)
     2.6667
     """
-    arr = np.asarray(net_benefit)
+    arr = _series(net_benefit, "net_benefit")
     if arr.ndim != 1:
         raise ValueError(f"net_benefit must be 1-D (one value per step), got {arr.ndim}-D")
     steps = arr.shape[0]
@@ -69,6 +69,13 @@ def payback(net_benefit: ArrayLike, *, dt: float = 1.0, timing="mid",
 
 
 def _pvs(benefits, costs, dt, timing, schedule):
+    benefits = _series(benefits, "benefits")
+    costs = _series(costs, "costs")
+    if benefits.shape != costs.shape:
+        raise ValueError(
+            f"benefits and costs must have the same shape (one value per step), "
+            f"got {benefits.shape} and {costs.shape}"
+        )
     b = present_value(benefits, dt=dt, timing=timing, schedule=schedule)
     c = present_value(costs, dt=dt, timing=timing, schedule=schedule)
     return b, c

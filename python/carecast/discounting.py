@@ -66,10 +66,17 @@ class DiscountSchedule:
         rates = tuple(float(r) for r in np.atleast_1d(np.asarray(self.rates, dtype=float)))
         if len(starts) == 0 or len(starts) != len(rates):
             raise ValueError("schedule: starts and rates must be non-empty and of the same length")
-        if starts[0] != 0.0 or any(not b > a for a, b in zip(starts, starts[1:])):
-            raise ValueError(f"schedule: starts must begin at 0 and increase, got {starts}")
-        if not all(np.isfinite(rates)) or not all(np.isfinite(starts)) or min(rates) <= -1.0:
-            raise ValueError(f"schedule: rates must be finite and above -1, got {rates}")
+        if starts[0] != 0.0:
+            raise ValueError(f"schedule: starts[0] must be 0, got {starts[0]}")
+        for i in range(1, len(starts)):
+            if not starts[i] > starts[i - 1] or not np.isfinite(starts[i]):
+                raise ValueError(
+                    f"schedule: starts[{i}] = {starts[i]} must be finite and above "
+                    f"starts[{i - 1}] = {starts[i - 1]}"
+                )
+        for i, rate in enumerate(rates):
+            if not np.isfinite(rate) or rate <= -1.0:
+                raise ValueError(f"schedule: rates[{i}] = {rate} must be finite and above -1")
         object.__setattr__(self, "starts", starts)
         object.__setattr__(self, "rates", rates)
 
@@ -173,16 +180,23 @@ def _steps(steps) -> int:
 
 
 def _series(values, name: str = "values") -> np.ndarray:
+    """A per-step series as a float64 array, checked: real, at least 1-D, finite."""
     arr = np.asarray(values)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be real numbers, got dtype {arr.dtype}")
     if arr.ndim == 0:
         raise ValueError(f"{name} must be a series with one value per step, got a scalar")
+    arr = arr.astype(np.float64, copy=False)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        index = ", ".join(str(i) for i in where)
+        raise ValueError(f"{name}[{index}] = {arr[where]} is not finite")
     return arr
 
 
-def _pv_and_cumulative(values, dt, timing, schedule):
-    arr = _series(values)
+def _pv_and_cumulative(values, dt, timing, schedule, name="values"):
+    arr = _series(values, name)
     s = _schedule(schedule)
     flat = np.ascontiguousarray(arr, dtype=np.float64).reshape(-1, arr.shape[-1])
     pv, cum = _core.present_value(flat, float(dt), timing_fraction(timing), s.starts, s.rates)

@@ -28,6 +28,7 @@ inflow[t].sum()`` to rounding.  The work is done in C with the GIL released.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from typing import Optional
 
@@ -90,15 +91,21 @@ def _check_int(name: str, value, minimum: int) -> int:
     value = int(value)
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if value > sys.maxsize:
+        raise ValueError(f"{name} = {value} is too large (at most {sys.maxsize})")
     return value
 
 
 def _check_dt(dt) -> float:
-    try:
-        dt = float(dt)
-    except (TypeError, ValueError):
-        raise TypeError(f"dt must be a number of years, got {type(dt).__name__}") from None
-    return dt
+    if isinstance(dt, (bool, np.bool_)) or not isinstance(dt, (int, float, np.integer, np.floating)):
+        raise TypeError(f"dt must be a number of years, got {type(dt).__name__}")
+    return float(dt)
+
+
+def _check_kind(kind) -> str:
+    if not isinstance(kind, str):
+        raise TypeError(f"kind must be 'rate' or 'prob', got {type(kind).__name__}")
+    return kind
 
 
 def _index_array(name: str, values) -> np.ndarray:
@@ -171,7 +178,7 @@ def project(
     steps = _check_int("steps", steps, 0)
     occupancy, moved, arrivals = _core.project(
         x0, _index_array("src", src), _index_array("dst", dst), value, steps,
-        _check_dt(dt), kind, inflow,
+        _check_dt(dt), _check_kind(kind), inflow,
         None if advance is None else _index_array("advance", advance),
     )
     return Projection(occupancy, moved, arrivals, float(dt),
@@ -233,7 +240,7 @@ def project_batch(
     threads = default_threads() if threads is None else _check_int("threads", threads, 1)
     occupancy, moved, arrivals = _core.project(
         x0, _index_array("src", src), _index_array("dst", dst), value, steps,
-        _check_dt(dt), kind, inflow,
+        _check_dt(dt), _check_kind(kind), inflow,
         None if advance is None else _index_array("advance", advance),
         replicates, threads,
     )
