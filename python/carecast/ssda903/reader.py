@@ -100,8 +100,19 @@ class _Table:
     year: np.ndarray      # return year label
 
 
-def _read_csv(path: Path, file_index: int, required: Sequence[str], report: ValidationReport,
-              table: str) -> _Table | None:
+def _clean(values: tuple, upper: bool, strip: bool) -> tuple | list:
+    """Strip (and upper-case) cells, touching only the distinct values that need it."""
+    if not (upper or strip):
+        return values
+    distinct = set(values)
+    fix = {v: (v.strip().upper() if upper else v.strip()) for v in distinct}
+    if all(k == v for k, v in fix.items()):
+        return values
+    return [fix[v] for v in values]
+
+
+def _read_csv(path: Path, file_index: int, required: Sequence[str], wanted: Sequence[str],
+              codes: Sequence[str], report: ValidationReport, table: str) -> _Table | None:
     with open(path, newline="", encoding="utf-8-sig") as fh:
         text = fh.read()
     reader = csv.reader(io.StringIO(text))
@@ -114,33 +125,48 @@ def _read_csv(path: Path, file_index: int, required: Sequence[str], report: Vali
     missing = [c for c in required if c not in names]
     if missing:
         raise ValueError(f"{path}: {table} file lacks column(s) {missing}; it has {names}")
-    rows: list[list[str]] = []
-    lines: list[int] = []
     width = len(names)
-    for row in reader:
-        if len(row) != width:
-            if not any(cell.strip() for cell in row):
-                continue  # blank line: not data
-            report.add(path.name, reader.line_num, "-", "error",
-                       "wrong number of fields", f"{len(row)} fields, the header has {width}")
-            continue
-        rows.append(row)
-        lines.append(reader.line_num)
+    rows = list(reader)
+    physical = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if physical == len(rows) + 1:
+        # every record is one physical line: line numbers follow from positions
+        lines = np.arange(2, len(rows) + 2, dtype=np.int64)
+    else:
+        # quoted line breaks: re-read to get each record's last line number
+        reader = csv.reader(io.StringIO(text))
+        next(reader)
+        lines = np.array([reader.line_num for _ in reader], dtype=np.int64)
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    wrong = np.flatnonzero(lengths != width)
+    if len(wrong):
+        blank = [k for k in wrong if not any(cell.strip() for cell in rows[k])]
+        bad = np.setdiff1d(wrong, np.array(blank, dtype=np.int64))
+        report.add_rows([path.name] * len(bad), lines[bad], "-", "error", "wrong number of fields",
+                        [f"{lengths[k]} fields, the header has {width}" for k in bad])
+        ok = np.ones(len(rows), dtype=bool)
+        ok[wrong] = False
+        rows = [r for r, good in zip(rows, ok) if good]
+        lines = lines[ok]
     n = len(rows)
+    columns = {}
+    # spaces next to a delimiter are the only way a cell can be padded; skip the work otherwise
+    padded = any(x in text for x in (", ", " ,", "\n ", " \n", " \r", "\t", '" ', ' "')) \
+        or text.startswith(" ")
     if n:
         cols = list(zip(*rows))
-        columns = {name: np.array(cols[i], dtype=str) for i, name in enumerate(names)}
+        for i, name in enumerate(names):
+            if name in wanted:
+                columns[name] = np.array(_clean(cols[i], name in codes, padded), dtype=str)
     else:
-        columns = {name: np.array([], dtype=str) for name in names}
-    return _Table(columns, np.full(n, file_index, dtype=np.int32), np.array(lines, dtype=np.int64),
-                  np.zeros(n, dtype=np.int64))
+        columns = {name: np.array([], dtype=str) for name in names if name in wanted}
+    return _Table(columns, np.full(n, file_index, dtype=np.int32), lines, np.zeros(n, dtype=np.int64))
 
 
 def _concat(tables: list[_Table], wanted: Sequence[str]) -> _Table:
     columns = {}
     for name in wanted:
         parts = [t.columns.get(name, np.full(len(t.file), "", dtype="<U1")) for t in tables]
-        columns[name] = np.char.strip(np.concatenate(parts).astype(str)) if parts else np.array([], str)
+        columns[name] = np.concatenate(parts).astype(str) if parts else np.array([], str)
     return _Table(columns,
                   np.concatenate([t.file for t in tables]) if tables else np.zeros(0, np.int32),
                   np.concatenate([t.line for t in tables]) if tables else np.zeros(0, np.int64),
@@ -349,13 +375,16 @@ def read_returns(source: str | os.PathLike | Iterable[str | os.PathLike], *, str
 
     htables = []
     for i, p in enumerate(header_paths):
-        t = _read_csv(p, i, _HEADER_REQUIRED, report, "header")
+        t = _read_csv(p, i, _HEADER_REQUIRED, ("CHILD", "DOB") + _YEAR_COLUMNS, ("CHILD",), report,
+                      "header")
         if t is not None:
             t.year = _years_for(t, p, None)
             htables.append(t)
     etables = []
     for j, p in enumerate(episode_paths):
-        t = _read_csv(p, len(header_paths) + j, _EPISODE_REQUIRED, report, "episodes")
+        t = _read_csv(p, len(header_paths) + j, _EPISODE_REQUIRED,
+                      ("CHILD", "DECOM", "PLACE", "PLACE_PROVIDER", "DEC", "REC") + _YEAR_COLUMNS,
+                      ("PLACE", "PLACE_PROVIDER", "REC"), report, "episodes")
         if t is not None:
             t.year = _years_for(t, p, parse_dates(t.columns["DECOM"]))
             etables.append(t)
@@ -387,9 +416,9 @@ def read_returns(source: str | os.PathLike | Iterable[str | os.PathLike], *, str
     # ---- episodes: row checks
     child = epi.columns["CHILD"]
     decom_raw, dec_raw = epi.columns["DECOM"], epi.columns["DEC"]
-    place = np.char.upper(epi.columns["PLACE"])
-    provider = np.char.upper(epi.columns["PLACE_PROVIDER"])
-    rec = np.char.upper(epi.columns["REC"])
+    place = epi.columns["PLACE"]
+    provider = epi.columns["PLACE_PROVIDER"]
+    rec = epi.columns["REC"]
     decom = parse_dates(decom_raw)
     dec = parse_dates(dec_raw)
     n = len(child)
@@ -454,19 +483,20 @@ def read_returns(source: str | os.PathLike | Iterable[str | os.PathLike], *, str
     same_next = np.zeros(len(order), dtype=bool)
     if len(order) > 1:
         same_next[:-1] = (child[order][1:] == child[order][:-1]) & (decom[order][1:] == decom[order][:-1])
-    for k in np.flatnonzero(same_next):
-        i, j = order[k], order[k + 1]
-        if epi.year[i] != epi.year[j]:
-            report.add(files[epi.file[i]], epi.line[i], "-", "note",
-                       "episode repeated in a later return: the later return is used",
-                       f"{files[epi.file[j]]}:{epi.line[j]}", child[i])
-        elif (place[i], provider[i], dec[i], rec[i]) == (place[j], provider[j], dec[j], rec[j]):
-            report.add(files[epi.file[i]], epi.line[i], "-", "note",
-                       "duplicate row", f"of {files[epi.file[j]]}:{epi.line[j]}", child[i])
-        else:
-            report.add(files[epi.file[i]], epi.line[i], "DECOM", "warning",
-                       "another episode starts the same day in the same return: the later line is used",
-                       f"{files[epi.file[j]]}:{epi.line[j]}", child[i])
+    first_of_pair = np.flatnonzero(same_next)
+    i_rows, j_rows = order[first_of_pair], order[first_of_pair + 1]
+    other_year = epi.year[i_rows] != epi.year[j_rows]
+    identical = ((place[i_rows] == place[j_rows]) & (provider[i_rows] == provider[j_rows])
+                 & (dec[i_rows] == dec[j_rows]) & (rec[i_rows] == rec[j_rows]))
+    file_names = np.array(files, dtype=object)
+    for mask, column, severity, reason in (
+            (other_year, "-", "note", "episode repeated in a later return: the later return is used"),
+            (~other_year & identical, "-", "note", "duplicate row"),
+            (~other_year & ~identical, "DECOM", "warning",
+             "another episode starts the same day in the same return: the later line is used")):
+        i, j = i_rows[mask], j_rows[mask]
+        report.add_rows(file_names[epi.file[i]], epi.line[i], column, severity, reason,
+                        [f"{f}:{l}" for f, l in zip(file_names[epi.file[j]], epi.line[j])], child[i])
     rows = order[~same_next]
 
     # ---- overlapping episodes of one child

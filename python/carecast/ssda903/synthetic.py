@@ -237,6 +237,8 @@ def simulate_episodes(parameters: CareParameters, start, end, *, seed: int | Non
                                boundary)
         u = rng.random(len(idx)) * np.where(pos, total, 1.0)
         flow = np.minimum(np.sum(np.cumsum(r, axis=1) <= u[:, None], axis=1), E + P - 1)
+        # an event dated onto the 18th birthday or the end is pre-empted by ageing out / censoring
+        fire &= ~((event_day == boundary) & ((a_idx == A - 1) & (boundary == next_age) | (boundary == e)))
         ages_out = ~fire & (boundary == next_age) & (a_idx == A - 1) & (boundary < e)
         censored = ~fire & (boundary >= e)
         is_exit = fire & (flow < E)

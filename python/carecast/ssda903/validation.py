@@ -39,7 +39,9 @@ SSDA903 data problems: 1 error, 0 warnings, 0 notes
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+import numpy as np
 
 __all__ = ["Problem", "ValidationReport", "ValidationError"]
 
@@ -62,33 +64,56 @@ class Problem:
         return f"{self.file}:{self.line}: {self.severity}: {self.column}: {self.reason}{detail}{who}"
 
 
-@dataclass
 class ValidationReport:
     """All problems found in a set of returns.
 
+    Problems are stored in blocks of rows sharing a kind (severity, column,
+    reason), so that a million routine notes cost little; :attr:`problems`
+    lists them one by one.
+
     Attributes
     ----------
-    problems : list of Problem
     rows_read : dict
         Rows read per table (``"episodes"``, ``"header"``).
     rows_used : dict
         Rows used after validation and de-duplication.
     """
 
-    problems: list[Problem] = field(default_factory=list)
-    rows_read: dict[str, int] = field(default_factory=dict)
-    rows_used: dict[str, int] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self._blocks: list[tuple[str, str, str, np.ndarray, np.ndarray, list, list]] = []
+        self.rows_read: dict[str, int] = {}
+        self.rows_used: dict[str, int] = {}
 
     def add(self, file: str, line: int, column: str, severity: str, reason: str,
             detail: str = "", child: str = "") -> None:
         """Record one problem (``reason`` is the kind, ``detail`` the specifics)."""
+        self.add_rows([file], [line], column, severity, reason, [detail], [child])
+
+    def add_rows(self, files, lines, column: str, severity: str, reason: str,
+                 details=None, children=None) -> None:
+        """Record one kind of problem for many rows at once (arrays or lists of equal length)."""
         if severity not in ("error", "warning", "note"):
             raise ValueError(f"severity must be 'error', 'warning' or 'note', got {severity!r}")
-        self.problems.append(Problem(str(file), int(line), column, severity, reason, str(detail),
-                                     str(child)))
+        files = np.asarray(files, dtype=object)
+        n = len(files)
+        if n == 0:
+            return
+        lines = np.asarray(lines, dtype=np.int64)
+        details = [""] * n if details is None else list(details)
+        children = [""] * n if children is None else list(children)
+        if not (len(lines) == len(details) == len(children) == n):
+            raise ValueError("files, lines, details and children must have the same length")
+        self._blocks.append((severity, column, reason, files, lines, details, children))
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every problem, one :class:`Problem` per row, in the order found."""
+        return [Problem(str(f), int(l), col, sev, reason, str(d), str(c))
+                for sev, col, reason, fs, ls, ds, cs in self._blocks
+                for f, l, d, c in zip(fs, ls, ds, cs)]
 
     def _count(self, severity: str) -> int:
-        return sum(1 for p in self.problems if p.severity == severity)
+        return sum(len(b[3]) for b in self._blocks if b[0] == severity)
 
     @property
     def n_errors(self) -> int:
@@ -104,11 +129,14 @@ class ValidationReport:
 
     @property
     def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
+        return [p for p in self.problems if p.severity == "error"] if self.n_errors else []
 
     def counts(self) -> dict[tuple[str, str, str], int]:
         """Problems counted by (severity, column, reason)."""
-        return dict(Counter((p.severity, p.column, p.reason) for p in self.problems))
+        out: Counter = Counter()
+        for sev, col, reason, fs, *_ in self._blocks:
+            out[(sev, col, reason)] += len(fs)
+        return dict(out)
 
     def to_text(self, *, show_ids: bool = False, max_lines: int = 20) -> str:
         """A readable report: counts by kind, then the first ``max_lines`` problems.
@@ -123,7 +151,14 @@ class ValidationReport:
         for (sev, col, reason), n in sorted(self.counts().items(),
                                              key=lambda kv: (order[kv[0][0]], -kv[1])):
             lines.append(f"  {sev:<8} {n:>5}  {col}: {reason}")
-        shown = [p for p in self.problems if p.severity != "note"][:max_lines]
+        shown: list[Problem] = []
+        for sev, col, reason, fs, ls, ds, cs in sorted(self._blocks, key=lambda b: order[b[0]]):
+            if sev == "note" or len(shown) >= max_lines:
+                continue
+            for f, l, d, c in zip(fs, ls, ds, cs):
+                if len(shown) >= max_lines:
+                    break
+                shown.append(Problem(str(f), int(l), col, sev, reason, str(d), str(c)))
         if shown:
             lines.append("  first problems (file:line):")
             lines += ["    " + p.to_text(show_ids) for p in shown]
