@@ -1,0 +1,169 @@
+"""Scenario files: exact round trips, and errors that name the key and its line."""
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from carecast.care import CareParameters
+from carecast.care.scenarios import Scenario
+from carecast.scenario_file import (ScenarioFileError, dumps_scenario_file, load_scenario_file,
+                                    loads_scenario_file, save_scenario_file)
+
+MINIMAL = """\
+carecast = 1
+description = "two bands"
+
+[run]
+years = 3
+step = "quarter"
+
+[model]
+name = "Testshire"
+start_date = 2017-03-31
+age_bands = [0, 10]
+placements = ["foster", "home"]
+stock = [[[30.0], [0.0]], [[50.0], [20.0]]]
+entries_per_year = [[10.0, 0.0], [5.0, 2.0]]
+exit_rates = [0.3, 0.05, 0.05, 0.0, 0.02]
+move_rates = 0.0
+price_year = "2016-17"
+weekly_cost = { foster = 650.0, home = 3000.0 }
+
+[scenarios.fewer_entries]
+description = "a tenth fewer entries"
+scale = { entries_per_year = 0.9 }
+
+[scenarios.cheaper_homes]
+set = { weekly_cost = { home = 2500.0 } }
+"""
+
+
+def line_of(text, needle):
+    """1-based line of the first line containing needle (the test's own locator)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(needle)
+
+
+def test_minimal_file_loads_with_broadcasting_and_names():
+    f = loads_scenario_file(MINIMAL)
+    p = f.parameters
+    assert (f.years, f.step, f.description) == (3.0, "quarter", "two bands")
+    assert p.name == "Testshire" and p.start_date == dt.date(2017, 3, 31)
+    assert p.stock.shape == (2, 2, 1) and p.total_stock() == 100.0
+    np.testing.assert_array_equal(p.exit_rates[1, 1, 0], [0.3, 0.05, 0.05, 0.0, 0.02])
+    np.testing.assert_array_equal(p.weekly_cost, [650.0, 3000.0])
+    assert list(f.scenarios) == ["fewer_entries", "cheaper_homes"]
+    cheaper = f.scenarios["cheaper_homes"].apply(p)
+    np.testing.assert_array_equal(cheaper.weekly_cost, [0.0, 2500.0])   # a table sets missing names to 0
+    fewer = f.scenarios["fewer_entries"].apply(p)
+    assert fewer.entries_per_year.sum() == pytest.approx(0.9 * 17.0)
+
+
+def random_parameters(seed):
+    rng = np.random.default_rng(seed)
+    p = CareParameters.empty(time_in_care_bands=(0, 0.25, 1), name='Quote "and" back\\slash',
+                             sources=["line\nbreak", "tab\there"], discount_rate=0.03,
+                             start_date=dt.date(2019, 3, 31), price_year="2018-19")
+    p.stock[:] = rng.random(p.stock.shape) * 3
+    p.exit_rates[:] = rng.random(p.exit_rates.shape) / 3
+    p.entries_per_year = rng.random((3,) + p.entries_per_year.shape)
+    moves = rng.random(p.move_rates.shape) / 7
+    for i in range(len(p.placements)):
+        moves[:, i, :, i] = 0
+    p.move_rates = moves
+    p.weekly_cost = rng.random(len(p.placements)) * 1e3
+    p.cost_sources = {"residential": "NAO, 2024"}
+    p.entry_cost = 1234.5678
+    p.validate()
+    return p
+
+
+def test_round_trip_is_exact(tmp_path):
+    p = random_parameters(0)
+    scenarios = [Scenario("s1", description="more exits", scale={"exit_rates": 1.1}),
+                 Scenario("s-2", set={"weekly_cost": [1.0] * 9})]
+    path = tmp_path / "council.toml"
+    save_scenario_file(path, p, scenarios, years=7.5, step="week", description="saved")
+    f = load_scenario_file(path)
+    q = f.parameters
+    for name in ("stock", "entries_per_year", "exit_rates", "move_rates", "weekly_cost", "exit_costs"):
+        np.testing.assert_array_equal(getattr(q, name), getattr(p, name), err_msg=name)
+    for name in ("name", "sources", "assumptions", "cost_sources", "entry_cost", "discount_rate",
+                 "start_date", "price_year", "age_bands", "time_in_care_bands", "placements", "exit_groups"):
+        assert getattr(q, name) == getattr(p, name), name
+    assert (f.years, f.step, f.description) == (7.5, "week", "saved")
+    assert [s.name for s in f.scenarios.values()] == ["s1", "s-2"]
+    assert f.scenarios["s1"].scale == {"exit_rates": 1.1}
+    # saving what was loaded gives the same text
+    assert dumps_scenario_file(q, f.scenarios, years=7.5, step="week", description="saved") == path.read_text()
+
+
+def test_green_book_default_round_trips():
+    p = CareParameters.empty(age_bands=(0,), placements=("a",))
+    assert loads_scenario_file(dumps_scenario_file(p)).parameters.discount_rate is None
+
+
+@pytest.mark.parametrize("old, new, key, needle", [
+    ('entries_per_year = [[10.0, 0.0], [5.0, 2.0]]', 'entries_per_year = [[10.0, 0.0, 1.0]]',
+     "model.entries_per_year", "entries_per_year ="),
+    ('exit_rates = [0.3, 0.05, 0.05, 0.0, 0.02]', 'exit_rates = [0.3, -0.05, 0.05, 0.0, 0.02]',
+     "model.exit_rates", "exit_rates ="),
+    ('move_rates = 0.0', 'move_rates = "none"', "model.move_rates", "move_rates ="),
+    ('price_year = "2016-17"', 'price_year = "2016"', "model.price_year", "price_year ="),
+    ('age_bands = [0, 10]', 'age_bands = [0, 10, 20]', "model.age_bands", "age_bands ="),
+    ('name = "Testshire"', 'name = "Testshire"\ncolour = "blue"', "model.colour", "colour ="),
+    ('weekly_cost = { foster = 650.0, home = 3000.0 }', 'weekly_cost = { foster = 650.0, hotel = 3000.0 }',
+     "model.weekly_cost", "weekly_cost ="),
+    ('step = "quarter"', 'step = "fortnight"', "run.step", "step ="),
+    ('years = 3', 'years = -3', "run.years", "years ="),
+    ('scale = { entries_per_year = 0.9 }', 'scale = { entries_per_yr = 0.9 }',
+     "scenarios.fewer_entries.scale.entries_per_yr", "scale ="),
+    ('start_date = 2017-03-31', 'start_date = "2017-03-31"', "model.start_date", "start_date ="),
+    ('carecast = 1', 'carecast = 2', "carecast", "carecast ="),
+])
+def test_errors_name_key_and_line(old, new, key, needle):
+    text = MINIMAL.replace(old, new)
+    assert text != MINIMAL
+    with pytest.raises(ScenarioFileError) as info:
+        loads_scenario_file(text, filename="council.toml")
+    message = str(info.value)
+    assert message.startswith(f"council.toml:{line_of(text, needle)}: "), message
+    assert key in message
+
+
+def test_syntax_error_gives_line():
+    text = MINIMAL.replace('step = "quarter"', 'step = quarter')
+    with pytest.raises(ScenarioFileError, match=rf"council.toml:{line_of(text, 'step =')}: TOML syntax error"):
+        loads_scenario_file(text, filename="council.toml")
+
+
+def test_missing_parts():
+    with pytest.raises(ScenarioFileError, match="missing format version"):
+        loads_scenario_file("[model]\n", filename="f.toml")
+    with pytest.raises(ScenarioFileError, match=r"f.toml:1: model: missing \[model\]"):
+        loads_scenario_file("carecast = 1\n", filename="f.toml")
+    text = MINIMAL.replace("move_rates = 0.0\n", "")
+    with pytest.raises(ScenarioFileError, match="missing required key 'move_rates'"):
+        loads_scenario_file(text, filename="f.toml")
+
+
+def test_file_errors(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load_scenario_file(tmp_path / "absent.toml")
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes("carecast = 1\nname = \"Norwich \xa3\"\n".encode("latin-1"))
+    with pytest.raises(ScenarioFileError, match="not UTF-8"):
+        load_scenario_file(bad)
+
+
+def test_writer_rejects_bad_arguments():
+    p = CareParameters.empty(age_bands=(0,), placements=("a",))
+    with pytest.raises(TypeError, match="parameters"):
+        dumps_scenario_file({"stock": 1})
+    with pytest.raises(ValueError, match="step"):
+        dumps_scenario_file(p, step="fortnight")
+    with pytest.raises(ValueError, match="years"):
+        dumps_scenario_file(p, years=0)
