@@ -163,14 +163,19 @@ class Check:
     tolerance: float
     placement: str | None = None
 
-    def modelled(self, result) -> float:
-        """The projection's value on ``date`` (linear between step dates)."""
+    def modelled(self, result) -> float | None:
+        """The projection's value on ``date`` (linear between step dates); None outside the run."""
         from carecast.care.calendar import origin, years_between
         series = (result.children_in_care() if self.placement is None else
                   result.children_by_placement()[:, result.parameters.placements.index(self.placement)])
         times = np.arange(result.steps + 1) * result.dt
         o = origin(result.parameters.start_date)
-        return float(np.interp(years_between(o, origin(self.date)), times, series))
+        if self.date < result.parameters.start_date:
+            return None
+        when = years_between(o, origin(self.date))
+        if when > times[-1] + 1e-9:
+            return None
+        return float(np.interp(when, times, series))
 
 
 @dataclass

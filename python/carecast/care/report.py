@@ -80,6 +80,10 @@ def summary_text(result, *, title: str | None = None, checks=None, show_assumpti
         lines += ["", "Against published figures"]
         for check in checks:
             modelled = check.modelled(result)
+            if modelled is None:
+                lines.append(f"  {check.description}: published {check.published:,.0f}, "
+                             f"after the end of this run")
+                continue
             diff = modelled / check.published - 1 if check.published else float("nan")
             ok = "ok" if abs(diff) <= check.tolerance else "OUTSIDE TOLERANCE"
             lines.append(f"  {check.description}: published {check.published:,.0f}, model {modelled:,.0f} "
