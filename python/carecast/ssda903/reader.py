@@ -28,11 +28,13 @@ Decisions
   that overlaps a *different* episode in a later return is superseded too (a
   warning): the later return is the council's corrected history. The same
   rule picks the date of birth when headers disagree (a warning).
-* **Collection year.** Each return's last day is taken as the first 31 March
-  on or after the latest episode start in it (the sample's ``2017`` files run
-  to 31 March 2018). An episode still open in its latest return is *censored*
-  at the end of that return's year: counted in care to that date, with no
-  exit.
+* **Collection year.** Return ``Y`` ends on 31 March of ``Y`` or ``Y+1``,
+  whichever the data say: for each return the first 31 March on or after its
+  latest start date (or end date less a week) is found, and the median offset
+  over all returns is used for every return (the sample's ``2017`` files run
+  from 1 April 2017 to 31 March 2018). An episode still open in its latest
+  return is *censored* at the end of that return's year: counted in care to
+  that date, with no exit.
 * **Periods of care.** Episodes are chained while the reason ceased is
   ``X1`` and the next episode starts on the end date. A period starts with
   its first episode (an entry to care) and ends with an exit, classified by
@@ -531,9 +533,16 @@ def read_returns(source: str | os.PathLike | Iterable[str | os.PathLike], *, str
     # ---- collection years and censoring
     years = np.unique(epi.year[rows]) if len(rows) else np.zeros(0, np.int64)
     collection_end: dict[int, int] = {}
-    for y in years:
-        sel = rows[epi.year[rows] == y]
-        collection_end[int(y)] = int(_march31_on_or_after(decom[sel].max()))
+    if len(years):
+        # which 31 March ends return Y? Estimate it per return from its latest start date (or
+        # end date, allowing a week's slack), then use the median offset from Y for every return
+        latest = np.array([max(decom[rows[epi.year[rows] == y]].max(),
+                               (dec[rows[(epi.year[rows] == y) & has_dec[rows]]] - 7).max(initial=0))
+                           for y in years])
+        end_year = ymd(_march31_on_or_after(latest))[0]
+        offset = int(np.clip(np.round(np.median(end_year - years)), 0, 1))
+        for y in years:
+            collection_end[int(y)] = int(from_ymd(np.array([y + offset]), np.array([3]), np.array([31]))[0])
     data_end = (max(collection_end.values()) + 1) if collection_end else 0
     yr = epi.year[rows]
     censor = np.array([collection_end[int(y)] + 1 for y in np.unique(yr)], dtype=np.int64)
