@@ -213,6 +213,70 @@ CC_API int cc_project_batch(const cc_structure *m, size_t replicates, size_t ste
                             ptrdiff_t *bad_index);
 
 /* ------------------------------------------------------------------------
+ * Random numbers and stochastic simulation
+ * ------------------------------------------------------------------------ */
+
+/* A counter-based generator: Philox4x64-10 (Salmon, Moraes, Dror and Shaw,
+ * "Parallel random numbers: as easy as 1, 2, 3", SC11, 2011).  Stream
+ * (seed, stream) is the sequence of blocks Philox(key = {seed, 0},
+ * counter = {1, 2, 3, ... ; stream, 0, 0}), four 64-bit words a block, so
+ * stream r of a seed never depends on any other stream.  The state is a
+ * plain struct the caller owns: no globals. */
+typedef struct cc_rng {
+    uint64_t key[2];
+    uint64_t counter[4];
+    uint64_t block[4];
+    unsigned used;          /* words of block already handed out */
+} cc_rng;
+
+/* One Philox4x64-10 block: out = Philox(counter, key).  out may alias
+ * counter. */
+CC_API void cc_philox4x64(const uint64_t counter[4], const uint64_t key[2], uint64_t out[4]);
+
+/* Start stream `stream` of `seed`. */
+CC_API void cc_rng_init(cc_rng *rng, uint64_t seed, uint64_t stream);
+
+/* The next 64 random bits. */
+CC_API uint64_t cc_rng_next(cc_rng *rng);
+
+/* A uniform double in [0, 1) with 53 random bits. */
+CC_API double cc_rng_uniform(cc_rng *rng);
+
+/* Exact draws (each a whole number returned as a double):
+ * Binomial(n, p) for a whole n >= 0 and p in [0, 1]; Poisson(mean) for a
+ * finite mean >= 0.  Invalid arguments give 0 (callers validate first).
+ * Small means by inversion; large ones by the exact splitting methods of
+ * Devroye (1986), "Non-Uniform Random Variate Generation", X.4 (binomial via
+ * a beta order statistic) and X.3 (Poisson via a gamma arrival time), with
+ * gamma variates by Marsaglia and Tsang (2000). */
+CC_API double cc_rng_binomial(cc_rng *rng, double n, double p);
+CC_API double cc_rng_poisson(cc_rng *rng, double mean);
+
+/* cc_simulate_batch
+ * R stochastic replicates of the model of cc_project_batch, with whole
+ * people: in each step the leavers of state s are Binomial(x[s], sum of its
+ * flow probabilities), split over its flows by a multinomial draw (as
+ * sequential binomials in flow order); then the advance map; then arrivals
+ * Poisson(inflow).  Replicate r draws from stream r of `seed` only, so its
+ * path is the same whatever the number of threads and whatever other
+ * replicates run.
+ * Given, Returned: as cc_project_batch, plus seed.
+ * Status:   as cc_project_batch, and CC_EARG when x0 holds a number that is
+ *           not whole (bad_index as for x0).
+ * Notes:    occupancy, moved and arrivals hold whole numbers.
+ */
+CC_API int cc_simulate_batch(const cc_structure *m, size_t replicates, size_t steps,
+                             double dt, cc_kind kind,
+                             const double *value, size_t value_rep_stride,
+                             size_t value_stride,
+                             const double *inflow, size_t inflow_rep_stride,
+                             size_t inflow_stride,
+                             const double *x0, size_t x0_rep_stride,
+                             uint64_t seed, size_t threads,
+                             double *occupancy, double *moved, double *arrivals,
+                             ptrdiff_t *bad_index);
+
+/* ------------------------------------------------------------------------
  * Values accrued per step
  * ------------------------------------------------------------------------ */
 typedef enum cc_occupancy_rule {

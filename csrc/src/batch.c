@@ -1,9 +1,10 @@
 /*
- * batch.c - many independent deterministic projections on worker threads
- * (probabilistic sensitivity analysis).
+ * batch.c - many independent projections (deterministic, for a
+ * probabilistic sensitivity analysis, or stochastic) on worker threads.
  *
- * Replicate r is always computed by the same code on its own arrays, so the
- * results are bit-identical whatever the number of threads.
+ * Replicate r is always computed by the same code on its own arrays (and,
+ * when stochastic, its own random stream), so the results are bit-identical
+ * whatever the number of threads.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -23,7 +24,9 @@ typedef struct batch_job {
     size_t x0_rep_stride;
     double *occupancy, *moved, *arrivals;
     size_t threads;
-    int validate; /* 1: check data only; 0: project */
+    int validate;   /* 1: check data only; 0: project */
+    int stochastic; /* 1: cc__simulate_kernel with stream r of seed */
+    uint64_t seed;
 } batch_job;
 
 typedef struct batch_worker {
@@ -51,11 +54,22 @@ static void *run_worker(void *arg)
                                                    j->value_stride, inflow,
                                                    j->inflow_stride, x0, w->work,
                                                    &w->bad_index);
+            if (status == CC_OK && j->stochastic) {
+                status = cc__check_whole(x0, S, &w->bad_index);
+            }
             if (status != CC_OK) {
                 w->status = status;
                 w->failed_rep = r;
                 return NULL;
             }
+        } else if (j->stochastic) {
+            cc_rng rng;
+            cc_rng_init(&rng, j->seed, (uint64_t)r);
+            cc__simulate_kernel(j->m, j->steps, j->dt, j->kind, value, j->value_stride,
+                                inflow, j->inflow_stride, x0, &rng, w->work,
+                                j->occupancy + r * (j->steps + 1) * S,
+                                j->moved + r * j->steps * F,
+                                j->arrivals + r * j->steps * S);
         } else {
             cc__project_kernel(j->m, j->steps, j->dt, j->kind, value, j->value_stride,
                                inflow, j->inflow_stride, x0, w->work,
@@ -98,40 +112,34 @@ static size_t per_replicate(size_t steps, size_t stride, size_t width)
     return stride == 0 ? width : steps * width;
 }
 
-int cc_project_batch(const cc_structure *m, size_t replicates, size_t steps,
-                     double dt, cc_kind kind,
-                     const double *value, size_t value_rep_stride,
-                     size_t value_stride,
-                     const double *inflow, size_t inflow_rep_stride,
-                     size_t inflow_stride,
-                     const double *x0, size_t x0_rep_stride,
-                     size_t threads,
-                     double *occupancy, double *moved, double *arrivals,
-                     ptrdiff_t *bad_index)
+/* Validates then runs every replicate of a job (see cc_project_batch). */
+static int run_batch(batch_job *job, ptrdiff_t *bad_index)
 {
-    int status = cc__check_projection_shape(m, steps, dt, kind, value_stride,
-                                            inflow_stride, bad_index);
+    const cc_structure *m = job->m;
+    const size_t steps = job->steps;
+    int status = cc__check_projection_shape(m, steps, job->dt, job->kind, job->value_stride,
+                                            job->inflow_stride, bad_index);
     if (status != CC_OK) {
         return status;
     }
-    if (x0 == NULL || occupancy == NULL || (m->n_flows > 0 && value == NULL)) {
+    if (job->x0 == NULL || job->occupancy == NULL || (m->n_flows > 0 && job->value == NULL) ||
+        (job->stochastic && (job->moved == NULL || job->arrivals == NULL))) {
         return CC_EARG;
     }
     size_t n;
-    if (cc__mul_overflows(replicates, (steps + 1) * m->n_states, &n) ||
-        cc__mul_overflows(replicates, steps * m->n_flows + 1, &n)) {
+    if (cc__mul_overflows(job->replicates, (steps + 1) * m->n_states, &n) ||
+        cc__mul_overflows(job->replicates, steps * m->n_flows + 1, &n)) {
         return CC_EDIM;
     }
-    if (replicates == 0) {
+    if (job->replicates == 0) {
         return CC_OK;
     }
-    if (threads == 0) {
-        threads = 1;
+    size_t threads = job->threads == 0 ? 1 : job->threads;
+    if (threads > job->replicates) {
+        threads = job->replicates;
     }
-    if (threads > replicates) {
-        threads = replicates;
-    }
-    const size_t work_size = cc_project_workspace(m);
+    job->threads = threads;
+    const size_t work_size = job->stochastic ? cc__simulate_workspace(m) : cc_project_workspace(m);
     batch_worker *workers = calloc(threads, sizeof *workers);
     pthread_t *ids = calloc(threads, sizeof *ids);
     double *work = malloc(threads * work_size * sizeof(double));
@@ -141,11 +149,9 @@ int cc_project_batch(const cc_structure *m, size_t replicates, size_t steps,
         free(work);
         return CC_ENOMEM;
     }
-    batch_job job = {m, replicates, steps, dt, kind, value, value_rep_stride,
-                     value_stride, inflow, inflow_rep_stride, inflow_stride,
-                     x0, x0_rep_stride, occupancy, moved, arrivals, threads, 1};
+    job->validate = 1;
     for (size_t i = 0; i < threads; i++) {
-        workers[i].job = &job;
+        workers[i].job = job;
         workers[i].first = i;
         workers[i].work = work + i * work_size;
         workers[i].bad_index = -1;
@@ -162,33 +168,70 @@ int cc_project_batch(const cc_structure *m, size_t replicates, size_t steps,
     }
     if (worst < threads) {
         const batch_worker *w = &workers[worst];
+        const size_t r = w->failed_rep;
         size_t width = 0;
         status = w->status;
         if (status == CC_EPROBSUM) {
-            width = per_replicate(steps, value_stride, m->n_states);
+            width = per_replicate(steps, job->value_stride, m->n_states);
         } else if (w->bad_index >= 0) {
             /* Which array failed decides the replicate offset; the checks run
-             * x0, then inflow, then value, as cc__check_projection_data. */
-            const double *x0_r = x0 + w->failed_rep * x0_rep_stride;
+             * x0, then inflow, then value, then (stochastic) whole x0, as in
+             * run_worker. */
+            const double *x0_r = job->x0 + r * job->x0_rep_stride;
             ptrdiff_t unused;
-            if (cc__check_values(x0_r, m->n_states, 1, 0, &unused) != CC_OK) {
+            if (status == CC_EARG ||
+                cc__check_values(x0_r, m->n_states, 1, 0, &unused) != CC_OK) {
                 width = m->n_states;
-            } else if (inflow != NULL &&
-                       cc__check_values(inflow + w->failed_rep * inflow_rep_stride,
-                                        (inflow_stride ? steps : 1) * m->n_states, 1, 0,
+            } else if (job->inflow != NULL &&
+                       cc__check_values(job->inflow + r * job->inflow_rep_stride,
+                                        (job->inflow_stride ? steps : 1) * m->n_states, 1, 0,
                                         &unused) != CC_OK) {
-                width = per_replicate(steps, inflow_stride, m->n_states);
+                width = per_replicate(steps, job->inflow_stride, m->n_states);
             } else {
-                width = per_replicate(steps, value_stride, m->n_flows);
+                width = per_replicate(steps, job->value_stride, m->n_flows);
             }
         }
-        cc__set_bad(bad_index, (ptrdiff_t)(w->failed_rep * width) + w->bad_index);
+        cc__set_bad(bad_index, (ptrdiff_t)(r * width) + w->bad_index);
     } else if (status == CC_OK) {
-        job.validate = 0;
+        job->validate = 0;
         status = run_phase(workers, threads, ids);
     }
     free(workers);
     free(ids);
     free(work);
     return status;
+}
+
+int cc_project_batch(const cc_structure *m, size_t replicates, size_t steps,
+                     double dt, cc_kind kind,
+                     const double *value, size_t value_rep_stride,
+                     size_t value_stride,
+                     const double *inflow, size_t inflow_rep_stride,
+                     size_t inflow_stride,
+                     const double *x0, size_t x0_rep_stride,
+                     size_t threads,
+                     double *occupancy, double *moved, double *arrivals,
+                     ptrdiff_t *bad_index)
+{
+    batch_job job = {m, replicates, steps, dt, kind, value, value_rep_stride,
+                     value_stride, inflow, inflow_rep_stride, inflow_stride,
+                     x0, x0_rep_stride, occupancy, moved, arrivals, threads, 1, 0, 0};
+    return run_batch(&job, bad_index);
+}
+
+int cc_simulate_batch(const cc_structure *m, size_t replicates, size_t steps,
+                      double dt, cc_kind kind,
+                      const double *value, size_t value_rep_stride,
+                      size_t value_stride,
+                      const double *inflow, size_t inflow_rep_stride,
+                      size_t inflow_stride,
+                      const double *x0, size_t x0_rep_stride,
+                      uint64_t seed, size_t threads,
+                      double *occupancy, double *moved, double *arrivals,
+                      ptrdiff_t *bad_index)
+{
+    batch_job job = {m, replicates, steps, dt, kind, value, value_rep_stride,
+                     value_stride, inflow, inflow_rep_stride, inflow_stride,
+                     x0, x0_rep_stride, occupancy, moved, arrivals, threads, 1, 1, seed};
+    return run_batch(&job, bad_index);
 }

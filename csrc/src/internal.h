@@ -51,6 +51,21 @@ int cc__check_projection_data(const cc_structure *m, size_t steps, cc_kind kind,
                               const double *x0, double *leave,
                               ptrdiff_t *bad_index);
 
+/* Workspace (doubles) of one stochastic replicate. */
+size_t cc__simulate_workspace(const cc_structure *m);
+
+/* CC_EARG with *bad_index = i for the first x[i] that is not a whole
+ * number in [0, 2^53]. */
+int cc__check_whole(const double *x, size_t n, ptrdiff_t *bad_index);
+
+/* One stochastic replicate on validated inputs; moved and arrivals must not
+ * be NULL. */
+void cc__simulate_kernel(const cc_structure *m, size_t steps, double dt, cc_kind kind,
+                         const double *value, size_t value_stride,
+                         const double *inflow, size_t inflow_stride,
+                         const double *x0, cc_rng *rng, double *work,
+                         double *occupancy, double *moved, double *arrivals);
+
 /* Tolerance on probabilities leaving one state summing above one. */
 #define CC__PROB_SUM_SLACK 1e-12
 
