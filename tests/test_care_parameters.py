@@ -1,0 +1,147 @@
+"""CareParameters validation, and the calendar, tables, progress bar and charts around the model."""
+
+import datetime as dt
+import io
+
+import numpy as np
+import pytest
+
+from carecast.care import CareParameters
+from carecast.care.calendar import financial_year_weights, step_dates, years_between
+from carecast.care.parameters import parse_price_year
+from carecast.care.report import money
+from carecast.care.scenarios import Scenario
+from carecast.care.tables import Table
+from carecast.progress import Progress
+
+
+def empty(**kw):
+    return CareParameters.empty(age_bands=(0, 10), placements=("foster", "home"), **kw)
+
+
+@pytest.mark.parametrize("change, match", [
+    (dict(stock=np.zeros((2, 2))), r"stock has shape \(2, 2\), expected \(2, 2, 1\)"),
+    (dict(stock=np.full((2, 2, 1), -1.0)), r"stock has a negative value at index \(0, 0, 0\)"),
+    (dict(stock=np.full((2, 2, 1), np.nan)), "stock has a non-finite value"),
+    (dict(entries_per_year=np.zeros((2, 3))), "entries_per_year has shape"),
+    (dict(exit_rates=np.full((2, 2, 1, 5), np.inf)), "exit_rates has a non-finite value"),
+    (dict(move_rates=np.ones((2, 2, 1, 2))), "move_rates must be 0 on the diagonal"),
+    (dict(age_bands=(1, 10)), r"age_bands\[0\] must be 0"),
+    (dict(age_bands=(0, 18)), r"age_bands\[1\] = 18.0 must be below 18"),
+    (dict(age_bands=(0, 5, 5)), "strictly increasing"),
+    (dict(time_in_care_bands=()), "at least one band"),
+    (dict(placements=("a", "a")), "duplicate"),
+    (dict(exit_groups=("home", "other")), "left_care_at_18"),
+    (dict(price_year="2016/17"), "price_year"),
+    (dict(proceedings_share=1.5), "proceedings_share must be <= 1"),
+    (dict(entry_cost=-5), "entry_cost must be >= 0"),
+    (dict(entry_cost="5"), "entry_cost must be a number"),
+    (dict(discount_rate=-0.01), "discount_rate"),
+    (dict(weekly_cost=[1.0, 2.0, 3.0]), "weekly_cost has shape"),
+    (dict(start_date="2017-03-31"), "start_date must be a datetime.date"),
+    (dict(cost_sources={"hotel": "x"}), "cost_sources names unknown placements"),
+])
+def test_validation_names_the_field(change, match):
+    base = empty()
+    with pytest.raises((ValueError, TypeError), match=match):
+        base.replace(**change)
+
+
+def test_replace_copies_and_empty_is_zero():
+    p = empty()
+    assert p.shape == (2, 2, 1, 5) and p.total_stock() == 0.0
+    q = p.replace(stock=np.ones((2, 2, 1)))
+    q.exit_rates[0, 0, 0, 0] = 1.0
+    assert p.exit_rates.sum() == 0.0                   # arrays are copies
+    assert q.total_stock() == 4.0
+    np.testing.assert_array_equal(p.age_band_widths(), [10.0, 8.0])
+    assert parse_price_year("1999-00") == 1999
+
+
+def test_scenario_errors():
+    with pytest.raises(ValueError, match="unknown field 'colour'"):
+        Scenario("x", set={"colour": 1})
+    with pytest.raises(ValueError, match="cannot be scaled"):
+        Scenario("x", scale={"name": 2})
+    with pytest.raises(ValueError, match="scenario name"):
+        Scenario("has space")
+    with pytest.raises(ValueError, match="does not broadcast"):
+        Scenario("x", scale={"exit_rates": [1.0, 2.0]}).apply(empty())
+    with pytest.raises(ValueError, match="finite and >= 0"):
+        Scenario("x", scale={"exit_rates": -1.0}).apply(empty())
+
+
+def test_calendar_by_hand():
+    assert years_between(dt.date(2012, 4, 1), dt.date(2013, 4, 1)) == 1.0
+    assert years_between(dt.date(2012, 4, 1), dt.date(2012, 10, 1)) == 0.5
+    assert years_between(dt.date(2012, 4, 1), dt.date(2012, 4, 8)) == pytest.approx(7 / 365.25)
+    dates = step_dates(dt.date(2012, 3, 31), 4, 0.25).tolist()
+    assert dates == [dt.date(2012, 3, 31), dt.date(2012, 6, 30), dt.date(2012, 9, 30), dt.date(2012, 12, 31),
+                     dt.date(2013, 3, 31)]
+    weekly = step_dates(dt.date(2012, 3, 31), 2, 7 / 365.25).tolist()
+    assert weekly == [dt.date(2012, 3, 31), dt.date(2012, 4, 7), dt.date(2012, 4, 14)]
+    # a quarterly run from 30 September: the first financial year is half covered
+    years, weights, covered = financial_year_weights(dt.date(2012, 9, 30), 4, 0.25)
+    assert years == [2012, 2013]
+    np.testing.assert_allclose(weights, [[1, 0], [1, 0], [0, 1], [0, 1]])
+    np.testing.assert_allclose(covered, [0.5, 0.5])
+
+
+def test_table_and_csv(tmp_path):
+    t = Table({"date": np.array(["2012-03-31"], dtype="datetime64[D]"), "placement": ["foster"],
+               "children": [1.5]}, title="t")
+    path = tmp_path / "t.csv"
+    t.to_csv(path)
+    assert path.read_text().splitlines() == ["date,placement,children", "2012-03-31,foster,1.5"]
+    with pytest.raises(ValueError, match="column 'b' has 2 rows"):
+        Table({"a": [1], "b": [1, 2]})
+    with pytest.raises(KeyError, match="no column"):
+        t["nothing"]
+    assert "foster" in repr(t)
+
+
+def test_money():
+    assert money(9_833_000) == "£9.8m"
+    assert money(1_234.4) == "£1,234"
+    assert money(-2.5e9) == "-£2.50bn"
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_progress_only_after_a_second():
+    clock, out = FakeClock(), io.StringIO()
+    bar = Progress(4, "run", stream=out, clock=clock)
+    bar.advance(what="first")
+    assert out.getvalue() == ""                      # quick: nothing drawn
+    clock.now = 1.5
+    bar.advance(what="second")
+    assert "run [############............] 2/4 second" in out.getvalue()
+    bar.close()
+    with pytest.raises(ValueError, match="total"):
+        Progress(-1)
+
+
+def test_charts_when_matplotlib_installed(tmp_path):
+    pytest.importorskip("matplotlib")
+    from carecast.care.model import run
+    from carecast.charts import plot_costs, save_charts
+    p = empty(weekly_cost=[600.0, 3000.0])
+    p.stock[:, :, 0] = [[30.0, 5.0], [40.0, 10.0]]
+    p.entries_per_year[:] = 5.0
+    p.exit_rates[..., 0] = 0.3
+    r = run(p, years=2)
+    paths = save_charts(r, tmp_path)
+    assert len(paths) == 3 and all((tmp_path / name).exists() for name in
+                                   ("children_by_placement.png", "entries_and_exits.png", "cost_by_year.png"))
+    fig = plot_costs(r, terms="real")
+    ax = fig.axes[0]
+    assert "cost by financial year" in ax.get_title() and ax.get_ylabel() == "Cost (£)"
+    assert ax.yaxis.get_major_formatter()(2_000_000, 0) == "£2m"
+    with pytest.raises(ValueError, match="terms"):
+        plot_costs(r, terms="nominal")
