@@ -264,7 +264,7 @@ def _skeleton(*, name: str, start: _dt.date, stock_total: float, placement_share
     shares = np.array([placement_shares.get(p, 0.0) for p in PLACEMENTS])
     shares = shares / shares.sum()
     joint = _ipf(np.asarray(ASSUMED_AGE_MIX) * stock_total, shares * stock_total, _allowed())
-    A, P, E = len(AGE_BANDS), len(PLACEMENTS), len(EXIT_GROUPS)
+    A, P = len(AGE_BANDS), len(PLACEMENTS)
     stock = joint[:, :, None]
     first_placement = joint / joint.sum(axis=1, keepdims=True)
     entries_by_age = np.asarray(ASSUMED_ENTRY_AGE_MIX)

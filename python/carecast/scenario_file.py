@@ -82,6 +82,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from carecast.care.model import STEP_NAMES
 from carecast.care.parameters import CareParameters
 from carecast.care.scenarios import ARRAY_FIELDS, Scenario
 
@@ -95,7 +96,7 @@ __all__ = ["ScenarioFile", "ScenarioFileError", "load_scenario_file", "save_scen
 
 FORMAT_VERSION = 1
 #: Step names accepted in ``[run] step`` and by ``carecast run --step``, in years.
-STEPS = {"week": 7 / 365.25, "month": 1 / 12, "quarter": 0.25, "year": 1.0}
+STEPS = STEP_NAMES
 
 _REQUIRED = ("stock", "entries_per_year", "exit_rates", "move_rates")
 _DIM_FIELDS = ("age_bands", "placements", "time_in_care_bands", "exit_groups")

@@ -26,7 +26,7 @@ import numpy as np
 
 from carecast.care.calendar import WEEKS_PER_YEAR, origin, years_between
 from carecast.care.parameters import CareParameters, parse_price_year
-from carecast.care.statespace import FLOW_EXIT, FLOW_MOVE, EngineArrays, StateSpace
+from carecast.care.statespace import EngineArrays, StateSpace
 
 __all__ = ["StepCosts", "step_costs"]
 

@@ -72,7 +72,7 @@ import numpy as np
 
 from carecast.care.parameters import MAX_AGE, CareParameters
 
-__all__ = ["StateSpace", "EngineArrays", "build_state_space", "engine_arrays",
+__all__ = ["StateSpace", "EngineArrays", "Modifiers", "build_state_space", "engine_arrays",
            "FLOW_EXIT", "FLOW_MOVE", "FLOW_AGE", "FLOW_TIME_IN_CARE", "FLOW_POST_EXIT_AGE",
            "CARE_LEAVER_YEARS"]
 
@@ -231,11 +231,38 @@ def build_state_space(parameters: CareParameters, dt: float, *, post_exit: bool 
                       exact_ageing=exact_age, exact_time_in_care=exact_tic, dt=float(dt))
 
 
-def engine_arrays(parameters: CareParameters, space: StateSpace, steps: int) -> EngineArrays:
+@dataclass
+class Modifiers:
+    """Changes to the parameters step by step (what interventions do).
+
+    All optional; ``steps`` is the leading axis of each array.
+
+    Attributes
+    ----------
+    entries_factor : array (steps, A, P)
+        Multiplies entries.
+    entries_shift : array (steps, P, P)
+        ``entries_shift[t, p, q]``: share of entrants whose first placement
+        would have been ``p`` placed in ``q`` instead (rows sum to 1).
+    exit_factor : array broadcasting to (steps, A, P, T, E)
+        Multiplies exit hazards.
+    extra_moves : array broadcasting to (steps, A, P, T, P)
+        Added to move hazards (diagonal ignored).
+    """
+
+    entries_factor: np.ndarray | None = None
+    entries_shift: np.ndarray | None = None
+    exit_factor: np.ndarray | None = None
+    extra_moves: np.ndarray | None = None
+
+
+def engine_arrays(parameters: CareParameters, space: StateSpace, steps: int,
+                  modifiers: Modifiers | None = None) -> EngineArrays:
     """Translate parameters into the flat arrays the engine runs (``kind="prob"``).
 
-    Flows with a zero probability are left out. See the module notes for the
-    per-step probabilities, ageing and entrants' half step.
+    Flows that are zero in every step are left out. With ``modifiers`` the
+    flow probabilities and the entries vary by step. See the module notes for
+    the per-step probabilities, ageing and entrants' half step.
     """
     if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool) or steps < 1:
         raise ValueError(f"steps must be a positive integer, got {steps!r}")
@@ -246,51 +273,65 @@ def engine_arrays(parameters: CareParameters, space: StateSpace, steps: int) -> 
     S = space.size
     idx = np.arange(A * P * T).reshape(A, P, T)
     leaver_group = parameters.exit_groups.index("left_care_at_18")
+    mods = modifiers or Modifiers()
+    varying = mods.exit_factor is not None or mods.extra_moves is not None
 
-    # per state: total exit hazard, total move hazard, and the rates of the two clocks
-    exit_hazard = np.zeros(S)
-    move_hazard = np.zeros(S)
+    # hazards by step: (steps or 1, A, P, T, E) and (steps or 1, A, P, T, P)
+    exit_rates = parameters.exit_rates[None]
+    if mods.exit_factor is not None:
+        exit_rates = exit_rates * np.broadcast_to(mods.exit_factor, (steps, A, P, T, E))
+    move_rates = parameters.move_rates[None]
+    if mods.extra_moves is not None:
+        move_rates = move_rates + np.broadcast_to(mods.extra_moves, (steps, A, P, T, P))
+        move_rates = move_rates * (1.0 - np.eye(P))[None, None, :, None, :]
+    if not varying:
+        exit_rates, move_rates = exit_rates[:1], move_rates[:1]
+    if np.any(exit_rates < 0) or np.any(move_rates < 0) or not (
+            np.all(np.isfinite(exit_rates)) and np.all(np.isfinite(move_rates))):
+        raise ValueError("modifiers make a hazard negative or non-finite")
+    exit_any = exit_rates.max(axis=0) > 0
+    move_any = move_rates.max(axis=0) > 0
+
     age_clock = np.zeros(S)
     tic_clock = np.zeros(S)
-    # per flow: source, destination, event hazard (0 = no event), clock pattern
-    src, dst, event_rate, age_fires, tic_fires, clocks = [], [], [], [], [], []
-    ftype, fgroup, fto = [], [], []
+    # per flow: source, destination, what it is, and where its hazard is looked up
+    src, dst, age_fires, tic_fires, clocks = [], [], [], [], []
+    ftype, fgroup, fto, rate_kind, rate_at = [], [], [], [], []
+    NONE, EXIT, MOVE = 0, 1, 2
 
-    def add(s, d, rate, a_fire, t_fire, with_clocks, kind, g=-1, q=-1):
-        src.append(s); dst.append(d); event_rate.append(rate); age_fires.append(a_fire)
-        tic_fires.append(t_fire); clocks.append(with_clocks); ftype.append(kind); fgroup.append(g); fto.append(q)
+    def add(s, d, kind_of_rate, at, a_fire, t_fire, with_clocks, kind, g=-1, q=-1):
+        src.append(s); dst.append(d); rate_kind.append(kind_of_rate); rate_at.append(at)
+        age_fires.append(a_fire); tic_fires.append(t_fire); clocks.append(with_clocks)
+        ftype.append(kind); fgroup.append(g); fto.append(q)
 
     for a in range(A):
         for p in range(P):
             for t in range(T):
                 s = int(idx[a, p, t])
-                exit_r = parameters.exit_rates[a, p, t]
-                move_r = parameters.move_rates[a, p, t]
-                exit_hazard[s] = exit_r.sum()
-                move_hazard[s] = move_r.sum()
                 age_on = not space.exact_ageing
                 tic_on = T > 1 and not space.exact_time_in_care and t + 1 < T
                 age_clock[s] = 1.0 / widths[a] if age_on else 0.0
                 tic_clock[s] = 1.0 / tic_widths[t] if tic_on else 0.0
                 for g in range(E):
-                    if exit_r[g] > 0:   # an exit wins over any clock in the same step
-                        add(s, int(space.exit_entry[g][a]), exit_r[g], False, False, False, FLOW_EXIT, g)
+                    if exit_any[a, p, t, g]:   # an exit wins over any clock in the same step
+                        add(s, int(space.exit_entry[g][a]), EXIT, (a, p, t, g), False, False, False, FLOW_EXIT, g)
                 # a move or no event, combined with whichever clocks fire
                 for q in range(P):
-                    if q != p and not move_r[q] > 0:
+                    if q != p and not move_any[a, p, t, q]:
                         continue
-                    rate = move_r[q] if q != p else 0.0
+                    kind_of_rate = MOVE if q != p else NONE
                     for a_fire in ((False, True) if age_on else (False,)):
                         for t_fire in ((False, True) if tic_on else (False,)):
                             if q == p and not a_fire and not t_fire:
                                 continue            # nothing happens: stays
                             if a_fire and a + 1 == A:    # aged out of the last band: left care at 18
-                                add(s, int(space.exit_entry[leaver_group][a]), rate, a_fire, t_fire, True,
-                                    FLOW_EXIT, leaver_group)
+                                add(s, int(space.exit_entry[leaver_group][a]), kind_of_rate, (a, p, t, q),
+                                    a_fire, t_fire, True, FLOW_EXIT, leaver_group)
                                 continue
                             d = int(idx[a + a_fire, q, t + t_fire])
                             kind = FLOW_MOVE if q != p else (FLOW_AGE if a_fire else FLOW_TIME_IN_CARE)
-                            add(s, d, rate, a_fire, t_fire, True, kind, q=q if q != p else -1)
+                            add(s, d, kind_of_rate, (a, p, t, q), a_fire, t_fire, True, kind,
+                                q=q if q != p else -1)
     advance = None
     if space.exact_ageing or space.exact_time_in_care:
         advance = np.full(S, -1, dtype=np.int64)
@@ -316,36 +357,54 @@ def engine_arrays(parameters: CareParameters, space: StateSpace, steps: int) -> 
                 advance[s] = nxt
             else:
                 age_clock[s] = 1.0 / band_widths[i]
-                add(int(s), nxt, 0.0, True, False, True, FLOW_POST_EXIT_AGE, g)
+                add(int(s), nxt, NONE, None, True, False, True, FLOW_POST_EXIT_AGE, g)
 
-    src_a = np.array(src, dtype=np.int64)
-    dst_a = np.array(dst, dtype=np.int64)
-    rates = np.array(event_rate, dtype=np.float64)
-    a_fire = np.array(age_fires, dtype=bool)
-    t_fire = np.array(tic_fires, dtype=bool)
-    with_clocks = np.array(clocks, dtype=bool)
-    is_exit = np.array(ftype, dtype=np.int64) == FLOW_EXIT
-    is_exit &= ~with_clocks                        # ageing out of the last band is a clock, not an event
-    is_move = (rates > 0) & ~is_exit
+    F = len(src)
+    src_a = np.array(src, dtype=np.int64).reshape(F)
+    dst_a = np.array(dst, dtype=np.int64).reshape(F)
+    a_fire = np.array(age_fires, dtype=bool).reshape(F)
+    t_fire = np.array(tic_fires, dtype=bool).reshape(F)
+    with_clocks = np.array(clocks, dtype=bool).reshape(F)
+    kinds = np.array(rate_kind, dtype=np.int64).reshape(F)
+    at = np.array([x if x is not None else (0, 0, 0, 0) for x in rate_at], dtype=np.int64).reshape(F, 4)
+    in_care_src = src_a < space.in_care
+
+    # hazards per (step, flow) and per (step, state)
+    n_rows = exit_rates.shape[0]
+    rates = np.zeros((n_rows, F))
+    is_exit_rate = kinds == EXIT
+    is_move_rate = kinds == MOVE
+    rates[:, is_exit_rate] = exit_rates[:, at[is_exit_rate, 0], at[is_exit_rate, 1], at[is_exit_rate, 2],
+                                        at[is_exit_rate, 3]]
+    rates[:, is_move_rate] = move_rates[:, at[is_move_rate, 0], at[is_move_rate, 1], at[is_move_rate, 2],
+                                        at[is_move_rate, 3]]
+    exit_hazard = np.zeros((n_rows, S))
+    move_hazard = np.zeros((n_rows, S))
+    exit_hazard[:, : space.in_care] = exit_rates.sum(axis=4).reshape(n_rows, -1)
+    move_hazard[:, : space.in_care] = move_rates.sum(axis=4).reshape(n_rows, -1)
+    del in_care_src
 
     def probabilities(delta: float) -> np.ndarray:
-        HX, HM = exit_hazard[src_a], move_hazard[src_a]
+        HX, HM = exit_hazard[:, src_a], move_hazard[:, src_a]
         stays = np.exp(-HX * delta)
         with np.errstate(invalid="ignore", divide="ignore"):
             exit_p = np.where(HX > 0, rates / HX, 0.0) * -np.expm1(-HX * delta)
             move_p = stays * np.where(HM > 0, rates / HM, 0.0) * -np.expm1(-HM * delta)
-        event = np.where(is_exit, exit_p, np.where(is_move, move_p, stays * np.exp(-HM * delta)))
+        event = np.where(is_exit_rate & ~with_clocks, exit_p,
+                         np.where(is_move_rate, move_p, stays * np.exp(-HM * delta)))
         age = np.where(a_fire, -np.expm1(-age_clock[src_a] * delta), np.exp(-age_clock[src_a] * delta))
         tic = np.where(t_fire, -np.expm1(-tic_clock[src_a] * delta), np.exp(-tic_clock[src_a] * delta))
         return np.where(with_clocks, event * age * tic, event)
 
     value = probabilities(dt)
-    keep = value > 0
-    src_a, dst_a, value = src_a[keep], dst_a[keep], value[keep]
-    half = probabilities(dt / 2)[keep]
-    flow_type = np.array(ftype, dtype=np.int64)[keep]
-    flow_group = np.array(fgroup, dtype=np.int64)[keep]
-    flow_to = np.array(fto, dtype=np.int64)[keep]
+    keep = value.max(axis=0) > 0
+    src_a, dst_a, value = src_a[keep], dst_a[keep], value[:, keep]
+    half = probabilities(dt / 2)[:, keep]
+    flow_type = np.array(ftype, dtype=np.int64).reshape(F)[keep]
+    flow_group = np.array(fgroup, dtype=np.int64).reshape(F)[keep]
+    flow_to = np.array(fto, dtype=np.int64).reshape(F)[keep]
+    if not varying:
+        value = value[0]
 
     # entries by step: year y of entries_per_year covers [y, y+1) years from the start;
     # a step takes the year its midpoint falls in
@@ -356,13 +415,19 @@ def engine_arrays(parameters: CareParameters, space: StateSpace, steps: int) -> 
         year_of_step = np.minimum(np.floor((np.arange(steps) + 0.5) * dt).astype(int),
                                   entries_year.shape[0] - 1)
         per_step = entries_year[year_of_step] * dt
-    entries = np.ascontiguousarray(per_step, dtype=np.float64)
+    entries = np.array(per_step, dtype=np.float64)
+    if mods.entries_factor is not None:
+        entries = entries * np.broadcast_to(mods.entries_factor, (steps, A, P))
+    if mods.entries_shift is not None:
+        entries = np.einsum("tap,tpq->taq", entries, np.broadcast_to(mods.entries_shift, (steps, P, P)))
+    if np.any(entries < 0) or not np.all(np.isfinite(entries)):
+        raise ValueError("modifiers make entries negative or non-finite")
 
     # entrants live through half a step: they arrive already split by the
     # probabilities of their first state over dt / 2
     arrivals = np.zeros((steps, S))
     arrivals[:, idx[:, :, 0].ravel()] = entries.reshape(steps, A * P)
-    arrival_events = arrivals[:, src_a] * half        # (steps, F)
+    arrival_events = arrivals[:, src_a] * (half if varying else half[0])      # (steps, F)
     inflow = arrivals.copy()
     np.subtract.at(inflow.T, src_a, arrival_events.T)
     np.add.at(inflow.T, dst_a, arrival_events.T)
