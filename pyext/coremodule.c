@@ -348,32 +348,78 @@ static PyObject *raise_flow_values(PyObject *module, int status, PyArrayObject *
 }
 
 PyDoc_STRVAR(project_doc,
-"project(x0, src, dst, value, steps, dt, kind, inflow, advance, replicates, threads)\n"
+"project(x0, src, dst, value, steps, dt, kind, inflow=None, advance=None,\n"
+"        replicates=-1, threads=1, seed=None, value_per_replicate=False,\n"
+"        inflow_per_replicate=False)\n"
 "--\n\n"
-"Deterministic projection (see carecast.project). replicates=-1: no\n"
-"replicate axis. Returns (occupancy, moved, arrivals).");
+"Projection (see carecast.project, project_batch and simulate).\n"
+"replicates=-1: one run, no replicate axis.  Otherwise value and inflow\n"
+"carry a leading replicate axis when *_per_replicate is true, and x0 when it\n"
+"is 2-D.  seed=None: deterministic; an integer: stochastic with that seed.\n"
+"Returns (occupancy, moved, arrivals).");
+
+/* Shape of a per-step parameter of width `width` ("F" or "S"): after an
+ * optional leading replicate axis, (width,) constant or (steps, width).
+ * Sets *varies and *rep_stride; raises naming the argument. */
+static int check_step_param(PyArrayObject *arr, const char *name, int per_replicate,
+                            npy_intp R, npy_intp steps, npy_intp width, const char *width_name,
+                            int *varies, size_t *rep_stride)
+{
+    const int nd = PyArray_NDIM(arr);
+    const int time_axes = nd - (per_replicate ? 1 : 0);
+    int ok = time_axes == 1 || time_axes == 2;
+    ok = ok && PyArray_DIM(arr, nd - 1) == width;
+    ok = ok && (!per_replicate || PyArray_DIM(arr, 0) == R);
+    ok = ok && (time_axes != 2 || PyArray_DIM(arr, nd - 2) == steps);
+    if (!ok) {
+        char shape[128];
+        format_shape(arr, shape, sizeof shape);
+        if (per_replicate) {
+            PyErr_Format(PyExc_ValueError,
+                         "%s has shape %s; expected (replicates, %s) or (replicates, steps, %s) "
+                         "with replicates = %zd, %s = %zd, steps = %zd",
+                         name, shape, width_name, width_name, (Py_ssize_t)R, width_name,
+                         (Py_ssize_t)width, steps);
+        } else {
+            PyErr_Format(PyExc_ValueError,
+                         "%s has shape %s; expected (%s,) or (steps, %s) with %s = %zd, "
+                         "steps = %zd",
+                         name, shape, width_name, width_name, width_name, (Py_ssize_t)width,
+                         steps);
+        }
+        return -1;
+    }
+    *varies = time_axes == 2;
+    *rep_stride = per_replicate ? (size_t)(*varies ? steps * width : width) : 0;
+    return 0;
+}
 
 static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"x0", "src", "dst", "value", "steps", "dt", "kind",
-                             "inflow", "advance", "replicates", "threads", NULL};
+                             "inflow", "advance", "replicates", "threads", "seed",
+                             "value_per_replicate", "inflow_per_replicate", NULL};
     PyObject *x0_obj, *src_obj, *dst_obj, *value_obj, *inflow_obj = Py_None,
-             *advance_obj = Py_None;
+             *advance_obj = Py_None, *seed_obj = Py_None;
     Py_ssize_t steps, replicates = -1, threads = 1;
+    int value_per_replicate = 0, inflow_per_replicate = 0;
     double dt;
     const char *kind_name;
     PyArrayObject *x0 = NULL, *src = NULL, *dst = NULL, *value = NULL, *inflow = NULL,
                   *advance = NULL, *occupancy = NULL, *moved = NULL, *arrivals = NULL;
     double *work = NULL;
     PyObject *result = NULL;
+    unsigned long long seed = 0;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOnds|OOnn:project", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOnds|OOnnOpp:project", kwlist,
                                      &x0_obj, &src_obj, &dst_obj, &value_obj, &steps, &dt,
                                      &kind_name, &inflow_obj, &advance_obj, &replicates,
-                                     &threads)) {
+                                     &threads, &seed_obj, &value_per_replicate,
+                                     &inflow_per_replicate)) {
         return NULL;
     }
     const int batched = replicates >= 0;
+    const int stochastic = seed_obj != Py_None;
     cc_kind kind;
     if (check_steps(steps) < 0 || check_dt(dt) < 0 || parse_kind(kind_name, &kind) < 0) {
         return NULL;
@@ -382,15 +428,35 @@ static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs
         PyErr_Format(PyExc_ValueError, "threads must be >= 1, got %zd", threads);
         return NULL;
     }
+    if (stochastic) {
+        if (!batched) {
+            PyErr_SetString(PyExc_ValueError, "seed: stochastic runs need replicates >= 0");
+            return NULL;
+        }
+        if (!PyLong_Check(seed_obj)) {
+            PyErr_SetString(PyExc_TypeError, "seed must be an integer in [0, 2**64)");
+            return NULL;
+        }
+        seed = PyLong_AsUnsignedLongLong(seed_obj);
+        if (seed == (unsigned long long)-1 && PyErr_Occurred()) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_ValueError, "seed must be an integer in [0, 2**64)");
+            return NULL;
+        }
+    }
+    if (!batched) {
+        value_per_replicate = inflow_per_replicate = 0;
+    }
     x0 = convert(x0_obj, "x0", NPY_DOUBLE, 1, batched ? 2 : 1);
     if (x0 == NULL) goto fail;
     src = convert(src_obj, "src", NPY_INT64, 1, 1);
     if (src == NULL) goto fail;
     dst = convert(dst_obj, "dst", NPY_INT64, 1, 1);
     if (dst == NULL) goto fail;
-    value = convert(value_obj, "value", NPY_DOUBLE, 1, batched ? 3 : 2);
+    value = convert(value_obj, "value", NPY_DOUBLE, 1, 2 + value_per_replicate);
     if (value == NULL) goto fail;
-    if (convert_optional(inflow_obj, "inflow", NPY_DOUBLE, 1, batched ? 3 : 2, &inflow) < 0)
+    if (convert_optional(inflow_obj, "inflow", NPY_DOUBLE, 1, 2 + inflow_per_replicate,
+                         &inflow) < 0)
         goto fail;
     if (convert_optional(advance_obj, "advance", NPY_INT64, 1, 1, &advance) < 0) goto fail;
 
@@ -416,53 +482,17 @@ static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs
                      (Py_ssize_t)S, (Py_ssize_t)PyArray_DIM(advance, 0));
         goto fail;
     }
-
-    /* value: (F,) / (steps, F), or batched (R, F) / (R, steps, F). */
-    const int vnd = PyArray_NDIM(value);
-    const int value_varies = batched ? vnd == 3 : vnd == 2;
-    if (batched && vnd == 1) {
-        PyErr_Format(PyExc_ValueError,
-                     "value must be (replicates, F) or (replicates, steps, F) when replicates "
-                     "is given, got 1-D");
+    int value_varies = 0, inflow_varies = 0;
+    size_t value_rep_stride = 0, inflow_rep_stride = 0;
+    if (check_step_param(value, "value", value_per_replicate, R, steps, F, "F", &value_varies,
+                         &value_rep_stride) < 0)
         goto fail;
-    }
-    if (PyArray_DIM(value, vnd - 1) != F || (batched && PyArray_DIM(value, 0) != R) ||
-        (value_varies && PyArray_DIM(value, vnd - 2) != steps)) {
-        char shape[128];
-        format_shape(value, shape, sizeof shape);
-        PyErr_Format(PyExc_ValueError,
-                     "value has shape %s; expected %s with F = %zd flows, steps = %zd%s",
-                     shape,
-                     batched ? "(replicates, F) or (replicates, steps, F)" : "(F,) or (steps, F)",
-                     (Py_ssize_t)F, steps, batched ? ", replicates given" : "");
+    if (inflow != NULL &&
+        check_step_param(inflow, "inflow", inflow_per_replicate, R, steps, S, "S",
+                         &inflow_varies, &inflow_rep_stride) < 0)
         goto fail;
-    }
-    /* inflow: (S,) / (steps, S), or batched (S,) / (R, S) / (R, steps, S). */
-    size_t inflow_stride = 0, inflow_rep_stride = 0;
-    if (inflow != NULL) {
-        const int ind = PyArray_NDIM(inflow);
-        int ok = PyArray_DIM(inflow, ind - 1) == S;
-        if (!batched) {
-            inflow_stride = ind == 2 ? (size_t)S : 0;
-            ok = ok && (ind == 1 || PyArray_DIM(inflow, 0) == steps);
-        } else {
-            inflow_stride = ind == 3 ? (size_t)S : 0;
-            inflow_rep_stride = ind == 1 ? 0 : (ind == 2 ? (size_t)S : (size_t)(steps * S));
-            ok = ok && (ind == 1 || PyArray_DIM(inflow, 0) == R) &&
-                 (ind < 3 || PyArray_DIM(inflow, 1) == steps);
-        }
-        if (!ok) {
-            char shape[128];
-            format_shape(inflow, shape, sizeof shape);
-            PyErr_Format(PyExc_ValueError,
-                         "inflow has shape %s; expected %s with S = %zd states, steps = %zd",
-                         shape,
-                         batched ? "(S,), (replicates, S) or (replicates, steps, S)"
-                                 : "(S,) or (steps, S)",
-                         (Py_ssize_t)S, steps);
-            goto fail;
-        }
-    }
+    const size_t value_stride = value_varies ? (size_t)F : 0;
+    const size_t inflow_stride = inflow_varies ? (size_t)S : 0;
 
     const cc_structure m = {(size_t)S, (size_t)F, (const int64_t *)PyArray_DATA(src),
                             (const int64_t *)PyArray_DATA(dst),
@@ -475,24 +505,42 @@ static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs
     }
     if (check_nonnegative(module, x0, "x0") < 0) goto fail;
     if (inflow != NULL && check_nonnegative(module, inflow, "inflow") < 0) goto fail;
+    if (stochastic) {
+        ptrdiff_t not_whole = -1;
+        const double *people = (const double *)PyArray_DATA(x0);
+        for (npy_intp i = 0; i < PyArray_SIZE(x0); i++) {
+            if (people[i] != floor(people[i])) {
+                not_whole = (ptrdiff_t)i;
+                break;
+            }
+        }
+        if (not_whole >= 0) {
+            char where[160], number[40];
+            format_index(x0, not_whole, where, sizeof where);
+            repr_double(people[not_whole], number, sizeof number);
+            PyErr_Format(PyExc_ValueError,
+                         "x0%s = %s is not a whole number of people (simulate counts people)",
+                         where, number);
+            goto fail;
+        }
+    }
     work = PyMem_Malloc((cc_project_workspace(&m) + 1) * sizeof(double));
     if (work == NULL) {
         PyErr_NoMemory();
         goto fail;
     }
-    const size_t value_stride = value_varies ? (size_t)F : 0;
-    const size_t value_rep_stride = batched ? (value_varies ? (size_t)(steps * F) : (size_t)F) : 0;
     {
         /* The flow values of all replicates, checked row by row as one
          * long run of steps (rows are F apart either way). */
-        const size_t rows = (size_t)R * (value_varies ? (size_t)steps : 1);
+        const size_t rows = (value_per_replicate ? (size_t)R : 1) *
+                            (value_varies ? (size_t)steps : 1);
         Py_BEGIN_ALLOW_THREADS
         status = cc_check_flow_values(&m, rows, kind, (const double *)PyArray_DATA(value),
                                       F > 0 ? (size_t)F : 0, work, &bad);
         Py_END_ALLOW_THREADS
         if (status != CC_OK) {
             raise_flow_values(module, status, value, (size_t)S,
-                              value_varies ? (size_t)steps : 1, batched, bad);
+                              value_varies ? (size_t)steps : 1, value_per_replicate, bad);
             goto fail;
         }
     }
@@ -524,7 +572,7 @@ static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs
         }
         goto fail;
     }
-    double *arrivals_out = inflow ? (double *)PyArray_DATA(arrivals) : NULL;
+    double *arrivals_out = inflow || stochastic ? (double *)PyArray_DATA(arrivals) : NULL;
 
     Py_BEGIN_ALLOW_THREADS
     if (!batched) {
@@ -534,6 +582,15 @@ static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs
                             (const double *)PyArray_DATA(x0), work,
                             (double *)PyArray_DATA(occupancy), (double *)PyArray_DATA(moved),
                             arrivals_out, &bad);
+    } else if (stochastic) {
+        status = cc_simulate_batch(
+            &m, (size_t)R, (size_t)steps, dt, kind, (const double *)PyArray_DATA(value),
+            value_rep_stride, value_stride,
+            inflow ? (const double *)PyArray_DATA(inflow) : NULL, inflow_rep_stride,
+            inflow_stride, (const double *)PyArray_DATA(x0),
+            PyArray_NDIM(x0) == 2 ? (size_t)S : 0, (uint64_t)seed, (size_t)threads,
+            (double *)PyArray_DATA(occupancy), (double *)PyArray_DATA(moved), arrivals_out,
+            &bad);
     } else {
         status = cc_project_batch(
             &m, (size_t)R, (size_t)steps, dt, kind, (const double *)PyArray_DATA(value),
@@ -1060,6 +1117,28 @@ static PyObject *core_brent(PyObject *module, PyObject *args)
     return Py_BuildValue("ddn", root, f_root, (Py_ssize_t)evaluations);
 }
 
+PyDoc_STRVAR(philox_doc,
+"philox4x64(counter, key)\n--\n\n"
+"One Philox4x64-10 block (four ints) for counter (four ints) and key (two\n"
+"ints), each in [0, 2**64): exposes the generator behind simulate so that\n"
+"it can be checked against other implementations.");
+
+static PyObject *core_philox(PyObject *module, PyObject *args)
+{
+    (void)module;
+    unsigned long long c[4], k[2];
+    if (!PyArg_ParseTuple(args, "(KKKK)(KK):philox4x64", &c[0], &c[1], &c[2], &c[3], &k[0],
+                          &k[1])) {
+        return NULL;
+    }
+    const uint64_t counter[4] = {c[0], c[1], c[2], c[3]};
+    const uint64_t key[2] = {k[0], k[1]};
+    uint64_t out[4];
+    cc_philox4x64(counter, key, out);
+    return Py_BuildValue("(KKKK)", (unsigned long long)out[0], (unsigned long long)out[1],
+                         (unsigned long long)out[2], (unsigned long long)out[3]);
+}
+
 /* ------------------------------------------------------------------------
  * Module
  * ------------------------------------------------------------------------ */
@@ -1091,6 +1170,7 @@ static PyMethodDef core_methods[] = {
     {"price_index", core_price_index, METH_VARARGS, price_index_doc},
     {"payback", core_payback, METH_VARARGS, payback_doc},
     {"brent", core_brent, METH_VARARGS, brent_doc},
+    {"philox4x64", core_philox, METH_VARARGS, philox_doc},
     {"strerror", core_strerror, METH_O, "strerror(code) -> the C library's message."},
     {"version", core_version, METH_NOARGS, "version() -> the C library's version number."},
     {NULL, NULL, 0, NULL},

@@ -20,7 +20,7 @@ from .discounting import (
     present_value,
     step_discount_factors,
 )
-from .engine import Projection, project, project_batch
+from .engine import Projection, Simulation, project, project_batch, simulate
 from .roots import find_root
 from .values import Accrued, accrue, price_index
 
@@ -34,6 +34,7 @@ __all__ = [
     "GREEN_BOOK",
     "NotBracketedError",
     "Projection",
+    "Simulation",
     "accrue",
     "benefit_cost_ratio",
     "cumulative",
@@ -47,5 +48,6 @@ __all__ = [
     "project",
     "project_batch",
     "roi",
+    "simulate",
     "step_discount_factors",
 ]
