@@ -14,11 +14,12 @@ from .dates import age_in_years, parse_dates
 from .reader import EPISODE_COLUMNS, HEADER_COLUMNS, Returns, read_returns, sample_returns_path
 from .synthetic import example_parameters, generate_returns, simulate_episodes, write_returns
 from .validation import Problem, ValidationError, ValidationReport
+from .backtest import BacktestResult, backtest
 from .calibration import Calibration, GammaRates, calibrate, pooled_rates
 from .facts import Summary, entries, exits, exposure, moves, stock, summarise
 
 __all__ = ["read_returns", "Returns", "sample_returns_path", "ValidationReport", "ValidationError",
            "Problem", "parse_dates", "age_in_years", "EPISODE_COLUMNS", "HEADER_COLUMNS",
-           "calibrate", "Calibration", "GammaRates", "pooled_rates",
+           "calibrate", "Calibration", "backtest", "BacktestResult", "GammaRates", "pooled_rates",
            "generate_returns", "simulate_episodes", "write_returns", "example_parameters",
            "stock", "entries", "exits", "moves", "exposure", "summarise", "Summary"]

@@ -192,10 +192,14 @@ class Calibration:
         rng = np.random.default_rng(seed)
         s1, s2, s3 = (int(x) for x in rng.integers(0, 2 ** 63 - 1, 3))
         ex = self.exit_rates.sample(size, s1)
+        mv = self.move_rates.sample(size, s2)
+        # Gamma draws with a tiny shape can underflow to 0 (or 1e-300); floor them at 1e-12 a
+        # year - nothing, numerically - so every draw has the same flows as the point estimate
+        for draws, post in ((ex, self.exit_rates), (mv, self.move_rates)):
+            np.maximum(draws, np.where(post.shape > 0, 1e-12, 0.0), out=draws)
         groups = self.parameters.exit_groups
         if "left_care_at_18" in groups:
             ex[..., groups.index("left_care_at_18")] = 0.0
-        mv = self.move_rates.sample(size, s2)
         P = mv.shape[2]
         mv[:, :, np.arange(P), :, np.arange(P)] = 0.0
         return {"exit_rates": ex, "move_rates": mv, "entries_per_year": self.entries_per_year.sample(size, s3)}

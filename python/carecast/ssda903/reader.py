@@ -261,8 +261,14 @@ class Returns:
 
     @property
     def data_start(self) -> int:
-        """First episode start in the data (int days)."""
-        return int(self.decom.min()) if len(self.decom) else 0
+        """First day of the earliest collection year (int days).
+
+        Episodes starting earlier are known only if the child was still in
+        care then, so counts before this day are incomplete (left-truncated).
+        """
+        if not self.collection_end:
+            return 0
+        return int(add_years(np.int64(min(self.collection_end.values())), -1)) + 1
 
     def age_on(self, date) -> np.ndarray:
         """Completed years of age on ``date`` of each episode's child (one per episode)."""
@@ -274,7 +280,7 @@ class Returns:
         return (self.decom <= d) & (d < self.end)
 
     def summary_dates(self) -> str:
-        """First start and last collection day, as text."""
+        """First and last day of the collection years, as text."""
         return f"{format_date(self.data_start)} to {format_date(self.data_end - 1)}"
 
 
