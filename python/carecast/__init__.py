@@ -21,6 +21,7 @@ from .discounting import (
     step_discount_factors,
 )
 from .engine import Projection, Simulation, project, project_batch, simulate
+from .labelled import CohortModel, LabelledProjection
 from .roots import find_root
 from .values import Accrued, accrue, price_index
 
@@ -29,9 +30,11 @@ __version__ = "0.1.0"
 __all__ = [
     "Accrued",
     "CarecastError",
+    "CohortModel",
     "ConvergenceError",
     "DiscountSchedule",
     "GREEN_BOOK",
+    "LabelledProjection",
     "NotBracketedError",
     "Projection",
     "Simulation",
