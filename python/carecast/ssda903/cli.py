@@ -138,11 +138,10 @@ def _summary(args) -> int:
     places = returns.taxonomy.placements
     print("\nChildren in care on each 31 March by placement")
     w = max(len(p) for p in places) + 2
-    print(f"{'date':<12}" + "".join(f"{p[:14]:>16}" for p in places) + f"{'total':>8}")
+    print(f"{'date':<12}" + "".join(f"{p:>{w}}" for p in places) + f"{'total':>8}")
     for c in censuses:
         s = stock(returns, np.datetime64(c, "D")).sum(axis=(0, 2))
-        print(f"{format_date(c):<12}" + "".join(f"{v:>16.0f}" for v in s) + f"{s.sum():>8.0f}")
-    del w
+        print(f"{format_date(c):<12}" + "".join(f"{v:>{w}.0f}" for v in s) + f"{s.sum():>8.0f}")
     if end > start:
         print()
         print(summarise(returns, np.datetime64(start, "D"), np.datetime64(end, "D")).to_text())
