@@ -20,8 +20,9 @@ writes to OUTDIR (default ``carecast-output/NAME``):
 * ``scenario.toml``: the model as run, so that ``carecast run
   OUTDIR/scenario.toml`` reproduces it;
 * the charts (PNG) if matplotlib is installed;
-* for a file with named scenarios, one sub-folder of CSVs per scenario and
-  ``scenarios.csv`` comparing them with the baseline.
+* for a file with named scenarios, one sub-folder of CSVs per scenario (with
+  ``comparison.csv``: children fewer, gross and net savings by financial
+  year) and ``scenarios.csv`` comparing them with the baseline.
 
 Exit status: 0 on success, 2 for bad arguments or a bad scenario file.
 """
@@ -183,6 +184,11 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         base_pv = baseline.present_value()
         for scen_name, children, pv in zip(rows["scenario"], rows["children_at_end"], rows["present_value"]):
             print(f"  {scen_name:<24}{children:>10,.0f}  {money(pv):>12}  {money(base_pv - pv):>12}")
+        from carecast.care.compare import compare
+        for scen_name, res in results.items():
+            comparison = compare(baseline, res)
+            comparison.table().to_csv(os.path.join(outdir, scen_name, "comparison.csv"))
+            print("\n" + comparison.summary())
     print(f"\nWrote CSV tables and scenario.toml to {outdir}")
     if chart_paths:
         print("Charts: " + ", ".join(os.path.basename(p) for p in chart_paths))

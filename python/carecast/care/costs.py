@@ -61,11 +61,17 @@ def _years_from_price_base(parameters: CareParameters) -> float:
 
 
 def step_costs(parameters: CareParameters, space: StateSpace, arrays: EngineArrays,
-               projection, events: dict[str, np.ndarray]) -> StepCosts:
+               projection, events: dict[str, np.ndarray], *,
+               programme_costs: dict[str, np.ndarray] | None = None,
+               per_move_costs: list | None = None) -> StepCosts:
     """Cost of each step by component, from a projection and its events.
 
     ``events`` holds ``entries`` (steps, A, P), ``exits`` (steps, E, A, P) and
     ``moves`` (steps, P, P) as computed by :mod:`carecast.care.model`.
+    ``programme_costs`` maps a component to its cost a year in each step
+    (interventions, at ``price_year`` prices); ``per_move_costs`` lists
+    ``(from, to, cost, extra_share, label)``: a cost per move from placement
+    ``from`` to ``to``, for the share of those moves the intervention added.
     """
     import carecast
 
@@ -118,5 +124,11 @@ def step_costs(parameters: CareParameters, space: StateSpace, arrays: EngineArra
     for g, name in enumerate(p.exit_groups):
         components.append(f"exit: {name}")
         columns.append(exits[:, g] * p.exit_costs[g] * price)
+    for name, per_year_cost in (programme_costs or {}).items():
+        components.append(name)
+        columns.append(np.asarray(per_year_cost) * dt * price)
+    for origin_p, target, cost, extra_share, label in (per_move_costs or []):
+        components.append(f"{label}: moves")
+        columns.append(events["moves"][:, origin_p, target] * extra_share * cost * price)
     cash = np.column_stack(columns)
     return StepCosts(components=components, cash=cash, to_real=1.0 / general, discount=discount)

@@ -15,6 +15,7 @@ import numpy as np
 
 from carecast.care.calendar import financial_year_label, financial_year_weights, step_dates
 from carecast.care.costs import StepCosts, step_costs
+from carecast.care.interventions import modifiers_and_costs
 from carecast.care.parameters import CareParameters
 from carecast.care.scenarios import Scenario
 from carecast.care.statespace import (FLOW_EXIT, FLOW_MOVE, EngineArrays, StateSpace,
@@ -96,13 +97,20 @@ def run(parameters: CareParameters, years: float = 5.0, step: str | float = "mon
         parameters = scenario.apply(parameters)
     space = build_state_space(parameters, dt, post_exit=post_exit)
     arrays = engine_arrays(parameters, space, steps)
+    programme_costs: dict[str, np.ndarray] = {}
+    per_move_costs: list = []
+    if scenario is not None and scenario.interventions:
+        modifiers, programme_costs, per_move_costs = modifiers_and_costs(
+            parameters, scenario.interventions, steps, dt, arrays.entries)
+        arrays = engine_arrays(parameters, space, steps, modifiers)
     if arrays.value.size:
         projection = carecast.project(arrays.x0, arrays.src, arrays.dst, arrays.value, steps, dt=dt,
                                       kind="prob", inflow=arrays.inflow, advance=arrays.advance)
     else:  # no flows at all: nothing leaves, entries accumulate
         projection = _no_flow_projection(arrays)
     return CareResult(parameters=parameters, space=space, arrays=arrays, projection=projection,
-                      scenario=scenario.name if scenario is not None else "baseline")
+                      scenario=scenario.name if scenario is not None else "baseline",
+                      programme_costs=programme_costs, per_move_costs=per_move_costs)
 
 
 @dataclass
@@ -156,6 +164,8 @@ class CareResult:
     arrays: EngineArrays
     projection: Any
     scenario: str = "baseline"
+    programme_costs: dict[str, np.ndarray] = field(default_factory=dict)
+    per_move_costs: list = field(default_factory=list)
     _events: dict[str, np.ndarray] | None = field(default=None, repr=False)
     _costs: StepCosts | None = field(default=None, repr=False)
 
@@ -228,7 +238,8 @@ class CareResult:
         """Costs per step by component (see :mod:`carecast.care.costs`)."""
         if self._costs is None:
             self._costs = step_costs(self.parameters, self.space, self.arrays, self.projection,
-                                     self.event_counts())
+                                     self.event_counts(), programme_costs=self.programme_costs,
+                                     per_move_costs=self.per_move_costs)
         return self._costs
 
     def present_value(self) -> float:

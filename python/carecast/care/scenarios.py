@@ -18,6 +18,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from carecast.care.interventions import Intervention, intervention_from_dict
 from carecast.care.parameters import CareParameters
 
 __all__ = ["Scenario", "ARRAY_FIELDS", "SCALABLE_FIELDS"]
@@ -47,10 +48,14 @@ class Scenario:
     scale : dict
         Field name to a multiplier: a number, or an array broadcasting to the
         field's shape (e.g. ``exit_rates`` by exit group, shape ``(E,)``).
+    interventions : list of Intervention
+        Policies that change entries, exits and placements over time, at a
+        cost (see :mod:`carecast.care.interventions`).
 
     Examples
     --------
-    >>> from carecast.care.parameters import CareParameters
+    >>> from carecast.care.interventions import Intervention, intervention_from_dict
+from carecast.care.parameters import CareParameters
     >>> base = CareParameters.empty(age_bands=(0, 10), placements=("foster", "residential"))
     >>> base.entries_per_year[:] = 10.0
     >>> float(Scenario("fewer", scale={"entries_per_year": 0.9}).apply(base).entries_per_year.sum())
@@ -61,8 +66,13 @@ class Scenario:
     description: str = ""
     set: dict[str, Any] = field(default_factory=dict)
     scale: dict[str, Any] = field(default_factory=dict)
+    interventions: list[Intervention] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.interventions = list(self.interventions)
+        for item in self.interventions:
+            if not isinstance(item, Intervention):
+                raise TypeError(f"scenario {self.name!r}: interventions must be Intervention objects, got {item!r}")
         if not isinstance(self.name, str) or not self.name or not all(
                 c.isalnum() or c in "_-" for c in self.name):
             raise ValueError(f"scenario name must be letters, digits, '_' or '-', got {self.name!r}")
@@ -109,16 +119,22 @@ class Scenario:
             out["set"] = {k: _plain(v) for k, v in self.set.items()}
         if self.scale:
             out["scale"] = {k: _plain(v) for k, v in self.scale.items()}
+        if self.interventions:
+            out["interventions"] = [item.to_dict() for item in self.interventions]
         return out
 
     @classmethod
     def from_dict(cls, name: str, data: Mapping[str, Any]) -> "Scenario":
-        unknown = set(data) - {"description", "set", "scale"}
+        unknown = set(data) - {"description", "set", "scale", "interventions"}
         if unknown:
             raise ValueError(f"scenario {name!r}: unknown keys {sorted(unknown)} "
-                             f"(expected description, set, scale)")
+                             f"(expected description, set, scale, interventions)")
+        items = data.get("interventions", [])
+        if not isinstance(items, list):
+            raise ValueError(f"scenario {name!r}: interventions must be a list of tables")
         return cls(name=name, description=str(data.get("description", "")),
-                   set=dict(data.get("set", {})), scale=dict(data.get("scale", {})))
+                   set=dict(data.get("set", {})), scale=dict(data.get("scale", {})),
+                   interventions=[intervention_from_dict(item) for item in items])
 
 
 def _broadcast(name: str, key: str, value: Any, current: Any) -> Any:

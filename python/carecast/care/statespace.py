@@ -284,7 +284,10 @@ def engine_arrays(parameters: CareParameters, space: StateSpace, steps: int,
     if mods.extra_moves is not None:
         move_rates = move_rates + np.broadcast_to(mods.extra_moves, (steps, A, P, T, P))
         move_rates = move_rates * (1.0 - np.eye(P))[None, None, :, None, :]
-    if not varying:
+    if varying:
+        exit_rates = np.broadcast_to(exit_rates, (steps, A, P, T, E))
+        move_rates = np.broadcast_to(move_rates, (steps, A, P, T, P))
+    else:
         exit_rates, move_rates = exit_rates[:1], move_rates[:1]
     if np.any(exit_rates < 0) or np.any(move_rates < 0) or not (
             np.all(np.isfinite(exit_rates)) and np.all(np.isfinite(move_rates))):
@@ -367,7 +370,6 @@ def engine_arrays(parameters: CareParameters, space: StateSpace, steps: int,
     with_clocks = np.array(clocks, dtype=bool).reshape(F)
     kinds = np.array(rate_kind, dtype=np.int64).reshape(F)
     at = np.array([x if x is not None else (0, 0, 0, 0) for x in rate_at], dtype=np.int64).reshape(F, 4)
-    in_care_src = src_a < space.in_care
 
     # hazards per (step, flow) and per (step, state)
     n_rows = exit_rates.shape[0]
@@ -382,7 +384,6 @@ def engine_arrays(parameters: CareParameters, space: StateSpace, steps: int,
     move_hazard = np.zeros((n_rows, S))
     exit_hazard[:, : space.in_care] = exit_rates.sum(axis=4).reshape(n_rows, -1)
     move_hazard[:, : space.in_care] = move_rates.sum(axis=4).reshape(n_rows, -1)
-    del in_care_src
 
     def probabilities(delta: float) -> np.ndarray:
         HX, HM = exit_hazard[:, src_a], move_hazard[:, src_a]
