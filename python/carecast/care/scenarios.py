@@ -54,8 +54,7 @@ class Scenario:
 
     Examples
     --------
-    >>> from carecast.care.interventions import Intervention, intervention_from_dict
-from carecast.care.parameters import CareParameters
+    >>> from carecast.care.parameters import CareParameters
     >>> base = CareParameters.empty(age_bands=(0, 10), placements=("foster", "residential"))
     >>> base.entries_per_year[:] = 10.0
     >>> float(Scenario("fewer", scale={"entries_per_year": 0.9}).apply(base).entries_per_year.sum())
