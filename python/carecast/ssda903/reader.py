@@ -117,10 +117,20 @@ def _read_csv(path: Path, file_index: int, required: Sequence[str], wanted: Sequ
               codes: Sequence[str], report: ValidationReport, table: str) -> _Table | None:
     with open(path, newline="", encoding="utf-8-sig") as fh:
         text = fh.read()
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = next(reader)
-    except StopIteration:
+    if '"' not in text:
+        # no quoting at all: splitting on newlines and commas is exact, and twice as fast
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        lines_text = text.split("\n")
+        if lines_text and lines_text[-1] == "":
+            lines_text.pop()
+        rows = [line.split(",") if line else [] for line in lines_text]
+        header = rows.pop(0) if rows else None
+    else:
+        reader = csv.reader(io.StringIO(text))
+        header = next(reader, None)
+        rows = list(reader)
+    if header is None:
         report.add(path.name, 1, "-", "error", f"empty {table} file")
         return None
     names = [h.strip().upper() for h in header]
@@ -128,7 +138,6 @@ def _read_csv(path: Path, file_index: int, required: Sequence[str], wanted: Sequ
     if missing:
         raise ValueError(f"{path}: {table} file lacks column(s) {missing}; it has {names}")
     width = len(names)
-    rows = list(reader)
     physical = text.count("\n") + (0 if text.endswith("\n") else 1)
     if physical == len(rows) + 1:
         # every record is one physical line: line numbers follow from positions
@@ -279,6 +288,27 @@ class Returns:
         d = to_days(date)
         return (self.decom <= d) & (d < self.end)
 
+    def to_pandas(self, *, show_ids: bool = False):
+        """The episodes as a pandas DataFrame (needs pandas; in memory only).
+
+        ``CHILD`` identifiers are replaced by ``child_index`` unless
+        ``show_ids=True``. Dates are ``datetime64[D]`` (``end`` is exclusive).
+        """
+        import pandas as pd
+        cols = {
+            "child_index": self.child_index, "dob": self.dob.astype("datetime64[D]"),
+            "decom": self.decom.astype("datetime64[D]"), "end": self.end.astype("datetime64[D]"),
+            "dec_recorded": self.dec_recorded, "place": self.place, "provider": self.provider,
+            "rec": self.rec, "placement": np.array(self.taxonomy.placements)[self.placement],
+            "period": self.period, "period_start": self.period_start.astype("datetime64[D]"),
+            "exit_group": np.where(self.exit_group >= 0,
+                                   np.array(self.taxonomy.exit_groups + ("",))[self.exit_group], ""),
+            "year": self.year,
+        }
+        if show_ids:
+            cols = {"CHILD": self.child, **cols}
+        return pd.DataFrame(cols)
+
     def summary_dates(self) -> str:
         """First and last day of the collection years, as text."""
         return f"{format_date(self.data_start)} to {format_date(self.data_end - 1)}"
@@ -383,8 +413,7 @@ def read_returns(source: str | os.PathLike | Iterable[str | os.PathLike], *, str
 
     htables = []
     for i, p in enumerate(header_paths):
-        t = _read_csv(p, i, _HEADER_REQUIRED, ("CHILD", "DOB") + _YEAR_COLUMNS, ("CHILD",), report,
-                      "header")
+        t = _read_csv(p, i, _HEADER_REQUIRED, ("CHILD", "DOB") + _YEAR_COLUMNS, (), report, "header")
         if t is not None:
             t.year = _years_for(t, p, None)
             htables.append(t)
