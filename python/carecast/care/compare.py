@@ -125,8 +125,8 @@ def compare(baseline, scenario, *, optimism_bias: float = 0.0, benefit_shortfall
     >>> edge = Scenario("edge", interventions=[EdgeOfCare(families_per_year=200, share_would_enter=0.5,
     ...                                                   effect=0.2, cost_per_family=2000)])
     >>> c = compare(run(p, years=5), run(p, years=5, scenario=edge))
-    >>> c.table()["children_fewer"][-1] > 0
-    np.True_
+    >>> bool(c.table()["children_fewer"][-1] > 0)
+    True
     """
     for name, value in (("optimism_bias", optimism_bias), ("benefit_shortfall", benefit_shortfall)):
         if not (isinstance(value, (int, float)) and 0 <= value <= 1 or name == "optimism_bias" and
