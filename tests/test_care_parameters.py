@@ -145,3 +145,20 @@ def test_charts_when_matplotlib_installed(tmp_path):
     assert ax.yaxis.get_major_formatter()(2_000_000, 0) == "£2m"
     with pytest.raises(ValueError, match="terms"):
         plot_costs(r, terms="nominal")
+
+
+def test_population_and_entry_rates_by_hand():
+    from carecast.care.parameters import entries_from_rate, population_by_age_band
+    pop = np.arange(18) * 1000.0
+    bands = population_by_age_band(pop, (0, 1, 5, 10, 16))
+    np.testing.assert_allclose(bands, [0.0, 10_000.0, 35_000.0, 75_000.0, 33_000.0])
+    two_years = population_by_age_band(np.vstack([pop, pop * 2]), (0, 16))
+    np.testing.assert_allclose(two_years, [[120_000.0, 33_000.0], [240_000.0, 66_000.0]])
+    np.testing.assert_allclose(entries_from_rate([[10.0, 2.0], [30.0, 0.0]], [20_000.0, 10_000.0]),
+                               [[20.0, 4.0], [30.0, 0.0]])
+    with pytest.raises(ValueError, match="population has shape"):
+        entries_from_rate([[10.0, 2.0]], [1.0, 2.0])
+    with pytest.raises(ValueError, match="rate_per_10000 has a negative value"):
+        entries_from_rate([[-1.0]], [1.0])
+    with pytest.raises(ValueError, match="whole years"):
+        population_by_age_band(pop, (0, 0.5))

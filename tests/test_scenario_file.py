@@ -167,3 +167,24 @@ def test_writer_rejects_bad_arguments():
         dumps_scenario_file(p, step="fortnight")
     with pytest.raises(ValueError, match="years"):
         dumps_scenario_file(p, years=0)
+
+
+def test_entries_from_rate_and_population():
+    text = MINIMAL.replace('entries_per_year = [[10.0, 0.0], [5.0, 2.0]]',
+                           'entry_rate_per_10000 = [[20.0, 0.0], [4.0, 1.0]]\n'
+                           'child_population = [[50000.0, 80000.0], [52000.0, 81000.0]]')
+    p = loads_scenario_file(text).parameters
+    # 20 per 10,000 of 50,000 = 100; 4 and 1 per 10,000 of 80,000 = 32 and 8
+    np.testing.assert_allclose(p.entries_per_year[0], [[100.0, 0.0], [32.0, 8.0]])
+    np.testing.assert_allclose(p.entries_per_year[1], [[104.0, 0.0], [32.4, 8.1]])
+    both = text.replace("child_population", "entries_per_year = 1.0\nchild_population")
+    with pytest.raises(ScenarioFileError, match="not both"):
+        loads_scenario_file(both, filename="f.toml")
+    alone = MINIMAL.replace('entries_per_year = [[10.0, 0.0], [5.0, 2.0]]', 'child_population = [1.0, 2.0]')
+    with pytest.raises(ScenarioFileError, match=rf"f.toml:{line_of(alone, 'child_population')}: "
+                                                r"model.child_population: needs 'entry_rate_per_10000'"):
+        loads_scenario_file(alone, filename="f.toml")
+    bad = text.replace("[[50000.0, 80000.0], [52000.0, 81000.0]]", "[1.0, 2.0, 3.0]")
+    with pytest.raises(ScenarioFileError, match=rf"f.toml:{line_of(bad, 'child_population')}: "
+                                                r"model.child_population"):
+        loads_scenario_file(bad, filename="f.toml")

@@ -23,7 +23,10 @@ Format (version 1)
     time_in_care_bands = [0.0]      # lower bounds, years; [0.0] = no bands
     exit_groups = ["returned_home", "adopted", "sgo_cao", "left_care_at_18", "other"]
     stock = [[[...]]]               # (A, P, T) children at start_date
-    entries_per_year = [[...]]      # (A, P), or (Y, A, P) year by year
+    entries_per_year = [[...]]      # (A, P), or (Y, A, P) year by year; or instead:
+    # entry_rate_per_10000 = [[...]]  (A, P) entries a year per 10,000 children
+    # child_population = [...]        (A,) or (Y, A) children by age band
+    #                                 (entries = rate / 10000 * population)
     exit_rates = [[[[...]]]]        # (A, P, T, E) hazards per year
     move_rates = [[[[...]]]]        # (A, P, T, P) hazards per year, diagonal 0
     price_year = "2016-17"          # financial year of the prices below
@@ -50,6 +53,17 @@ Format (version 1)
     description = "10% fewer entries"
     scale = { entries_per_year = 0.9 }          # multiply fields
     set = { weekly_cost = { agency_foster = 700.0 } }   # replace fields
+
+    [scenarios.edge_of_care]        # policies over time (carecast.care.interventions)
+    interventions = [
+        { type = "edge_of_care", start_year = 1.0, ramp_years = 1.0, families_per_year = 200.0,
+          share_would_enter = 0.3, effect = 0.19, cost_per_family = 2285.0 },
+    ]
+
+(TOML inline tables must be on one line; the line break above is only for
+this page.) Intervention types: ``edge_of_care``, ``reunification``,
+``inhouse_fostering``, ``residential_step_down``, with the fields of the
+classes in :mod:`carecast.care.interventions`.
 
 Arrays are nested lists in the dimension order given; any shape that
 broadcasts (NumPy rules) to the full shape is accepted, so ``exit_rates =
@@ -83,7 +97,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from carecast.care.model import STEP_NAMES
-from carecast.care.parameters import CareParameters
+from carecast.care.parameters import CareParameters, entries_from_rate
 from carecast.care.scenarios import ARRAY_FIELDS, Scenario
 
 if sys.version_info >= (3, 11):
@@ -101,6 +115,7 @@ STEPS = STEP_NAMES
 _REQUIRED = ("stock", "entries_per_year", "exit_rates", "move_rates")
 _DIM_FIELDS = ("age_bands", "placements", "time_in_care_bands", "exit_groups")
 _BY_NAME = {"weekly_cost": "placements", "exit_costs": "exit_groups"}
+_RATE_KEYS = ("entry_rate_per_10000", "child_population")
 
 
 class ScenarioFileError(ValueError):
@@ -239,10 +254,30 @@ def loads_scenario_file(text: str, *, filename: str = "<string>") -> ScenarioFil
 
 
 def _parameters_from_table(model: Mapping[str, Any], fail) -> CareParameters:
-    known = {f.name for f in dataclasses.fields(CareParameters)}
+    known = {f.name for f in dataclasses.fields(CareParameters)} | set(_RATE_KEYS)
     for key in model:
         if key not in known:
             raise fail(f"model.{key}", f"unknown key (known: {', '.join(sorted(known))})")
+    model = dict(model)
+    rate_keys = [k for k in _RATE_KEYS if k in model]
+    if rate_keys:
+        if "entries_per_year" in model:
+            raise fail(f"model.{rate_keys[0]}", "give entries_per_year or entry_rate_per_10000 with "
+                                               "child_population, not both")
+        if len(rate_keys) < 2:
+            missing = [k for k in _RATE_KEYS if k not in model][0]
+            raise fail(f"model.{rate_keys[0]}", f"needs {missing!r} too")
+        for key in _RATE_KEYS:
+            if isinstance(model[key], (str, bool, dict, _dt.date)):
+                raise fail(f"model.{key}", "must be a nested list of numbers")
+        try:
+            model["entries_per_year"] = entries_from_rate(model.pop("entry_rate_per_10000"),
+                                                          model.pop("child_population"))
+        except (ValueError, TypeError) as exc:
+            key = next((k for k in _RATE_KEYS if str(exc).startswith(k.replace("entry_rate", "rate")
+                                                                        .replace("child_population", "population"))),
+                       "entry_rate_per_10000")
+            raise fail(f"model.{key}", str(exc)) from None
     for key in _REQUIRED:
         if key not in model:
             raise fail("model", f"missing required key {key!r}")

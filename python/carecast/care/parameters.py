@@ -43,7 +43,8 @@ import numpy as np
 
 from carecast.taxonomy import EXIT_GROUPS, PLACEMENTS
 
-__all__ = ["CareParameters", "SINGLE_YEAR_AGES", "TIME_IN_CARE_BANDS", "MAX_AGE"]
+__all__ = ["CareParameters", "SINGLE_YEAR_AGES", "TIME_IN_CARE_BANDS", "MAX_AGE", "entries_from_rate",
+           "population_by_age_band", "parse_price_year"]
 
 #: Nobody is in care at or after this age (years).
 MAX_AGE = 18.0
@@ -324,3 +325,60 @@ def _copy(value: Any) -> Any:
     if isinstance(value, (list, dict)):
         return type(value)(value)
     return value
+
+
+def population_by_age_band(population_by_single_year: Any, age_bands: Sequence[float]) -> np.ndarray:
+    """Sum a child-population projection by single year of age (0..17) into age bands.
+
+    Parameters
+    ----------
+    population_by_single_year : array (18,) or (Y, 18)
+        Children aged 0, 1, ..., 17 (a leading axis for years of a projection).
+    age_bands : sequence of float
+        Whole-year lower bounds, starting at 0.
+
+    Examples
+    --------
+    >>> population_by_age_band(list(range(18)), (0, 1, 5, 10, 16)).tolist()
+    [0.0, 10.0, 35.0, 75.0, 33.0]
+    """
+    pop = _array("population_by_single_year", population_by_single_year,
+                 [(18,)] + ([(np.shape(population_by_single_year)[0], 18)]
+                            if np.ndim(population_by_single_year) == 2 else []))
+    bands = _bands("age_bands", age_bands, MAX_AGE)
+    if any(not float(b).is_integer() for b in bands):
+        raise ValueError("age_bands must be whole years to sum a single-year population")
+    edges = [int(b) for b in bands] + [18]
+    return np.stack([pop[..., lo:hi].sum(axis=-1) for lo, hi in zip(edges[:-1], edges[1:])], axis=-1)
+
+
+def entries_from_rate(rate_per_10000: Any, population: Any) -> np.ndarray:
+    """Entries per year from a rate per 10,000 children and a child-population projection.
+
+    Parameters
+    ----------
+    rate_per_10000 : array (A, P)
+        Children entering care a year per 10,000 children of each age band,
+        by first placement.
+    population : array (A,) or (Y, A)
+        Children in each age band (a leading axis: year by year from the start
+        date, as :class:`CareParameters` takes ``entries_per_year``).
+
+    Returns
+    -------
+    ndarray (A, P) or (Y, A, P)
+        ``rate_per_10000 / 10000 * population``, ready for ``entries_per_year``.
+
+    Examples
+    --------
+    >>> entries_from_rate([[20.0, 5.0]], [[50_000.0], [55_000.0]]).tolist()
+    [[[100.0, 25.0]], [[110.0, 27.5]]]
+    """
+    rate = np.array(rate_per_10000, dtype=np.float64)
+    if rate.ndim != 2:
+        raise ValueError(f"rate_per_10000 must be 2-D (age band, placement), got shape {rate.shape}")
+    rate = _array("rate_per_10000", rate, [rate.shape])
+    a = rate.shape[0]
+    pop = np.array(population, dtype=np.float64)
+    pop = _array("population", pop, [(a,)] + ([(pop.shape[0], a)] if pop.ndim == 2 else []))
+    return rate / 10000.0 * pop[..., None]
