@@ -82,6 +82,11 @@ void t_cc_price_index(int *status);
 void t_cc_present_value(int *status);
 void t_cc_payback(int *status);
 void t_cc_brent(int *status);
+void t_cc_philox4x64(int *status);
+void t_cc_rng_next(int *status);
+void t_cc_rng_binomial(int *status);
+void t_cc_rng_poisson(int *status);
+void t_cc_simulate_batch(int *status);
 
 /* Published models reproduced through several routines together. */
 void t_published_chancellor(int *status);
