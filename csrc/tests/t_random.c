@@ -323,6 +323,19 @@ void t_cc_rng_binomial(int *status)
     check_binomial(100000, 0.01, 20000, 15, 1, status);
     check_binomial(1e9, 1e-7, 20000, 16, 1, status);
     check_binomial(1e12, 0.25, 2000, 17, 0, status);
+    /* A probability below half an ulp of 1 (1 - p rounds to 1) with a
+     * large n: B(1e15, 2e-17) has mean n p = 0.02, so about 2% of draws
+     * are not 0; the mean of 200000 draws is 0.02 within 5 standard errors
+     * (sd of the mean sqrt(0.02 / 200000) = 3.2e-4). */
+    {
+        const size_t draws = 200000;
+        double sum = 0.0;
+        size_t i;
+        cc_rng_init(&rng, 18, 3);
+        for (i = 0; i < draws; i++) sum += cc_rng_binomial(&rng, 1e15, 2e-17);
+        vvd(sum / (double)draws, 0.02, 5.0 * sqrt(0.02 / (double)draws), fn,
+            "B(1e15, 2e-17): mean n p = 0.02 (1 - p rounds to 1)", status);
+    }
 }
 
 void t_cc_rng_poisson(int *status)
