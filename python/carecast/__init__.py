@@ -24,6 +24,7 @@ from .engine import Projection, Simulation, project, project_batch, simulate
 from .labelled import CohortModel, LabelledProjection
 from .roots import find_root
 from .values import Accrued, accrue, price_index
+from .workforce import WorkforceProjection, project_workforce, staff_needed
 
 __version__ = "0.1.0"
 
@@ -38,6 +39,7 @@ __all__ = [
     "NotBracketedError",
     "Projection",
     "Simulation",
+    "WorkforceProjection",
     "accrue",
     "benefit_cost_ratio",
     "cumulative",
@@ -50,7 +52,9 @@ __all__ = [
     "price_index",
     "project",
     "project_batch",
+    "project_workforce",
     "roi",
     "simulate",
+    "staff_needed",
     "step_discount_factors",
 ]
