@@ -609,6 +609,49 @@ void t_cc_simulate_batch(int *status)
         veq(o[7], 7.0, fn, "advance: x1[3] = 7", status);
     }
 
+    /* Ageing chain with exits, time-varying rates and Poisson entries,
+     * monthly: whole people, and sum x[t+1] = sum x[t] + sum arrivals[t]
+     * exactly in every replicate and step. */
+    {
+        enum { AS = 5, AF = 4, AT = 24, AR = 8 };
+        const int64_t as[AF] = {0, 1, 2, 3}, ad[AF] = {4, 4, 4, 4};
+        const int64_t adv[AS] = {1, 2, 3, 4, -1};
+        const cc_structure mc = {AS, AF, as, ad, adv};
+        double rates[AT * AF], entries[AT * AS];
+        const double y0[AS] = {40, 30, 20, 10, 0};
+        double *o = malloc(AR * (AT + 1) * AS * sizeof *o);
+        double *mv = malloc(AR * AT * AF * sizeof *mv);
+        double *arr = malloc(AR * AT * AS * sizeof *arr);
+        for (k = 0; k < AT * AF; k++) rates[k] = 0.1 + 0.05 * (double)(k % 7);
+        for (k = 0; k < AT * AS; k++) entries[k] = k % AS == 0 ? 2.5 : 0.0;
+        if (o != NULL && mv != NULL && arr != NULL) {
+            int whole = 1, conserved = 1;
+            rc = cc_simulate_batch(&mc, AR, AT, 1.0 / 12.0, CC_KIND_RATE, rates, 0, AF, entries,
+                                   0, AS, y0, 0, 77, 2, o, mv, arr, NULL);
+            viv(rc, CC_OK, fn, "ageing chain, monthly", status);
+            for (r = 0; r < AR && rc == CC_OK; r++)
+                for (t = 0; t < AT; t++) {
+                    double before = 0.0, after = 0.0, in = 0.0;
+                    for (s = 0; s < AS; s++) {
+                        before += o[(r * (AT + 1) + t) * AS + s];
+                        after += o[(r * (AT + 1) + t + 1) * AS + s];
+                        in += arr[(r * AT + t) * AS + s];
+                        if (o[(r * (AT + 1) + t + 1) * AS + s] !=
+                            floor(o[(r * (AT + 1) + t + 1) * AS + s]))
+                            whole = 0;
+                    }
+                    if (after != before + in) conserved = 0;
+                }
+            vok(whole, fn, "ageing chain: whole people", status);
+            vok(conserved, fn, "ageing chain: people conserved exactly", status);
+        } else {
+            vok(0, fn, "ageing chain: test could not allocate", status);
+        }
+        free(o);
+        free(mv);
+        free(arr);
+    }
+
     /* Errors, with the replicate offset in bad_index. */
     {
         double xr[3 * SIM_S] = {1000, 200, 0, 1000, 200, 0, 1000, 200, 0};
