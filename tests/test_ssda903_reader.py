@@ -248,3 +248,24 @@ def test_taxonomy_maps_are_complete_and_overridable():
     assert t.placement_of("S1") == "residential"
     with pytest.raises(ValueError, match="not one of placements"):
         t.with_overrides(place={"S1": "boarding_school"})
+
+
+def test_quoted_and_crlf_files_read_like_plain_ones(tmp_path):
+    plain, fancy = tmp_path / "plain", tmp_path / "fancy"
+    write_return(plain, 2018, [("A", "15/06/2010"), ("B", "01/01/2009")],
+                 [("A", "10/01/2018", "U4", "PR1", "01/05/2018", "X1"),
+                  ("A", "01/05/2018", "K2", "PR4", "", ""),
+                  ("B", "01/02/2018", "U1", "PR1", "01/03/2019", "E45")])
+    fancy.mkdir()
+    for name in ("2018-header.csv", "2018-episodes.csv"):
+        rows = list(csv.reader(open(plain / name)))
+        with open(fancy / name, "w", newline="") as fh:
+            # Excel-style: every cell quoted, CRLF line ends, lower-case codes, padded cells
+            w = csv.writer(fh, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+            w.writerow(rows[0])
+            w.writerows([[f" {c.lower()} " if c[:1] in "UKPXE" and len(c) <= 3 else c for c in r]
+                         for r in rows[1:]])
+    a, b = read_returns(plain), read_returns(fancy)
+    for field in ("decom", "end", "placement", "exit_group", "period"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+    assert b.report.n_errors == 0
