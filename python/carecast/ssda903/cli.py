@@ -6,8 +6,8 @@
     carecast ssda903 calibrate DIR --from DATE --to DATE -o model.toml
                      [--age-bands 0,1,5,10,16] [--time-in-care-bands 0,0.25,0.5,1,2]
                      [--prior-child-years 1] [--costs-from EXAMPLE|none] [--strict]
-    carecast ssda903 backtest DIR --from DATE --to DATE [--horizon YEARS] [--starts DATE,...]
-                     [--chart FILE.png]
+    carecast ssda903 backtest DIR [--window YEARS] [--horizon YEARS] [--starts DATE,...]
+                     [--draws N] [--chart FILE.png]
 
 Everything printed is counts (children, episodes, problems by kind with file
 and line): no CHILD identifiers. ``calibrate`` writes only the model (rates
@@ -92,6 +92,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     b.add_argument("--horizon", type=float, default=1.0, help="years to project (default 1)")
     b.add_argument("--starts", default=None, metavar="DATE,...",
                    help="projection start dates (default: every 31 March with enough data before and after)")
+    b.add_argument("--draws", type=int, default=0, metavar="N",
+                   help="model runs with rates drawn from their posteriors, for 90%% intervals (default 0)")
     b.add_argument("--chart", default=None, metavar="FILE.png", help="write a chart of projected vs observed")
     b.add_argument("--strict", action="store_true", help="refuse the data if any row has an error")
     b.set_defaults(func=_backtest)
@@ -200,7 +202,8 @@ def _backtest(args) -> int:
         return 2
     starts = None if args.starts is None else [x.strip() for x in args.starts.split(",") if x.strip()]
     try:
-        result = backtest(returns, starts=starts, window_years=args.window, horizon_years=args.horizon)
+        result = backtest(returns, starts=starts, window_years=args.window, horizon_years=args.horizon,
+                          draws=max(args.draws, 0))
     except ValueError as exc:
         print(f"carecast ssda903 backtest: error: {exc}", file=sys.stderr)
         return 2
