@@ -27,14 +27,13 @@ Examples
 """
 from __future__ import annotations
 
-import datetime as _dt
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..care.parameters import TIME_IN_CARE_BANDS
 from .calibration import calibrate
-from .dates import add_years, format_date, from_ymd, to_date, to_days, ymd
+from .dates import add_years, format_date, to_date, to_days
 from .facts import stock
 from .reader import Returns
 

@@ -53,7 +53,7 @@ import numpy as np
 
 from ..care.parameters import CareParameters
 from ..taxonomy import DEFAULT_TAXONOMY
-from .dates import OPEN, add_years, age_in_years, from_ymd, to_days, ymd
+from .dates import OPEN, add_years, from_ymd, to_days, ymd
 from .reader import EPISODE_COLUMNS, HEADER_COLUMNS
 
 __all__ = ["SyntheticEpisodes", "simulate_episodes", "write_returns", "generate_returns",
