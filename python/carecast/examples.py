@@ -15,11 +15,18 @@ assumption, listed in ``Example.parameters.assumptions`` and printed by
   adoption only under 10.
 * Entries by age follow an assumed national mix of ages at entry; the first
   placement of entrants at each age follows the stock's placement mix at that
-  age. No placement moves (no published rates).
-* Exit hazards have an assumed shape by age and an assumed split by exit group;
-  one scale factor is solved with :func:`carecast.find_root` so that the model
-  matches a published figure (never tuned by hand). Leaving care at 18 is
-  ageing out of the 16-17 band.
+  age. Move rates are not published: the examples carry the net moves that
+  hold each age band's placement mix at its starting value (without them,
+  supported living, which starts at 16, would empty as children age out).
+  These are net reallocations, far fewer than the moves SSDA903 counts, and
+  cost nothing.
+* Exit hazards by age are those that keep the age mix steady while the whole
+  stock grows (or shrinks) at a common rate ``g``: in band ``a`` with stock
+  ``n``, entries ``e``, children ageing in ``i`` and out ``o``, the hazard is
+  ``(e + i - o) / n - g`` (floored at 0). The one free number, ``g``, is
+  solved with :func:`carecast.find_root` so that the model matches a published
+  figure (never tuned by hand). Exits are split by group in assumed shares.
+  Leaving care at 18 is ageing out of the 16-17 band.
 * Unit costs come from the sources with their price year; where a cost of
   another year had to be used it is taken at face value and this is said.
   Placement costs only: social-work time and overheads outside the unit costs
@@ -64,8 +71,6 @@ AGE_BANDS = (0.0, 1.0, 5.0, 10.0, 16.0)
 ASSUMED_AGE_MIX = (0.05, 0.13, 0.17, 0.38, 0.27)
 #: Share of entries by age band at entry (approximate DfE national pattern).
 ASSUMED_ENTRY_AGE_MIX = (0.19, 0.14, 0.14, 0.33, 0.20)
-#: Relative exit hazard by age band (a scale is fitted per example).
-ASSUMED_EXIT_SHAPE = (1.0, 0.6, 0.35, 0.25, 0.3)
 #: Split of exits (other than ageing out) by group, per age band:
 #: returned_home, adopted, sgo_cao, left_care_at_18, other.
 ASSUMED_EXIT_SPLIT = (
@@ -87,9 +92,12 @@ _SHARED_ASSUMPTIONS = [
     "Joint age x placement fitted to both margins (iterative proportional fitting) with structural "
     "zeros: supported living only 16-17, residential and secure only 10+, placed for adoption only under 10.",
     "First placement of entrants at each age follows the stock's placement mix at that age.",
-    "No placement moves (no published move rates).",
-    f"Exit hazards by age proportional to {ASSUMED_EXIT_SHAPE}, split by exit group as "
-    f"{ASSUMED_EXIT_SPLIT} (returned home, adopted, SGO/CAO, -, other); one scale fitted to a published figure.",
+    "Placement moves are net reallocations that hold each age band's placement mix at its starting "
+    "value (no published move rates; they cost nothing and change no totals); children who age into a "
+    "band without their placement (placed for adoption at 10) move on within about a month.",
+    "Exit hazards by age keep the age mix steady while the stock grows at a common rate fitted to a "
+    f"published figure; exits split by group as {ASSUMED_EXIT_SPLIT} (returned home, adopted, SGO/CAO, -, "
+    "other) for the five age bands.",
     "No time-in-care bands; hazards do not depend on placement.",
     f"General and placement-price inflation {ASSUMED_INFLATION:.0%} a year (Bank of England target; "
     "not in facts.json).",
@@ -260,7 +268,7 @@ def _allowed() -> np.ndarray:
 def _skeleton(*, name: str, start: _dt.date, stock_total: float, placement_shares: dict[str, float],
               entries_per_year: np.ndarray | float, weekly_cost: dict[str, float], price_year: str,
               cost_sources: dict[str, str], sources: list[str], assumptions: list[str],
-              exit_scale: float = 1.0) -> CareParameters:
+              growth: float = 0.0) -> CareParameters:
     shares = np.array([placement_shares.get(p, 0.0) for p in PLACEMENTS])
     shares = shares / shares.sum()
     joint = _ipf(np.asarray(ASSUMED_AGE_MIX) * stock_total, shares * stock_total, _allowed())
@@ -273,7 +281,7 @@ def _skeleton(*, name: str, start: _dt.date, stock_total: float, placement_share
     if np.ndim(entries_per_year) == 0:
         entries = entries[0]
     return CareParameters(
-        stock=stock, entries_per_year=entries, exit_rates=_exit_rates(exit_scale),
+        stock=stock, entries_per_year=entries, exit_rates=np.zeros((A, P, 1, len(EXIT_GROUPS))),
         move_rates=np.zeros((A, P, 1, P)), age_bands=AGE_BANDS, placements=PLACEMENTS,
         time_in_care_bands=(0.0,), exit_groups=EXIT_GROUPS, start_date=start, name=name,
         weekly_cost=np.array([weekly_cost[p] for p in PLACEMENTS]), price_year=price_year,
@@ -281,22 +289,79 @@ def _skeleton(*, name: str, start: _dt.date, stock_total: float, placement_share
         sources=sources, assumptions=_SHARED_ASSUMPTIONS + assumptions)
 
 
-def _exit_rates(scale: float) -> np.ndarray:
-    A, P, E = len(AGE_BANDS), len(PLACEMENTS), len(EXIT_GROUPS)
-    by_age = scale * np.asarray(ASSUMED_EXIT_SHAPE)[:, None] * np.asarray(ASSUMED_EXIT_SPLIT)
-    return np.broadcast_to(by_age[:, None, None, :], (A, P, 1, E)).copy()
+def _exit_rates(p: CareParameters, growth: float, entries_by_age: np.ndarray | None = None) -> np.ndarray:
+    """Exit hazards by age that keep the age mix steady with the stock growing at ``growth`` a year.
+
+    ``entries_by_age`` (A,) defaults to the parameters' entries (their mean over years).
+    """
+    A, P, T, E = p.shape
+    widths = p.age_band_widths()
+    n = p.stock.sum(axis=(1, 2))
+    if entries_by_age is not None:
+        entries = np.asarray(entries_by_age, dtype=float)
+    else:
+        entries = (p.entries_per_year if p.entries_per_year.ndim == 2
+                   else p.entries_per_year.mean(axis=0)).sum(axis=1)
+    ageing_out = n / widths
+    ageing_in = np.concatenate([[0.0], ageing_out[:-1]])
+    hazard = np.maximum(0.0, (entries + ageing_in - ageing_out) / n - growth)
+    by_age = hazard[:, None] * np.asarray(ASSUMED_EXIT_SPLIT)
+    return np.broadcast_to(by_age[:, None, None, :], (A, P, T, E)).copy()
 
 
 def _fit_exit_scale(parameters: CareParameters, target: Callable[[CareParameters], float],
-                    low: float = 0.05, high: float = 5.0) -> tuple[CareParameters, float]:
-    """Solve for the exit-hazard scale where ``target(parameters) == 0``."""
+                    low: float = -0.5, high: float = 0.5) -> tuple[CareParameters, float]:
+    """Solve for the stock's growth rate ``g`` (and so the exit hazards) where ``target(parameters) == 0``."""
     import carecast
 
-    def f(scale: float) -> float:
-        return target(parameters.replace(exit_rates=_exit_rates(scale)))
+    def f(growth: float) -> float:
+        return target(parameters.replace(exit_rates=_exit_rates(parameters, growth)))
 
-    scale = carecast.find_root(f, low, high, xtol=1e-6)
-    return parameters.replace(exit_rates=_exit_rates(scale)), scale
+    growth = carecast.find_root(f, low, high, xtol=1e-7)
+    return parameters.replace(exit_rates=_exit_rates(parameters, growth)), growth
+
+
+#: Hazard a year of moving on from a placement an age band does not have (a mean of a month).
+_MOVE_ON_PER_YEAR = 12.0
+
+
+def _mix_preserving_moves(p: CareParameters) -> CareParameters:
+    """Move hazards that keep each age band's placement mix at its starting value.
+
+    Within band ``a`` with stock ``n`` (by placement), entries ``e``, children
+    ageing in ``i`` and a total outflow hazard ``k`` (exits and ageing out, the
+    same in every placement), the mix is stationary when the net moves into
+    each placement equal ``r = n * g - (e + i - n * k)``, with ``g`` the band's
+    growth rate. Donors (``r < 0``) send to receivers (``r > 0``) in proportion
+    to what the receivers need, which gives every placement its ``r``.
+    """
+    A, P, T, E = p.shape
+    widths = p.age_band_widths()
+    n = p.stock.sum(axis=2)                                   # (A, P)
+    entries = p.entries_per_year if p.entries_per_year.ndim == 2 else p.entries_per_year[0]
+    hazard = p.exit_rates.sum(axis=3)[:, :, 0] + 1.0 / widths[:, None]   # (A, P), same for all placements
+    moves = np.zeros_like(p.move_rates)
+    for a in range(A):
+        ageing_in = n[a - 1] / widths[a - 1] if a > 0 else np.zeros(P)
+        change = entries[a] + ageing_in - n[a] * hazard[a]
+        total = n[a].sum()
+        if total <= 0:
+            continue
+        # children arriving in a placement the band does not have (placed for adoption at 10)
+        # move on within weeks, to the band's placements in proportion to its mix
+        empty = (n[a] == 0) & (change > 0)
+        for q in np.flatnonzero(empty):
+            moves[a, q, 0, :] = _MOVE_ON_PER_YEAR * n[a] / total
+            change = change + change[q] * n[a] / total
+            change[q] = 0.0
+        r = n[a] * change.sum() / total - change
+        donors, receivers = (r < 0) & (n[a] > 0), r > 0
+        need = r[receivers].sum()
+        if need <= 0:
+            continue
+        for q in np.flatnonzero(donors):
+            moves[a, q, 0, receivers] = -r[q] / n[a, q] * r[receivers] / need
+    return p.replace(move_rates=moves)
 
 
 def _stock_at(parameters: CareParameters, years: float, step: str = "month") -> float:
@@ -343,7 +408,7 @@ def _england() -> Example:
         "Agency foster price GBP 820/week (CMA, 2019-20/2020-21) and in-house foster GBP 533/week "
         "(CoramBAAF, c.2018-19, low confidence) taken at face value as 2023-24 prices (understates them).",
         "Entries stay at the 2023-24 level (33,050 a year).",
-        "Exit scale fitted so that exits in the first year equal the 33,620 who ceased care in 2023-24.",
+        "Growth rate fitted so that exits in the first year equal the 33,620 who ceased care in 2023-24.",
     ]
     p = _skeleton(name="England", start=_dt.date(2024, 3, 31), stock_total=stock.value,
                   placement_shares=shares, entries_per_year=starts.value, weekly_cost=weekly,
@@ -358,12 +423,13 @@ def _england() -> Example:
         return float(r.event_counts()["exits"].sum()) - ceased.value
 
     p, scale = _fit_exit_scale(p, first_year_exits)
+    p = _mix_preserving_moves(p)
     return Example(
         name="england", title="England, from 31 March 2024",
         description="All children in care in England (83,630 on 31 March 2024), entries at the 2023-24 "
                     "level, exits fitted to 2023-24, placement mix from a 2024 FOI survey, unit costs at "
                     "2023-24 prices.",
-        parameters=p, years=5, step="month", fitted={"exit_scale": scale},
+        parameters=p, years=5, step="month", fitted={"growth_per_year": scale},
         checks=[Check("children in care on 31 March 2024 (start)", _dt.date(2024, 3, 31), stock.value,
                       stock.cite(), 0.0005)])
 
@@ -417,7 +483,7 @@ def _birmingham() -> Example:
         "confidence) and the weighted average is the NAO midpoint.",
         "Entries per year in proportion to the stock as in England 2012-13 (28,830 starts, 68,110 in care) "
         "- Birmingham's own entries are not in facts.json.",
-        "Exit scale fitted so that the first year falls by the average yearly fall from about 1,937 (2011) "
+        "Growth rate fitted so that the first year falls by the average yearly fall from about 1,937 (2011) "
         "to about 1,900 (2013).",
     ]
     p = _skeleton(name="Birmingham", start=_dt.date(2013, 3, 31), stock_total=total, placement_shares=shares,
@@ -432,11 +498,12 @@ def _birmingham() -> Example:
         return _stock_at(q, 1.0) - total - yearly_change
 
     p, scale = _fit_exit_scale(p, first_year_change)
+    p = _mix_preserving_moves(p)
     return Example(
         name="birmingham-2013", title="Birmingham, from March 2013",
         description="Birmingham's about 1,900 children in care in 2013 (about 200 in residential care), "
                     "when the council planned savings of GBP 3.3m rising to 9.8m from fewer children in care.",
-        parameters=p, years=5, step="month", fitted={"exit_scale": scale},
+        parameters=p, years=5, step="month", fitted={"growth_per_year": scale},
         checks=[Check("children in care, 2013 (start)", _dt.date(2013, 3, 31), total, stock.cite(), 0.0005),
                 Check("children in residential placements, 2013 (start)", _dt.date(2013, 3, 31),
                       residential.value, residential.cite(), 0.0005, placement="residential")])
@@ -466,20 +533,23 @@ def _norfolk() -> Example:
               "residential": home_cost.value, "secure": home_cost.value,
               "supported_living": ASSUMED_SUPPORTED_LIVING_WEEKLY, "with_parents": 0.0,
               "placed_for_adoption": 0.0, "other": inhouse}
-    # years from 31 March 2012: 2012-13 (not published: taken as 2013-14's), then 2013-14 .. 2016-17
-    entries = np.array([starts[0].value] + [s.value for s in starts])
+    # years from 31 March 2012: 2012-13 (not published: fitted below), then 2013-14 .. 2016-17
+    entries = np.array([starts[0].value] + [s.value for s in starts], dtype=float)
     used = (start, mid, end, *starts, foster, residential, with_parents, adoption, other, kinship_of_all,
             foster_2019, ifa_share, foster_cost, home_cost, gap)
     assumptions = [
         "Placement mix of England 2012-13 (Norfolk's is not in facts.json): 75% fostered (split into kinship, "
         "in-house and agency as England 2019), 9% residential, 5% with parents, 5% placed for adoption, 6% other.",
-        "Entries in 2012-13 (not published) equal to 2013-14's 530; entries after 2016-17 stay at 470 a year.",
+        "Entries in 2012-13 are not published: fitted (with the growth rate) by least squares to the five "
+        "published counts between March 2012 and March 2017; entries after 2016-17 stay at 470 a year.",
         "Foster cost GBP 646/week (PSSRU 2016-17) split into in-house and agency so that agency costs "
         "GBP 17,000 a year more (Impower, c.2014, low confidence); children's homes GBP 3,000/week "
         "(DfE, c.2015-16) taken as 2016-17 prices.",
-        "Exit scale fitted by least squares (find_root on the derivative of the sum of squared errors) to the "
-        "five published counts between March 2012 and March 2017 (Nov 2013, Apr 2014, Sep 2014, Mar 2016, "
-        "Mar 2017); counts published for a month are taken at its end.",
+        "Least squares over the published counts of Nov 2013, Apr 2014, Sep 2014, Mar 2016 and Mar 2017 "
+        "(counts published for a month are taken at its end): for each growth rate the best 2012-13 entries "
+        "follow in closed form (the stock is linear in entries), and the growth rate is where the derivative "
+        "of the sum of squared errors is zero (find_root). Exit hazards use the mean of the published years' "
+        "entries.",
     ]
     p = _skeleton(name="Norfolk", start=_dt.date(2012, 3, 31), stock_total=start.value, placement_shares=shares,
                   entries_per_year=entries, weekly_cost=weekly, price_year="2016-17",
@@ -498,23 +568,46 @@ def _norfolk() -> Example:
     p = p.replace(sources=p.sources + [fact(k).cite() for k in ("norfolk_cla_nov2013", "norfolk_cla_apr2014",
                                                                 "norfolk_cla_sep2014")])
 
-    def squared_error(scale: float) -> float:
-        from carecast.care.model import run
-        r = run(p.replace(exit_rates=_exit_rates(scale)), years=5.0, step="month", post_exit=False)
-        return sum((c.modelled(r) - c.published) ** 2 for c in observed)
+    import carecast
+    from carecast.care.model import run
 
-    def slope(q: CareParameters) -> float:
-        # the fitted scale is where the derivative of the squared error is zero
-        scale = float(q.exit_rates[0, 0, 0, 0] / (ASSUMED_EXIT_SHAPE[0] * ASSUMED_EXIT_SPLIT[0][0]))
-        h = 1e-4
-        return (squared_error(scale + h) - squared_error(scale - h)) / (2 * h)
+    published_mean = p.entries_per_year[1:].mean(axis=0).sum(axis=1)
+    first_mix = p.entries_per_year[1] / p.entries_per_year[1].sum()  # 2012-13 entrants: mix of 2013-14's
+    target = np.array([c.published for c in observed])
 
-    p, scale = _fit_exit_scale(p, slope, low=0.5, high=1.5)
+    def best_first_year(growth: float) -> tuple[float, CareParameters, float]:
+        q = p.replace(exit_rates=_exit_rates(p, growth, published_mean))
+        without = q.entries_per_year.copy()
+        without[0] = 0.0
+        unit = np.zeros_like(without)
+        unit[0] = first_mix
+
+        def counts(entries: np.ndarray) -> np.ndarray:
+            r = run(q.replace(entries_per_year=entries), years=5.0, step="month", post_exit=False)
+            return np.array([c.modelled(r) for c in observed])
+
+        base = counts(without)
+        per_entry = counts(without + unit) - base            # the stock is linear in entries
+        first = max(0.0, float((target - base) @ per_entry / (per_entry @ per_entry)))
+        error = float(((base + first * per_entry - target) ** 2).sum())
+        return first, q, error
+
+    def slope(growth: float) -> float:
+        h = 1e-5
+        return (best_first_year(growth + h)[2] - best_first_year(growth - h)[2]) / (2 * h)
+
+    growth = carecast.find_root(slope, -0.2, 0.3, xtol=1e-7)
+    first, p, _ = best_first_year(growth)
+    fitted_entries = p.entries_per_year.copy()
+    fitted_entries[0] = first * first_mix
+    p = _mix_preserving_moves(p.replace(entries_per_year=fitted_entries))
+    scale = growth
     return Example(
         name="norfolk-2017", title="Norfolk, March 2012 to March 2017 and on",
         description="Norfolk's children in care from 1,015 (March 2012), with published entries 2013-14 to "
-                    "2016-17 and exits fitted to March 2016; the council's 1,107 of March 2017 is the check.",
-        parameters=p, years=10, step="month", fitted={"exit_scale": scale},
+                    "2016-17, and exits and 2012-13 entries fitted to the published counts to March 2017 "
+                    "(1,107).",
+        parameters=p, years=10, step="month", fitted={"growth_per_year": scale, "entries_2012_13": first},
         checks=[Check("children in care, 31 March 2012 (start)", _dt.date(2012, 3, 31), start.value,
                       start.cite(), 0.0005),
                 *observed])
