@@ -45,6 +45,12 @@ def test_staff_above_need_leave_by_turnover_not_redundancy():
     assert w.hires[0] == 0
 
 
+def test_agency_cover_may_change_over_time():
+    w = carecast.project_workforce([600, 600, 600], **{**BASE, "agency_cover": [0.0, 0.5, 1.0]})
+    assert w.agency.tolist() == [0, 1.5, 1]
+    assert w.caseload[0] == pytest.approx(600 / 25)
+
+
 def test_staff_needed():
     assert carecast.staff_needed([290, 435], 14.5).tolist() == [20, 30]
 
@@ -56,6 +62,8 @@ def test_staff_needed():
     ({"salary": float("nan")}, ValueError, "salary"),
     ({"permanent": "many"}, TypeError, "permanent"),
     ({"dt": 0}, ValueError, "dt"),
+    ({"agency_cover": [0.5, 1.2]}, ValueError, r"agency_cover.*\[1\]"),
+    ({"agency_cover": [0.5]}, ValueError, "one value per time point"),
 ])
 def test_bad_arguments(change, error, pattern):
     with pytest.raises(error, match=pattern):

@@ -123,8 +123,10 @@ def project_workforce(cases: ArrayLike, *, target_caseload: float, permanent: fl
     hires_per_year : float
         Most permanent FTE that can be recruited in a year (``inf`` for no
         limit).
-    agency_cover : float
-        Share of vacant posts covered by agency staff, in [0, 1].
+    agency_cover : float or array_like, shape (steps + 1,)
+        Share of vacant posts covered by agency staff, in [0, 1]; an array
+        gives it at each time point (e.g. agency cover brought in over some
+        months).
     salary, oncost_rate : float
         Annual salary of a permanent FTE and employer on-costs as a share of
         it (national insurance, pension).
@@ -143,9 +145,17 @@ def project_workforce(cases: ArrayLike, *, target_caseload: float, permanent: fl
     permanent0 = _nonnegative("permanent", permanent)
     turnover = _nonnegative("turnover", turnover)
     hires_per_year = _nonnegative("hires_per_year", hires_per_year, allow_inf=True)
-    agency_cover = _nonnegative("agency_cover", agency_cover)
-    if agency_cover > 1:
-        raise ValueError(f"agency_cover must be a share in [0, 1], got {agency_cover}")
+    if np.ndim(agency_cover) == 0:
+        agency_cover = _nonnegative("agency_cover", agency_cover)
+    cover = np.asarray(agency_cover, dtype=float)
+    if cover.ndim > 1 or (cover.ndim == 1 and cover.shape != needed.shape):
+        raise ValueError(f"agency_cover must be a number or one value per time point "
+                         f"{needed.shape}, got shape {cover.shape}")
+    bad = ~np.isfinite(cover) | (cover < 0) | (cover > 1)
+    if bad.any():
+        where = int(np.flatnonzero(np.atleast_1d(bad))[0])
+        raise ValueError(f"agency_cover must be a share in [0, 1], got {np.atleast_1d(cover)[where]}"
+                         + (f" at [{where}]" if cover.ndim else ""))
     salary = _nonnegative("salary", salary)
     oncost_rate = _nonnegative("oncost_rate", oncost_rate)
     agency_premium = _nonnegative("agency_premium", agency_premium)
@@ -166,7 +176,7 @@ def project_workforce(cases: ArrayLike, *, target_caseload: float, permanent: fl
         hires[t] = min(max(needed[t + 1] - stayed, 0.0), hire_limit)
         staff[t + 1] = stayed + hires[t]
     vacant = np.maximum(needed - staff, 0.0)
-    agency = agency_cover * vacant
+    agency = cover * vacant
     vacancies = vacant - agency
     in_post = staff + agency
     with np.errstate(divide="ignore", invalid="ignore"):
