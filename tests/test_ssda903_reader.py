@@ -149,11 +149,14 @@ def test_eighteenth_birthday_ends_care(tmp_path):
 def test_foster_provider_decides_inhouse_or_agency(tmp_path):
     eps = [(c, "01/01/2018", "U6", prov, "", "") for c, prov in
            (("A", "PR1"), ("B", "PR2"), ("C", "PR3"), ("D", "PR4"), ("E", "PR5"), ("F", ""))]
-    write_return(tmp_path, 2018, [(c, "01/01/2010") for c in "ABCDEF"], eps)
+    eps.append(("G", "01/01/2018", "K2", "PR9", "", ""))
+    write_return(tmp_path, 2018, [(c, "01/01/2010") for c in "ABCDEFG"], eps)
     r = read_returns(tmp_path)
     got = [PLACEMENTS[p] for p in r.placement]
-    assert got == ["inhouse_foster"] * 3 + ["agency_foster"] * 2 + ["inhouse_foster"]
-    assert r.report.n_warnings == 1  # F: no provider
+    assert got == ["inhouse_foster"] * 3 + ["agency_foster"] * 2 + ["inhouse_foster", "residential"]
+    reasons = sorted(p.reason for p in r.report.problems)
+    assert reasons == ["foster placement without a usable provider: counted as inhouse_foster",
+                       "unknown placement provider code (not needed for this placement type: row kept)"]
 
 
 # ------------------------------------------------------------------ validation

@@ -73,7 +73,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from ..taxonomy import CONTINUATION_REC, DEFAULT_TAXONOMY, Taxonomy
+from ..taxonomy import CONTINUATION_REC, DEFAULT_TAXONOMY, PLACE_PROVIDER_CODES, Taxonomy
 from .dates import INVALID, MISSING, OPEN, add_years, age_in_years, format_date, from_ymd, parse_dates, to_days, ymd
 from .validation import ValidationError, ValidationReport
 
@@ -647,6 +647,13 @@ def read_returns(source: str | os.PathLike | Iterable[str | os.PathLike], *, str
         report.add(files[epi.file[i]], epi.line[i], "PLACE_PROVIDER", "warning",
                    f"foster placement without a usable provider: counted as "
                    f"{taxonomy.unknown_provider_placement}", repr(str(r_provider[k])), child[i])
+    known_provider = np.array(list(PLACE_PROVIDER_CODES), dtype=str)
+    odd_provider = ~needs & (r_provider != "") & ~np.isin(r_provider, known_provider)
+    for k in np.flatnonzero(odd_provider):
+        i = rows[k]
+        report.add(files[epi.file[i]], epi.line[i], "PLACE_PROVIDER", "warning",
+                   "unknown placement provider code (not needed for this placement type: row kept)",
+                   repr(str(r_provider[k])), child[i])
 
     # ---- periods of care
     m = len(rows)

@@ -16,7 +16,10 @@ Severity
     The row is kept with a stated repair (for example an episode running
     past the 18th birthday ends on the birthday, a reason given for an
     open episode is ignored, a foster placement without a provider is
-    counted as in-house). Warnings never stop strict mode.
+    counted as in-house, an unknown provider code on a placement type that
+    does not need one is ignored, an episode from an earlier return is
+    superseded by a different one in a later return). Warnings never stop
+    strict mode.
 ``"note"``
     Bookkeeping the user may want to audit but which is normal in returns:
     an episode repeated in a later return (the later return wins).
