@@ -272,3 +272,20 @@ def test_quoted_and_crlf_files_read_like_plain_ones(tmp_path):
     for field in ("decom", "end", "placement", "exit_group", "period"):
         np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
     assert b.report.n_errors == 0
+
+
+def test_list_of_files_inferred_years_and_windows_encoding(tmp_path):
+    write_return(tmp_path, 2018, [("A", "15/06/2010")], [("A", "10/01/2019", "U4", "PR1", "", "")])
+    files = sorted(tmp_path.iterdir())
+    by_list = read_returns(files)
+    renamed = tmp_path / "renamed"
+    renamed.mkdir()
+    (renamed / "episodes.csv").write_bytes((tmp_path / "2018-episodes.csv").read_bytes())
+    # a header saved by a Windows spreadsheet: Windows-1252, not UTF-8
+    (renamed / "header.csv").write_bytes("CHILD,DOB,ETHNIC\nA,15/06/2010,Caf\xe9\n".encode("cp1252"))
+    inferred = read_returns(renamed)
+    assert by_list.collection_end == {2018: to_days("2019-03-31")}
+    # no year in the names: the return is dated by its latest start (10/01/2019 -> 2018-19)
+    assert inferred.collection_end == {2018: to_days("2019-03-31")}
+    assert ("note", "-", "file is not UTF-8: read as Windows-1252") in inferred.report.counts()
+    assert inferred.n_episodes == by_list.n_episodes == 1

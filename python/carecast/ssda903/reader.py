@@ -147,8 +147,14 @@ def _read_simple(text: str, path: Path, file_index: int, required: Sequence[str]
 
 def _read_csv(path: Path, file_index: int, required: Sequence[str], wanted: Sequence[str],
               codes: Sequence[str], report: ValidationReport, table: str) -> _Table | None:
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        text = fh.read()
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            text = fh.read()
+    except UnicodeDecodeError:
+        # spreadsheets on Windows save CSV as Windows-1252; codes and dates are ASCII either way
+        with open(path, newline="", encoding="cp1252", errors="replace") as fh:
+            text = fh.read()
+        report.add(path.name, 1, "-", "note", "file is not UTF-8: read as Windows-1252")
     fast = _read_simple(text, path, file_index, required, wanted, codes)
     if fast is not None:
         return fast
