@@ -58,6 +58,8 @@ def test_england_first_year_flows_equal_sources():
     ev = r.event_counts()
     assert ev["entries"].sum() == pytest.approx(published("eng_cla_starts_2024"), rel=1e-9)
     assert ev["exits"].sum() == pytest.approx(published("eng_cla_ceased_2024"), rel=1e-6)
+    adopted = r.parameters.exit_groups.index("adopted")
+    assert ev["exits"][:, adopted].sum() == pytest.approx(published("eng_cla_adopted_2024"), rel=1e-9)
 
 
 def test_norfolk_reproduces_march_2017_within_2_percent():

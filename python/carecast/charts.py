@@ -62,8 +62,13 @@ def _pounds(value: float, _pos: Any = None) -> str:
     return f"{sign}£{v:g}"
 
 
+_LABELS = {"sgo_cao": "SGO / CAO", "left_care_at_18": "Left care at 18", "inhouse_foster": "In-house foster",
+           "agency_foster": "Agency foster (IFA)", "supported_living": "Supported / independent living",
+           "residential": "Children's home"}
+
+
 def _label(name: str) -> str:
-    return name.replace("_", " ").replace("inhouse", "in-house").capitalize()
+    return _LABELS.get(name, name.replace("_", " ").capitalize())
 
 
 def _new_axes(ax):

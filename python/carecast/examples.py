@@ -364,6 +364,27 @@ def _mix_preserving_moves(p: CareParameters) -> CareParameters:
     return p.replace(move_rates=moves)
 
 
+def _adoptions_to_published(p: CareParameters, adoptions: float) -> CareParameters:
+    """Scale adoption hazards so first-year adoptions equal ``adoptions``; returns home take the difference.
+
+    The total exit hazard of every state is unchanged, so the projection of
+    children in care is too, and adoptions are linear in the scale factor.
+    """
+    from carecast.care.model import run
+    adopted, home = p.exit_groups.index("adopted"), p.exit_groups.index("returned_home")
+    first_year = float(run(p, years=1, step="month", post_exit=False).event_counts()["exits"][:, adopted].sum())
+    factor = adoptions / first_year
+    rates = p.exit_rates.copy()
+    if factor > 1:
+        # the adoption hazard can only grow by what returns home can give up
+        factor = min(factor, float(((rates[..., adopted] + rates[..., home]).sum()) / rates[..., adopted].sum()))
+    extra = rates[..., adopted] * (factor - 1.0)
+    shift = np.minimum(extra, rates[..., home])
+    rates[..., adopted] += shift
+    rates[..., home] -= shift
+    return p.replace(exit_rates=rates)
+
+
 def _stock_at(parameters: CareParameters, years: float, step: str = "month") -> float:
     from carecast.care.model import run
     return float(run(parameters, years=years, step=step, post_exit=False).children_in_care()[-1])
@@ -381,6 +402,7 @@ def _foster_split(average_weekly: float, ifa_share: float, gap_per_year: float) 
 def _england() -> Example:
     stock = fact("eng_cla_31mar_2024_revised2024")
     starts, ceased = fact("eng_cla_starts_2024"), fact("eng_cla_ceased_2024")
+    adopted = fact("eng_cla_adopted_2024")
     mix_keys = {"inhouse_foster": "eng_placement_inhouse_mainstream_foster_share_sep2024",
                 "agency_foster": "eng_placement_ifa_foster_share_sep2024",
                 "kinship_foster": "eng_placement_kinship_share_sep2024",
@@ -398,7 +420,7 @@ def _england() -> Example:
               "residential": residential_weekly, "secure": residential_weekly,
               "supported_living": ASSUMED_SUPPORTED_LIVING_WEEKLY, "with_parents": 0.0,
               "placed_for_adoption": 0.0, "other": la.value}
-    sources = [f.cite() for f in (stock, starts, ceased, home, ifa, la)] + \
+    sources = [f.cite() for f in (stock, starts, ceased, adopted, home, ifa, la)] + \
         [fact(k).cite() for k in list(mix_keys.values()) + ["eng_placement_other_share_sep2024",
                                                            "eng_placement_unregulated_share_sep2024"]]
     assumptions = [
@@ -408,7 +430,9 @@ def _england() -> Example:
         "Agency foster price GBP 820/week (CMA, 2019-20/2020-21) and in-house foster GBP 533/week "
         "(CoramBAAF, c.2018-19, low confidence) taken at face value as 2023-24 prices (understates them).",
         "Entries stay at the 2023-24 level (33,050 a year).",
-        "Growth rate fitted so that exits in the first year equal the 33,620 who ceased care in 2023-24.",
+        "Growth rate fitted so that exits in the first year equal the 33,620 who ceased care in 2023-24; "
+        "adoption hazards then scaled (returns home taking the difference, so no total changes) so that "
+        "first-year adoptions equal the 2,980 of 2023-24.",
     ]
     p = _skeleton(name="England", start=_dt.date(2024, 3, 31), stock_total=stock.value,
                   placement_shares=shares, entries_per_year=starts.value, weekly_cost=weekly,
@@ -423,6 +447,7 @@ def _england() -> Example:
         return float(r.event_counts()["exits"].sum()) - ceased.value
 
     p, scale = _fit_exit_scale(p, first_year_exits)
+    p = _adoptions_to_published(p, adopted.value)
     p = _mix_preserving_moves(p)
     return Example(
         name="england", title="England, from 31 March 2024",
