@@ -347,3 +347,18 @@ def test_inputs_not_modified():
 
 def test_weekly_cost_year_convention():
     assert WEEKS_PER_YEAR == pytest.approx(365.25 / 7)
+
+
+def test_exact_time_in_care_bands_quarterly():
+    # bands a quarter wide with quarterly steps: progression by the advance map, exactly
+    p = small(tic=(0.0, 0.25, 0.5))
+    p.stock[0, 0, 0] = 8.0
+    p.entries_per_year[0, 0] = 4.0                     # one a quarter
+    r = run(p, years=1, step="quarter")
+    assert r.space.exact_time_in_care and not r.space.exact_ageing
+    occ = r.in_care_occupancy()[:, 0, 0, :]            # (dates, T)
+    stay = math.exp(-0.25 / 18)                        # the ageing clock still runs
+    half = math.exp(-0.125 / 18)                       # entrants' half quarter
+    np.testing.assert_allclose(occ[1], [half, 8 * stay, 0.0], rtol=1e-12)
+    np.testing.assert_allclose(occ[2], [half, half * stay, 8 * stay ** 2], rtol=1e-12)
+    np.testing.assert_allclose(occ[3], [half, half * stay, half * stay ** 2 + 8 * stay ** 3], rtol=1e-12)
