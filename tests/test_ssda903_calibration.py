@@ -128,4 +128,7 @@ def test_calibrate_the_sample_into_care_parameters():
     with pytest.raises(ValueError, match="must be after start"):
         calibrate(r, "2019-03-31", "2019-03-31")
     with pytest.raises(TypeError, match="read_returns"):
-        calibrate("folder", "2017-03-31", "2019-03-31")
+        calibrate(42, "2017-03-31", "2019-03-31")
+    # one call from a folder gives the same model
+    direct = calibrate(sample_returns_path(), "2017-03-31", "2019-03-31").parameters
+    np.testing.assert_array_equal(direct.exit_rates, p.exit_rates)

@@ -51,13 +51,14 @@ with no entries stays at 0).
 
 Examples
 --------
->>> from carecast.ssda903 import read_returns, sample_returns_path, calibrate
->>> cal = calibrate(read_returns(sample_returns_path()), "2018-03-31", "2019-03-31")
+>>> from carecast.ssda903 import sample_returns_path, calibrate
+>>> cal = calibrate(sample_returns_path(), "2018-03-31", "2019-03-31")
 >>> bool(cal.parameters.stock.sum() == cal.summary.stock_end.sum())
 True
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -65,7 +66,7 @@ import numpy as np
 from ..care.parameters import CareParameters, TIME_IN_CARE_BANDS
 from .dates import format_date, to_date, to_days
 from .facts import Summary, summarise
-from .reader import Returns
+from .reader import Returns, read_returns
 
 __all__ = ["GammaRates", "Calibration", "calibrate", "pooled_rates"]
 
@@ -212,8 +213,10 @@ def calibrate(returns: Returns, start, end, *, age_bands=tuple(range(18)),
 
     Parameters
     ----------
-    returns : Returns
-        From :func:`carecast.ssda903.read_returns`.
+    returns : Returns or path
+        From :func:`carecast.ssda903.read_returns`, or a folder of returns
+        (read leniently: rows with errors are left out; see ``.summary`` and
+        the sources of the result for the counts).
     start, end : date or str
         Census dates bounding the reference window (e.g. ``"2018-03-31"``,
         ``"2020-03-31"``); the model starts on ``end`` with the stock on
@@ -234,8 +237,10 @@ def calibrate(returns: Returns, start, end, *, age_bands=tuple(range(18)),
     ValueError
         If the window is empty, outside the data, or has no exposure.
     """
+    if isinstance(returns, (str, os.PathLike)):
+        returns = read_returns(returns)
     if not isinstance(returns, Returns):
-        raise TypeError("returns must be a carecast.ssda903.Returns (from read_returns)")
+        raise TypeError("returns must be a carecast.ssda903.Returns (from read_returns) or a folder of returns")
     s, e = to_days(start), to_days(end)
     if e <= s:
         raise ValueError(f"end ({format_date(e)}) must be after start ({format_date(s)})")
