@@ -40,7 +40,11 @@ Decisions
   its first episode (an entry to care) and ends with an exit, classified by
   the ``REC`` of its last episode through the taxonomy. A period still open,
   or ending with ``X1`` but with no episode following on that day (a
-  warning), is censored: no exit is counted.
+  warning), is censored: no exit is counted. Time in care is counted from
+  the period's first episode in the returns: episodes of a long period that
+  closed before the first collection year are not in the data, so such
+  periods look younger than they are (use windows well after the first
+  return when time in care matters).
 * **Eighteen.** Nobody is in care at or after their 18th birthday: an
   episode running past it ends on the birthday (a warning) and the period's
   exit is ``left_care_at_18``; so is any exit on or after the day before the
