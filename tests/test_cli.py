@@ -128,3 +128,16 @@ def test_bad_arguments(tmp_path):
     assert done.returncode == 2 and "--years" in done.stderr
     done = carecast("run", "england", "--scenario", "x", cwd=tmp_path)
     assert done.returncode == 2 and "no scenario 'x'" in done.stderr
+
+
+def test_without_matplotlib_writes_csvs_and_says_so(tmp_path):
+    blocker = tmp_path / "block" / "matplotlib"
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text("raise ImportError('matplotlib blocked for this test')\n")
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / "block") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    done = subprocess.run([sys.executable, "-m", "carecast", "run", "birmingham-2013", "--years", "1", "-o", "out"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "matplotlib is not installed" in done.stdout
+    assert (tmp_path / "out" / "costs.csv").exists()
+    assert not (tmp_path / "out" / "cost_by_year.png").exists()
