@@ -243,8 +243,11 @@ class CareResult:
         return self._costs
 
     def present_value(self) -> float:
-        """Present value at the start date of all costs over the run (real, discounted)."""
-        return float(self.step_costs().discounted.sum())
+        """Present value at the start date of all costs over the run (real terms, discounted mid-step)."""
+        import carecast
+        rate = self.parameters.discount_rate
+        return float(carecast.present_value(self.step_costs().real.sum(axis=1), dt=self.dt, timing="mid",
+                                            schedule=carecast.GREEN_BOOK if rate is None else rate))
 
     # ---------------------------------------------------------------- tables
     def children(self, by: tuple[str, ...] = ("age", "placement")) -> Table:
