@@ -9,6 +9,24 @@ backtest of how well that model would have predicted the past.
 Child-level data stays in memory: nothing here writes a child-level record
 unless asked to (the synthetic generator writes files only where told), and
 reports show counts, not CHILD identifiers, unless ``show_ids=True``.
+
+Modules: :mod:`~carecast.ssda903.reader` (read, de-duplicate, stitch),
+:mod:`~carecast.ssda903.validation` (the problem report),
+:mod:`~carecast.ssda903.dates`, :mod:`~carecast.ssda903.facts` (stock and
+flows), :mod:`~carecast.ssda903.calibration`, :mod:`~carecast.ssda903.backtest`,
+:mod:`~carecast.ssda903.synthetic`, :mod:`~carecast.ssda903.crosscheck`
+(agreement with Social Finance's cs-demand-model) and
+:mod:`~carecast.ssda903.cli` (``carecast ssda903 ...``).
+
+Examples
+--------
+>>> from carecast.ssda903 import read_returns, sample_returns_path, stock, calibrate
+>>> returns = read_returns(sample_returns_path())
+>>> int(stock(returns, "2019-03-31").sum())
+341
+>>> model = calibrate(returns, "2017-03-31", "2019-03-31").parameters
+>>> model.start_date.isoformat(), model.shape
+('2019-03-31', (18, 9, 5, 5))
 """
 from .dates import age_in_years, parse_dates
 from .reader import EPISODE_COLUMNS, HEADER_COLUMNS, Returns, read_returns, sample_returns_path
