@@ -31,7 +31,10 @@ core = Extension(
     "carecast._core",
     sources=[rel("pyext", "coremodule.c"), rel("pyext", "buffer_cache.c")] + c_sources,
     include_dirs=[rel("csrc", "include"), rel("csrc", "src"), "pyext", numpy.get_include()],
-    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+    # NumPy >= 1.22's C API (the memory-handler functions of pyext/buffer_cache.c);
+    # without a target, NumPy 1.25+ headers hide them when building against 1.x.
+    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION"),
+                   ("NPY_TARGET_VERSION", "NPY_1_22_API_VERSION")],
     extra_compile_args=extra_compile_args,
     extra_link_args=extra_link_args,
     libraries=libraries,
