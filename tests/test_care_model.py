@@ -362,3 +362,28 @@ def test_exact_time_in_care_bands_quarterly():
     np.testing.assert_allclose(occ[1], [half, 8 * stay, 0.0], rtol=1e-12)
     np.testing.assert_allclose(occ[2], [half, half * stay, 8 * stay ** 2], rtol=1e-12)
     np.testing.assert_allclose(occ[3], [half, half * stay, half * stay ** 2 + 8 * stay ** 3], rtol=1e-12)
+
+
+
+def test_rates_that_underflow_in_a_step_do_not_break_the_engine_arrays():
+    # Raw Gamma draws from a calibration have cells whose rates are so small that a flow's
+    # probability underflows to 0 in every step; such flows are dropped, and the half-step
+    # probabilities used for entrants must be dropped the same way (they were once computed
+    # after the filtering, which failed to broadcast for 18 of these 20 draws).
+    import copy
+
+    import numpy as np
+
+    from carecast.care.statespace import build_state_space, engine_arrays
+    from carecast.ssda903 import calibrate, sample_returns_path
+
+    calibration = calibrate(sample_returns_path(), "2018-04-01", "2020-03-31")
+    exits = calibration.exit_rates.sample(20, 1)
+    moves = calibration.move_rates.sample(20, 2)
+    leaving_at_18 = list(calibration.parameters.exit_groups).index("left_care_at_18")
+    for i in range(20):
+        p = copy.deepcopy(calibration.parameters)
+        p.exit_rates, p.move_rates = exits[i], moves[i]
+        p.exit_rates[..., leaving_at_18] = 0.0
+        arrays = engine_arrays(p, build_state_space(p, 1 / 12), 12)
+        assert np.isfinite(arrays.value).all() and np.isfinite(arrays.inflow).all()

@@ -103,42 +103,11 @@ def run(parameters: CareParameters, years: float = 5.0, step: str | float = "mon
         modifiers, programme_costs, per_move_costs = modifiers_and_costs(
             parameters, scenario.interventions, steps, dt, arrays.entries)
         arrays = engine_arrays(parameters, space, steps, modifiers)
-    if arrays.value.size:
-        projection = carecast.project(arrays.x0, arrays.src, arrays.dst, arrays.value, steps, dt=dt,
-                                      kind="prob", inflow=arrays.inflow, advance=arrays.advance)
-    else:  # no flows at all: nothing leaves, entries accumulate
-        projection = _no_flow_projection(arrays)
+    projection = carecast.project(arrays.x0, arrays.src, arrays.dst, arrays.value, steps, dt=dt,
+                                  kind="prob", inflow=arrays.inflow, advance=arrays.advance)
     return CareResult(parameters=parameters, space=space, arrays=arrays, projection=projection,
                       scenario=scenario.name if scenario is not None else "baseline",
                       programme_costs=programme_costs, per_move_costs=per_move_costs)
-
-
-@dataclass
-class _Projection:
-    occupancy: np.ndarray
-    moved: np.ndarray
-    inflow: np.ndarray
-    dt: float
-    steps: int
-    src: np.ndarray
-    dst: np.ndarray
-
-
-def _no_flow_projection(arrays: EngineArrays) -> _Projection:
-    occupancy = np.empty((arrays.steps + 1, arrays.x0.size))
-    occupancy[0] = arrays.x0
-    x = arrays.x0.copy()
-    for t in range(arrays.steps):
-        if arrays.advance is not None:
-            moved_on = np.zeros_like(x)
-            keep = arrays.advance < 0
-            moved_on[keep] += x[keep]
-            np.add.at(moved_on, arrays.advance[~keep], x[~keep])
-            x = moved_on
-        x = x + arrays.inflow[t]
-        occupancy[t + 1] = x
-    return _Projection(occupancy, np.zeros((arrays.steps, 0)), arrays.inflow.copy(), arrays.dt,
-                       arrays.steps, arrays.src, arrays.dst)
 
 
 @dataclass

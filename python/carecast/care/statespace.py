@@ -398,9 +398,9 @@ def engine_arrays(parameters: CareParameters, space: StateSpace, steps: int,
         return np.where(with_clocks, event * age * tic, event)
 
     value = probabilities(dt)
+    half = probabilities(dt / 2)  # before the flows are filtered: it reads every flow's rates
     keep = value.max(axis=0) > 0
-    src_a, dst_a, value = src_a[keep], dst_a[keep], value[:, keep]
-    half = probabilities(dt / 2)[:, keep]
+    src_a, dst_a, value, half = src_a[keep], dst_a[keep], value[:, keep], half[:, keep]
     flow_type = np.array(ftype, dtype=np.int64).reshape(F)[keep]
     flow_group = np.array(fgroup, dtype=np.int64).reshape(F)[keep]
     flow_to = np.array(fto, dtype=np.int64).reshape(F)[keep]
