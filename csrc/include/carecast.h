@@ -263,7 +263,9 @@ CC_API double cc_rng_poisson(cc_rng *rng, double mean);
  * Given, Returned: as cc_project_batch, plus seed.
  * Status:   as cc_project_batch, and CC_EARG when x0 holds a number that is
  *           not whole (bad_index as for x0).
- * Notes:    occupancy, moved and arrivals hold whole numbers.
+ * Notes:    occupancy, moved and arrivals hold whole numbers.  moved and
+ *           arrivals may be NULL; the same draws are made, so occupancy is
+ *           the same either way.
  */
 CC_API int cc_simulate_batch(const cc_structure *m, size_t replicates, size_t steps,
                              double dt, cc_kind kind,

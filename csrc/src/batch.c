@@ -68,8 +68,8 @@ static void *run_worker(void *arg)
             cc__simulate_kernel(j->m, j->steps, j->dt, j->kind, value, j->value_stride,
                                 inflow, j->inflow_stride, x0, &rng, w->work,
                                 j->occupancy + r * (j->steps + 1) * S,
-                                j->moved + r * j->steps * F,
-                                j->arrivals + r * j->steps * S);
+                                j->moved ? j->moved + r * j->steps * F : NULL,
+                                j->arrivals ? j->arrivals + r * j->steps * S : NULL);
         } else {
             cc__project_kernel(j->m, j->steps, j->dt, j->kind, value, j->value_stride,
                                inflow, j->inflow_stride, x0, w->work,
@@ -122,8 +122,7 @@ static int run_batch(batch_job *job, ptrdiff_t *bad_index)
     if (status != CC_OK) {
         return status;
     }
-    if (job->x0 == NULL || job->occupancy == NULL || (m->n_flows > 0 && job->value == NULL) ||
-        (job->stochastic && (job->moved == NULL || job->arrivals == NULL))) {
+    if (job->x0 == NULL || job->occupancy == NULL || (m->n_flows > 0 && job->value == NULL)) {
         return CC_EARG;
     }
     size_t n;

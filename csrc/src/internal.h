@@ -58,8 +58,8 @@ size_t cc__simulate_workspace(const cc_structure *m);
  * number in [0, 2^53]. */
 int cc__check_whole(const double *x, size_t n, ptrdiff_t *bad_index);
 
-/* One stochastic replicate on validated inputs; moved and arrivals must not
- * be NULL. */
+/* One stochastic replicate on validated inputs; moved and arrivals may be
+ * NULL (the draws are made all the same, so the path does not change). */
 void cc__simulate_kernel(const cc_structure *m, size_t steps, double dt, cc_kind kind,
                          const double *value, size_t value_stride,
                          const double *inflow, size_t inflow_stride,

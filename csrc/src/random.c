@@ -144,7 +144,9 @@ static double binomial_inversion(cc_rng *rng, double n, double p)
     const double q = 1.0 - p;
     const double s = p / q;
     const double a = (n + 1.0) * s;
-    const double first = pow(q, n);
+    /* (1 - p)^n through log1p: with p below the rounding of 1 - p (n huge,
+     * p tiny) pow(q, n) would be exactly 1 and every draw 0. */
+    const double first = exp(n * log1p(-p));
     for (;;) {
         double r = first;
         double u = cc_rng_uniform(rng);
@@ -165,7 +167,7 @@ static double binomial_inversion(cc_rng *rng, double n, double p)
 
 double cc_rng_binomial(cc_rng *rng, double n, double p)
 {
-    if (!(n > 0.0) || !(p > 0.0)) {
+    if (!(n > 0.0) || !(p > 0.0) || !isfinite(n) || n != floor(n) || !(p <= 1.0)) {
         return 0.0;
     }
     if (p >= 1.0) {

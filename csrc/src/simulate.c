@@ -52,7 +52,7 @@ void cc__simulate_kernel(const cc_structure *m, size_t steps, double dt, cc_kind
     for (size_t t = 0; t < steps; t++) {
         const double *x = occupancy + t * S;
         double *y = occupancy + (t + 1) * S;
-        double *moved_t = moved + t * F;
+        double *moved_t = moved != NULL ? moved + t * F : NULL;
         if (t == 0 || value_stride != 0) {
             cc__probabilities(m, kind, dt, value + t * value_stride, prob, leave);
         }
@@ -78,7 +78,9 @@ void cc__simulate_kernel(const cc_structure *m, size_t steps, double dt, cc_kind
             }
             left_to_place[s] -= people;
             prob_to_place[s] -= prob[f];
-            moved_t[f] = people;
+            if (moved_t != NULL) {
+                moved_t[f] = people;
+            }
             y[dst[f]] += people;
         }
         if (advance != NULL) {
@@ -92,14 +94,17 @@ void cc__simulate_kernel(const cc_structure *m, size_t steps, double dt, cc_kind
                 }
             }
         }
-        double *arrived = arrivals + t * S;
+        double *arrived = arrivals != NULL ? arrivals + t * S : NULL;
         if (inflow != NULL) {
             const double *expected = inflow + t * inflow_stride;
             for (size_t s = 0; s < S; s++) {
-                arrived[s] = cc_rng_poisson(rng, expected[s]);
-                y[s] += arrived[s];
+                const double people = cc_rng_poisson(rng, expected[s]);
+                y[s] += people;
+                if (arrived != NULL) {
+                    arrived[s] = people;
+                }
             }
-        } else {
+        } else if (arrived != NULL) {
             memset(arrived, 0, S * sizeof(double));
         }
     }
