@@ -31,6 +31,10 @@ int cc__check_values(const double *x, size_t n, int nonneg, size_t offset,
 void cc__probabilities(const cc_structure *m, cc_kind kind, double dt,
                        const double *value, double *prob, double *leave);
 
+/* The advance map: everyone in s moves to advance[s] (-1: stays), in place
+ * in x; before is S doubles of workspace. */
+void cc__advance(size_t S, const int64_t *advance, double *x, double *before);
+
 /* The projection proper, on validated inputs; work as cc_project. */
 void cc__project_kernel(const cc_structure *m, size_t steps, double dt,
                         cc_kind kind, const double *value, size_t value_stride,

@@ -247,6 +247,19 @@ int cc__check_projection_data(const cc_structure *m, size_t steps, cc_kind kind,
     return cc_check_flow_values(m, steps, kind, value, value_stride, leave, bad_index);
 }
 
+void cc__advance(size_t S, const int64_t *advance, double *x, double *before)
+{
+    memcpy(before, x, S * sizeof(double));
+    for (size_t s = 0; s < S; s++) {
+        x[s] = advance[s] < 0 ? before[s] : 0.0;
+    }
+    for (size_t s = 0; s < S; s++) {
+        if (advance[s] >= 0) {
+            x[advance[s]] += before[s];
+        }
+    }
+}
+
 void cc__project_kernel(const cc_structure *m, size_t steps, double dt,
                         cc_kind kind, const double *value, size_t value_stride,
                         const double *inflow, size_t inflow_stride,
@@ -286,15 +299,7 @@ void cc__project_kernel(const cc_structure *m, size_t steps, double dt,
             }
         }
         if (advance != NULL) {
-            memcpy(before_advance, y, S * sizeof(double));
-            for (size_t s = 0; s < S; s++) {
-                y[s] = advance[s] < 0 ? before_advance[s] : 0.0;
-            }
-            for (size_t s = 0; s < S; s++) {
-                if (advance[s] >= 0) {
-                    y[advance[s]] += before_advance[s];
-                }
-            }
+            cc__advance(S, advance, y, before_advance);
         }
         if (inflow != NULL) {
             const double *arriving = inflow + t * inflow_stride;

@@ -84,15 +84,7 @@ void cc__simulate_kernel(const cc_structure *m, size_t steps, double dt, cc_kind
             y[dst[f]] += people;
         }
         if (advance != NULL) {
-            memcpy(before_advance, y, S * sizeof(double));
-            for (size_t s = 0; s < S; s++) {
-                y[s] = advance[s] < 0 ? before_advance[s] : 0.0;
-            }
-            for (size_t s = 0; s < S; s++) {
-                if (advance[s] >= 0) {
-                    y[advance[s]] += before_advance[s];
-                }
-            }
+            cc__advance(S, advance, y, before_advance);
         }
         double *arrived = arrivals != NULL ? arrivals + t * S : NULL;
         if (inflow != NULL) {

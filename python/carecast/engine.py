@@ -118,6 +118,23 @@ def _index_array(name: str, values) -> np.ndarray:
     return np.ascontiguousarray(arr, dtype=np.int64)
 
 
+def _run(x0, src, dst, value, steps, dt, kind, inflow, advance, *, replicates=-1, threads=None,
+         seed=None, value_per_replicate=False, inflow_per_replicate=False) -> Projection:
+    """Checks the scalar arguments and calls the engine (which checks the arrays)."""
+    steps = _check_int("steps", steps, 0)
+    if replicates >= 0:
+        threads = default_threads() if threads is None else _check_int("threads", threads, 1)
+    else:
+        threads = 1
+    src, dst = _index_array("src", src), _index_array("dst", dst)
+    occupancy, moved, arrivals = _core.project(
+        x0, src, dst, value, steps, _check_dt(dt), _check_kind(kind), inflow,
+        None if advance is None else _index_array("advance", advance),
+        replicates, threads, seed, value_per_replicate, inflow_per_replicate,
+    )
+    return Projection(occupancy, moved, arrivals, float(dt), src, dst)
+
+
 def project(
     x0: ArrayLike,
     src: ArrayLike,
@@ -175,13 +192,7 @@ def project(
     >>> r.occupancy[:, 0].round(4)
     array([2.    , 1.2131, 0.7358])
     """
-    steps = _check_int("steps", steps, 0)
-    src, dst = _index_array("src", src), _index_array("dst", dst)
-    occupancy, moved, arrivals = _core.project(
-        x0, src, dst, value, steps, _check_dt(dt), _check_kind(kind), inflow,
-        None if advance is None else _index_array("advance", advance),
-    )
-    return Projection(occupancy, moved, arrivals, float(dt), src, dst)
+    return _run(x0, src, dst, value, steps, dt, kind, inflow, advance)
 
 
 def project_batch(
@@ -234,16 +245,10 @@ def project_batch(
     >>> r.occupancy[:, 1, 0].round(2)
     array([90.48, 81.87, 74.08])
     """
-    steps = _check_int("steps", steps, 0)
-    replicates = _check_int("replicates", replicates, 0)
-    threads = default_threads() if threads is None else _check_int("threads", threads, 1)
-    src, dst = _index_array("src", src), _index_array("dst", dst)
-    occupancy, moved, arrivals = _core.project(
-        x0, src, dst, value, steps, _check_dt(dt), _check_kind(kind), inflow,
-        None if advance is None else _index_array("advance", advance),
-        replicates, threads, None, True, inflow is not None and np.ndim(inflow) >= 2,
-    )
-    return Projection(occupancy, moved, arrivals, float(dt), src, dst)
+    return _run(x0, src, dst, value, steps, dt, kind, inflow, advance,
+                replicates=_check_int("replicates", replicates, 0), threads=threads,
+                value_per_replicate=True,
+                inflow_per_replicate=inflow is not None and np.ndim(inflow) >= 2)
 
 
 @dataclass(frozen=True)
@@ -331,9 +336,7 @@ def simulate(
     >>> bool((sim.occupancy.sum(axis=2) == 1000).all())   # nobody lost
     True
     """
-    steps = _check_int("steps", steps, 0)
     replicates = _check_int("replicates", replicates, 0)
-    threads = default_threads() if threads is None else _check_int("threads", threads, 1)
     if seed is None:
         seed = int(np.random.SeedSequence().entropy) % (1 << 64)
     elif isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
@@ -341,12 +344,11 @@ def simulate(
     seed = int(seed)
     if not 0 <= seed < (1 << 64):
         raise ValueError(f"seed must be in [0, 2**64), got {seed}")
-    src, dst = _index_array("src", src), _index_array("dst", dst)
-    occupancy, moved, arrivals = _core.project(
-        x0, src, dst, value, steps, _check_dt(dt), _check_kind(kind), inflow,
-        None if advance is None else _index_array("advance", advance),
-        replicates, threads, seed,
-        _per_replicate("value", value, replicates, steps, "F"),
-        inflow is not None and _per_replicate("inflow", inflow, replicates, steps, "S"),
-    )
-    return Simulation(occupancy, moved, arrivals, float(dt), src, dst, seed)
+    steps = _check_int("steps", steps, 0)
+    result = _run(x0, src, dst, value, steps, dt, kind, inflow, advance,
+                  replicates=replicates, threads=threads, seed=seed,
+                  value_per_replicate=_per_replicate("value", value, replicates, steps, "F"),
+                  inflow_per_replicate=inflow is not None
+                  and _per_replicate("inflow", inflow, replicates, steps, "S"))
+    return Simulation(result.occupancy, result.moved, result.inflow, result.dt, result.src,
+                      result.dst, seed)
