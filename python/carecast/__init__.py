@@ -22,6 +22,7 @@ from .discounting import (
 )
 from .engine import Projection, Simulation, project, project_batch, simulate
 from .labelled import CohortModel, LabelledProjection
+from .options import random_weights, rank_probabilities, weighted_scores
 from .roots import find_root
 from .values import Accrued, accrue, price_index
 from .workforce import WorkforceProjection, project_workforce, staff_needed
@@ -108,8 +109,11 @@ __all__ = sorted(set(_LAZY) - {"care", "ssda903", "taxonomy", "examples", "scena
     "project",
     "project_batch",
     "project_workforce",
+    "random_weights",
+    "rank_probabilities",
     "roi",
     "simulate",
     "staff_needed",
     "step_discount_factors",
+    "weighted_scores",
 ]
