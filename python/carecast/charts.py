@@ -96,7 +96,10 @@ def plot_children_by_placement(result, ax=None):
     ax.set_xlabel("Date")
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_formatter(_formatter(lambda v, _=None: f"{v:,.0f}"))
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    # the legend lists the layers top to bottom, as they are stacked on the chart
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
+              frameon=False)
     ax.grid(axis="y", color="0.8", linewidth=0.5)
     fig.tight_layout()
     return fig
