@@ -350,12 +350,13 @@ static PyObject *raise_flow_values(PyObject *module, int status, PyArrayObject *
 PyDoc_STRVAR(project_doc,
 "project(x0, src, dst, value, steps, dt, kind, inflow=None, advance=None,\n"
 "        replicates=-1, threads=1, seed=None, value_per_replicate=False,\n"
-"        inflow_per_replicate=False)\n"
+"        inflow_per_replicate=False, keep_moved=True)\n"
 "--\n\n"
 "Projection (see carecast.project, project_batch and simulate).\n"
 "replicates=-1: one run, no replicate axis.  Otherwise value and inflow\n"
 "carry a leading replicate axis when *_per_replicate is true, and x0 when it\n"
 "is 2-D.  seed=None: deterministic; an integer: stochastic with that seed.\n"
+"keep_moved=False: moved is not stored and None is returned for it.\n"
 "Returns (occupancy, moved, arrivals).");
 
 /* Shape of a per-step parameter of width `width` ("F" or "S"): after an
@@ -398,11 +399,11 @@ static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs
 {
     static char *kwlist[] = {"x0", "src", "dst", "value", "steps", "dt", "kind",
                              "inflow", "advance", "replicates", "threads", "seed",
-                             "value_per_replicate", "inflow_per_replicate", NULL};
+                             "value_per_replicate", "inflow_per_replicate", "keep_moved", NULL};
     PyObject *x0_obj, *src_obj, *dst_obj, *value_obj, *inflow_obj = Py_None,
              *advance_obj = Py_None, *seed_obj = Py_None;
     Py_ssize_t steps, replicates = -1, threads = 1;
-    int value_per_replicate = 0, inflow_per_replicate = 0;
+    int value_per_replicate = 0, inflow_per_replicate = 0, keep_moved = 1;
     double dt;
     const char *kind_name;
     PyArrayObject *x0 = NULL, *src = NULL, *dst = NULL, *value = NULL, *inflow = NULL,
@@ -411,11 +412,11 @@ static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs
     PyObject *result = NULL;
     unsigned long long seed = 0;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOnds|OOnnOpp:project", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOnds|OOnnOppp:project", kwlist,
                                      &x0_obj, &src_obj, &dst_obj, &value_obj, &steps, &dt,
                                      &kind_name, &inflow_obj, &advance_obj, &replicates,
                                      &threads, &seed_obj, &value_per_replicate,
-                                     &inflow_per_replicate)) {
+                                     &inflow_per_replicate, &keep_moved)) {
         return NULL;
     }
     const int batched = replicates >= 0;
@@ -553,6 +554,9 @@ static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs
      * arrivals only when there is an inflow (else they stay zero). */
     PyObject *previous_handler = cc_buffer_cache_enter(get_state(module)->buffers);
     if (previous_handler == NULL) goto fail;
+    if (!keep_moved) {
+        moved_dims[2] = 0; /* an empty array: the kernel is given no moved output */
+    }
     occupancy = new_output(3 - off, occ_dims + off, 0);
     moved = occupancy ? new_output(3 - off, moved_dims + off, 0) : NULL;
     arrivals = moved ? new_output(3 - off, arr_dims + off, 1) : NULL;
@@ -573,6 +577,7 @@ static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs
         goto fail;
     }
     double *arrivals_out = inflow || stochastic ? (double *)PyArray_DATA(arrivals) : NULL;
+    double *moved_out = keep_moved ? (double *)PyArray_DATA(moved) : NULL;
 
     Py_BEGIN_ALLOW_THREADS
     if (!batched) {
@@ -580,8 +585,7 @@ static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs
                             value_stride,
                             inflow ? (const double *)PyArray_DATA(inflow) : NULL, inflow_stride,
                             (const double *)PyArray_DATA(x0), work,
-                            (double *)PyArray_DATA(occupancy), (double *)PyArray_DATA(moved),
-                            arrivals_out, &bad);
+                            (double *)PyArray_DATA(occupancy), moved_out, arrivals_out, &bad);
     } else if (stochastic) {
         status = cc_simulate_batch(
             &m, (size_t)R, (size_t)steps, dt, kind, (const double *)PyArray_DATA(value),
@@ -589,8 +593,7 @@ static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs
             inflow ? (const double *)PyArray_DATA(inflow) : NULL, inflow_rep_stride,
             inflow_stride, (const double *)PyArray_DATA(x0),
             PyArray_NDIM(x0) == 2 ? (size_t)S : 0, (uint64_t)seed, (size_t)threads,
-            (double *)PyArray_DATA(occupancy), (double *)PyArray_DATA(moved), arrivals_out,
-            &bad);
+            (double *)PyArray_DATA(occupancy), moved_out, arrivals_out, &bad);
     } else {
         status = cc_project_batch(
             &m, (size_t)R, (size_t)steps, dt, kind, (const double *)PyArray_DATA(value),
@@ -598,15 +601,14 @@ static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs
             inflow ? (const double *)PyArray_DATA(inflow) : NULL, inflow_rep_stride,
             inflow_stride, (const double *)PyArray_DATA(x0),
             PyArray_NDIM(x0) == 2 ? (size_t)S : 0, (size_t)threads,
-            (double *)PyArray_DATA(occupancy), (double *)PyArray_DATA(moved), arrivals_out,
-            &bad);
+            (double *)PyArray_DATA(occupancy), moved_out, arrivals_out, &bad);
     }
     Py_END_ALLOW_THREADS
     if (status != CC_OK) {
         raise_status(module, status, "project", NULL);
         goto fail;
     }
-    result = PyTuple_Pack(3, occupancy, moved, arrivals);
+    result = PyTuple_Pack(3, occupancy, keep_moved ? (PyObject *)moved : Py_None, arrivals);
 fail:
     PyMem_Free(work);
     Py_XDECREF(x0);

@@ -102,6 +102,23 @@ def test_same_seed_same_bits_whatever_the_threads_or_replicates():
     assert base.seed == 123
 
 
+def test_without_moved_the_draws_and_occupancy_are_the_same():
+    rng = np.random.default_rng(10)
+    x0, src, dst, value, inflow = _model(rng)
+    full = carecast.simulate(x0, src, dst, value, 6, inflow=inflow, replicates=30, seed=4)
+    lean = carecast.simulate(x0, src, dst, value, 6, inflow=inflow, replicates=30, seed=4,
+                             keep_moved=False)
+    assert lean.moved is None
+    assert np.array_equal(full.occupancy, lean.occupancy)
+    assert np.array_equal(full.inflow, lean.inflow)
+    values = np.repeat(value[None, :], 3, axis=0) * [[1.0], [0.5], [2.0]]
+    batch = carecast.project_batch(x0, src, dst, values, 6, replicates=3, keep_moved=False)
+    assert batch.moved is None and batch.steps == 6
+    for r in range(3):
+        one = carecast.project(x0, src, dst, values[r], 6)
+        assert np.array_equal(batch.occupancy[r], one.occupancy)
+
+
 def test_a_fresh_seed_is_recorded_and_reproduces_the_run():
     sim = carecast.simulate([50, 0], [0], [1], [0.4], 5, replicates=20)
     again = carecast.simulate([50, 0], [0], [1], [0.4], 5, replicates=20, seed=sim.seed)

@@ -25,7 +25,8 @@ def project(
     seed: Optional[int] = ...,
     value_per_replicate: bool = ...,
     inflow_per_replicate: bool = ...,
-) -> Tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+    keep_moved: bool = ...,
+) -> Tuple[np.ndarray, Optional[np.ndarray], np.ndarray]: ...
 def accrue(
     occupancy: ArrayLike,
     moved: ArrayLike,

@@ -49,8 +49,9 @@ class Projection:
     occupancy : ndarray, shape (steps + 1, S) or (R, steps + 1, S)
         People in each state at the start of each step (row ``steps`` is the
         end of the horizon).
-    moved : ndarray, shape (steps, F) or (R, steps, F)
-        People moved by each flow in each step.
+    moved : ndarray, shape (steps, F) or (R, steps, F), or None
+        People moved by each flow in each step (``None`` for batches run
+        with ``keep_moved=False``).
     inflow : ndarray, shape (steps, S) or (R, steps, S)
         Arrivals added in each step (they are in ``occupancy[t + 1]``).
     dt : float
@@ -60,7 +61,7 @@ class Projection:
     """
 
     occupancy: np.ndarray
-    moved: np.ndarray
+    moved: Optional[np.ndarray]
     inflow: np.ndarray
     dt: float
     src: np.ndarray
@@ -69,7 +70,7 @@ class Projection:
     @property
     def steps(self) -> int:
         """Number of steps projected."""
-        return int(self.moved.shape[-2])
+        return int(self.occupancy.shape[-2]) - 1
 
     @property
     def times(self) -> np.ndarray:
@@ -119,7 +120,8 @@ def _index_array(name: str, values) -> np.ndarray:
 
 
 def _run(x0, src, dst, value, steps, dt, kind, inflow, advance, *, replicates=-1, threads=None,
-         seed=None, value_per_replicate=False, inflow_per_replicate=False) -> Projection:
+         seed=None, value_per_replicate=False, inflow_per_replicate=False,
+         keep_moved=True) -> Projection:
     """Checks the scalar arguments and calls the engine (which checks the arrays)."""
     steps = _check_int("steps", steps, 0)
     if replicates >= 0:
@@ -130,7 +132,7 @@ def _run(x0, src, dst, value, steps, dt, kind, inflow, advance, *, replicates=-1
     occupancy, moved, arrivals = _core.project(
         x0, src, dst, value, steps, _check_dt(dt), _check_kind(kind), inflow,
         None if advance is None else _index_array("advance", advance),
-        replicates, threads, seed, value_per_replicate, inflow_per_replicate,
+        replicates, threads, seed, value_per_replicate, inflow_per_replicate, bool(keep_moved),
     )
     return Projection(occupancy, moved, arrivals, float(dt), src, dst)
 
@@ -208,6 +210,7 @@ def project_batch(
     inflow: Optional[ArrayLike] = None,
     advance: Optional[ArrayLike] = None,
     threads: Optional[int] = None,
+    keep_moved: bool = True,
 ) -> Projection:
     """Run many deterministic projections at once (probabilistic sensitivity analysis).
 
@@ -230,6 +233,10 @@ def project_batch(
         a per-step inflow, pass ``np.broadcast_to(inflow, (R, steps, S))``.)
     threads : int, optional
         Worker threads; default: the usable CPUs.
+    keep_moved : bool, default True
+        ``False`` does not store the people moved by each flow (``.moved``
+        is then ``None``): for large analyses where only occupancy is
+        needed, it saves ``R * steps * F`` doubles.
 
     Returns
     -------
@@ -248,7 +255,8 @@ def project_batch(
     return _run(x0, src, dst, value, steps, dt, kind, inflow, advance,
                 replicates=_check_int("replicates", replicates, 0), threads=threads,
                 value_per_replicate=True,
-                inflow_per_replicate=inflow is not None and np.ndim(inflow) >= 2)
+                inflow_per_replicate=inflow is not None and np.ndim(inflow) >= 2,
+                keep_moved=keep_moved)
 
 
 @dataclass(frozen=True)
@@ -288,6 +296,7 @@ def simulate(
     inflow: Optional[ArrayLike] = None,
     advance: Optional[ArrayLike] = None,
     threads: Optional[int] = None,
+    keep_moved: bool = True,
 ) -> Simulation:
     """Stochastic simulation with whole people.
 
@@ -318,6 +327,9 @@ def simulate(
         ``.seed`` so the run can be repeated.
     threads : int, optional
         Default: the usable CPUs.
+    keep_moved : bool, default True
+        As in :func:`project_batch`; the draws, and so the occupancy, are
+        the same either way.
 
     Returns
     -------
@@ -349,6 +361,7 @@ def simulate(
                   replicates=replicates, threads=threads, seed=seed,
                   value_per_replicate=_per_replicate("value", value, replicates, steps, "F"),
                   inflow_per_replicate=inflow is not None
-                  and _per_replicate("inflow", inflow, replicates, steps, "S"))
+                  and _per_replicate("inflow", inflow, replicates, steps, "S"),
+                  keep_moved=keep_moved)
     return Simulation(result.occupancy, result.moved, result.inflow, result.dt, result.src,
                       result.dst, seed)
