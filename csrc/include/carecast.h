@@ -219,8 +219,8 @@ CC_API int cc_project_batch(const cc_structure *m, size_t replicates, size_t ste
 /* A counter-based generator: Philox4x64-10 (Salmon, Moraes, Dror and Shaw,
  * "Parallel random numbers: as easy as 1, 2, 3", SC11, 2011).  Stream
  * (seed, stream) is the sequence of blocks Philox(key = {seed, 0},
- * counter = {1, 2, 3, ... ; stream, 0, 0}), four 64-bit words a block, so
- * stream r of a seed never depends on any other stream.  The state is a
+ * counter = {n, 0, stream, 0}) for n = 1, 2, 3, ..., four 64-bit words a
+ * block, so stream r of a seed never depends on any other stream.  The state is a
  * plain struct the caller owns: no globals. */
 typedef struct cc_rng {
     uint64_t key[2];
@@ -307,7 +307,10 @@ typedef enum cc_occupancy_rule {
  *           by_flow    (steps * F) price * per_flow * moved; may be NULL.
  *           by_arrival (steps * S) price * per_arrival * arrivals; may be NULL.
  *           total      (steps,) the sum of all three for each step.
- * Status:   CC_OK, CC_EARG, CC_EDT, CC_ENONFINITE (any non-finite input).
+ * Status:   CC_OK, CC_EARG, CC_EDT, CC_ENONFINITE (any non-finite input;
+ *           the inputs are checked in the order occupancy, per_year, moved,
+ *           per_flow, arrivals, per_arrival, weights, price_index, and
+ *           bad_index is the flat index into the first that fails).
  * Notes:    Arrivals of step t are in x[t+1], so under the trapezoid rule
  *           they carry half a step of occupancy value in the step they
  *           arrive.  Values may be negative (savings, benefits).
