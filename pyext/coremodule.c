@@ -350,13 +350,14 @@ static PyObject *raise_flow_values(PyObject *module, int status, PyArrayObject *
 PyDoc_STRVAR(project_doc,
 "project(x0, src, dst, value, steps, dt, kind, inflow=None, advance=None,\n"
 "        replicates=-1, threads=1, seed=None, value_per_replicate=False,\n"
-"        inflow_per_replicate=False, keep_moved=True)\n"
+"        inflow_per_replicate=False, keep_moved=True, first_replicate=0)\n"
 "--\n\n"
 "Projection (see carecast.project, project_batch and simulate).\n"
 "replicates=-1: one run, no replicate axis.  Otherwise value and inflow\n"
 "carry a leading replicate axis when *_per_replicate is true, and x0 when it\n"
 "is 2-D.  seed=None: deterministic; an integer: stochastic with that seed.\n"
 "keep_moved=False: moved is not stored and None is returned for it.\n"
+"first_replicate: stochastic replicate r draws from stream first_replicate + r.\n"
 "Returns (occupancy, moved, arrivals).");
 
 /* Shape of a per-step parameter of width `width` ("F" or "S"): after an
@@ -399,7 +400,8 @@ static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs
 {
     static char *kwlist[] = {"x0", "src", "dst", "value", "steps", "dt", "kind",
                              "inflow", "advance", "replicates", "threads", "seed",
-                             "value_per_replicate", "inflow_per_replicate", "keep_moved", NULL};
+                             "value_per_replicate", "inflow_per_replicate", "keep_moved",
+                             "first_replicate", NULL};
     PyObject *x0_obj, *src_obj, *dst_obj, *value_obj, *inflow_obj = Py_None,
              *advance_obj = Py_None, *seed_obj = Py_None;
     Py_ssize_t steps, replicates = -1, threads = 1;
@@ -410,13 +412,13 @@ static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs
                   *advance = NULL, *occupancy = NULL, *moved = NULL, *arrivals = NULL;
     double *work = NULL;
     PyObject *result = NULL;
-    unsigned long long seed = 0;
+    unsigned long long seed = 0, first_replicate = 0;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOnds|OOnnOppp:project", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOnds|OOnnOpppK:project", kwlist,
                                      &x0_obj, &src_obj, &dst_obj, &value_obj, &steps, &dt,
                                      &kind_name, &inflow_obj, &advance_obj, &replicates,
                                      &threads, &seed_obj, &value_per_replicate,
-                                     &inflow_per_replicate, &keep_moved)) {
+                                     &inflow_per_replicate, &keep_moved, &first_replicate)) {
         return NULL;
     }
     const int batched = replicates >= 0;
@@ -587,12 +589,13 @@ static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs
                             (const double *)PyArray_DATA(x0), work,
                             (double *)PyArray_DATA(occupancy), moved_out, arrivals_out, &bad);
     } else if (stochastic) {
-        status = cc_simulate_batch(
+        status = cc_simulate_range(
             &m, (size_t)R, (size_t)steps, dt, kind, (const double *)PyArray_DATA(value),
             value_rep_stride, value_stride,
             inflow ? (const double *)PyArray_DATA(inflow) : NULL, inflow_rep_stride,
             inflow_stride, (const double *)PyArray_DATA(x0),
-            PyArray_NDIM(x0) == 2 ? (size_t)S : 0, (uint64_t)seed, (size_t)threads,
+            PyArray_NDIM(x0) == 2 ? (size_t)S : 0, (uint64_t)seed, (uint64_t)first_replicate,
+            (size_t)threads,
             (double *)PyArray_DATA(occupancy), moved_out, arrivals_out, &bad);
     } else {
         status = cc_project_batch(

@@ -278,6 +278,24 @@ CC_API int cc_simulate_batch(const cc_structure *m, size_t replicates, size_t st
                              double *occupancy, double *moved, double *arrivals,
                              ptrdiff_t *bad_index);
 
+/* cc_simulate_range
+ * As cc_simulate_batch, but replicate r of this call draws from stream
+ * first_replicate + r: the replicates first_replicate ..
+ * first_replicate + replicates - 1 of a larger run, so that a run split
+ * into ranges (across processes or machines) gives the same bits as one
+ * call.  cc_simulate_batch is cc_simulate_range with first_replicate 0.
+ */
+CC_API int cc_simulate_range(const cc_structure *m, size_t replicates, size_t steps,
+                             double dt, cc_kind kind,
+                             const double *value, size_t value_rep_stride,
+                             size_t value_stride,
+                             const double *inflow, size_t inflow_rep_stride,
+                             size_t inflow_stride,
+                             const double *x0, size_t x0_rep_stride,
+                             uint64_t seed, uint64_t first_replicate, size_t threads,
+                             double *occupancy, double *moved, double *arrivals,
+                             ptrdiff_t *bad_index);
+
 /* ------------------------------------------------------------------------
  * Values accrued per step
  * ------------------------------------------------------------------------ */

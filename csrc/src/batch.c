@@ -25,8 +25,9 @@ typedef struct batch_job {
     double *occupancy, *moved, *arrivals;
     size_t threads;
     int validate;   /* 1: check data only; 0: project */
-    int stochastic; /* 1: cc__simulate_kernel with stream r of seed */
+    int stochastic; /* 1: cc__simulate_kernel with stream first_stream + r of seed */
     uint64_t seed;
+    uint64_t first_stream;
 } batch_job;
 
 typedef struct batch_worker {
@@ -64,7 +65,7 @@ static void *run_worker(void *arg)
             }
         } else if (j->stochastic) {
             cc_rng rng;
-            cc_rng_init(&rng, j->seed, (uint64_t)r);
+            cc_rng_init(&rng, j->seed, j->first_stream + (uint64_t)r);
             cc__simulate_kernel(j->m, j->steps, j->dt, j->kind, value, j->value_stride,
                                 inflow, j->inflow_stride, x0, &rng, w->work,
                                 j->occupancy + r * (j->steps + 1) * S,
@@ -214,7 +215,7 @@ int cc_project_batch(const cc_structure *m, size_t replicates, size_t steps,
 {
     batch_job job = {m, replicates, steps, dt, kind, value, value_rep_stride,
                      value_stride, inflow, inflow_rep_stride, inflow_stride,
-                     x0, x0_rep_stride, occupancy, moved, arrivals, threads, 1, 0, 0};
+                     x0, x0_rep_stride, occupancy, moved, arrivals, threads, 1, 0, 0, 0};
     return run_batch(&job, bad_index);
 }
 
@@ -229,8 +230,26 @@ int cc_simulate_batch(const cc_structure *m, size_t replicates, size_t steps,
                       double *occupancy, double *moved, double *arrivals,
                       ptrdiff_t *bad_index)
 {
+    return cc_simulate_range(m, replicates, steps, dt, kind, value, value_rep_stride,
+                             value_stride, inflow, inflow_rep_stride, inflow_stride, x0,
+                             x0_rep_stride, seed, 0, threads, occupancy, moved, arrivals,
+                             bad_index);
+}
+
+int cc_simulate_range(const cc_structure *m, size_t replicates, size_t steps,
+                      double dt, cc_kind kind,
+                      const double *value, size_t value_rep_stride,
+                      size_t value_stride,
+                      const double *inflow, size_t inflow_rep_stride,
+                      size_t inflow_stride,
+                      const double *x0, size_t x0_rep_stride,
+                      uint64_t seed, uint64_t first_replicate, size_t threads,
+                      double *occupancy, double *moved, double *arrivals,
+                      ptrdiff_t *bad_index)
+{
     batch_job job = {m, replicates, steps, dt, kind, value, value_rep_stride,
                      value_stride, inflow, inflow_rep_stride, inflow_stride,
-                     x0, x0_rep_stride, occupancy, moved, arrivals, threads, 1, 1, seed};
+                     x0, x0_rep_stride, occupancy, moved, arrivals, threads, 1, 1, seed,
+                     first_replicate};
     return run_batch(&job, bad_index);
 }

@@ -87,6 +87,7 @@ void t_cc_rng_next(int *status);
 void t_cc_rng_binomial(int *status);
 void t_cc_rng_poisson(int *status);
 void t_cc_simulate_batch(int *status);
+void t_cc_simulate_range(int *status);
 
 /* Published models reproduced through several routines together. */
 void t_published_chancellor(int *status);

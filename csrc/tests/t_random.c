@@ -692,3 +692,44 @@ void t_cc_simulate_batch(int *status)
     free(a);
     free(b);
 }
+
+/* ---- cc_simulate_range --------------------------------------------------- */
+
+void t_cc_simulate_range(int *status)
+{
+    static const char *fn = "cc_simulate_range";
+    const cc_structure m = {SIM_S, SIM_F, sim_src, sim_dst, NULL};
+    const double p[SIM_F] = {0.2, 0.3, 0.5};
+    const double inflow[SIM_S] = {30, 0, 0};
+    const double x0[SIM_S] = {1000, 200, 0};
+    const size_t per_rep = (SIM_STEPS + 1) * SIM_S;
+    sim_out *whole = malloc(sizeof *whole), *part = malloc(sizeof *part);
+    ptrdiff_t bad;
+    int rc, same = 1;
+
+    if (whole == NULL || part == NULL) {
+        vok(0, fn, "test could not allocate", status);
+        free(whole);
+        free(part);
+        return;
+    }
+    /* Replicates 0..9 in one call against 3..9 as a range: the range's
+     * replicate r is the whole run's replicate 3 + r, bit for bit. */
+    rc = cc_simulate_batch(&m, 10, SIM_STEPS, 1.0, CC_KIND_PROB, p, 0, 0, inflow, 0, 0, x0, 0,
+                           42, 2, whole->occ, whole->moved, whole->arrivals, &bad);
+    viv(rc, CC_OK, fn, "the whole run", status);
+    rc = cc_simulate_range(&m, 7, SIM_STEPS, 1.0, CC_KIND_PROB, p, 0, 0, inflow, 0, 0, x0, 0, 42,
+                           3, 1, part->occ, part->moved, part->arrivals, &bad);
+    viv(rc, CC_OK, fn, "replicates 3..9 as a range", status);
+    if (memcmp(part->occ, whole->occ + 3 * per_rep, 7 * per_rep * sizeof(double)) != 0 ||
+        memcmp(part->moved, whole->moved + 3 * SIM_STEPS * SIM_F,
+               7 * SIM_STEPS * SIM_F * sizeof(double)) != 0)
+        same = 0;
+    vok(same, fn, "a range reproduces the same replicates of the whole run", status);
+    rc = cc_simulate_range(&m, 1, SIM_STEPS, 1.0, CC_KIND_PROB, p, 0, 0, inflow, 0, 0, x0, 0, 42,
+                           0, 1, part->occ, part->moved, part->arrivals, &bad);
+    vok(rc == CC_OK && memcmp(part->occ, whole->occ, per_rep * sizeof(double)) == 0, fn,
+        "first_replicate 0 is cc_simulate_batch", status);
+    free(whole);
+    free(part);
+}

@@ -33,6 +33,7 @@ static const struct {
     {"cc_rng_binomial", t_cc_rng_binomial},
     {"cc_rng_poisson", t_cc_rng_poisson},
     {"cc_simulate_batch", t_cc_simulate_batch},
+    {"cc_simulate_range", t_cc_simulate_range},
     {"cc_accrue", t_cc_accrue},
     {"cc_check_schedule", t_cc_check_schedule},
     {"cc_discount_factors", t_cc_discount_factors},

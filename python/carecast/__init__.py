@@ -37,6 +37,7 @@ _LAZY = {
     "taxonomy": ("carecast.taxonomy", None),
     "examples": ("carecast.examples", None),
     "scenario_file": ("carecast.scenario_file", None),
+    "cluster": ("carecast.cluster", None),
     "CareParameters": ("carecast.care", "CareParameters"),
     "CareResult": ("carecast.care", "CareResult"),
     "Scenario": ("carecast.care", "Scenario"),
@@ -84,7 +85,8 @@ def __getattr__(name):
 def __dir__():
     return sorted(set(globals()) | set(_LAZY))
 
-__all__ = sorted(set(_LAZY) - {"care", "ssda903", "taxonomy", "examples", "scenario_file"}) + [
+__all__ = sorted(set(_LAZY) - {"care", "ssda903", "taxonomy", "examples", "scenario_file",
+                               "cluster"}) + [
     "Accrued",
     "CarecastError",
     "CohortModel",

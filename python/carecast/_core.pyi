@@ -26,6 +26,7 @@ def project(
     value_per_replicate: bool = ...,
     inflow_per_replicate: bool = ...,
     keep_moved: bool = ...,
+    first_replicate: int = ...,
 ) -> Tuple[np.ndarray, Optional[np.ndarray], np.ndarray]: ...
 def accrue(
     occupancy: ArrayLike,

@@ -121,7 +121,7 @@ def _index_array(name: str, values) -> np.ndarray:
 
 def _run(x0, src, dst, value, steps, dt, kind, inflow, advance, *, replicates=-1, threads=None,
          seed=None, value_per_replicate=False, inflow_per_replicate=False,
-         keep_moved=True) -> Projection:
+         keep_moved=True, first_replicate=0) -> Projection:
     """Checks the scalar arguments and calls the engine (which checks the arrays)."""
     steps = _check_int("steps", steps, 0)
     if replicates >= 0:
@@ -133,6 +133,7 @@ def _run(x0, src, dst, value, steps, dt, kind, inflow, advance, *, replicates=-1
         x0, src, dst, value, steps, _check_dt(dt), _check_kind(kind), inflow,
         None if advance is None else _index_array("advance", advance),
         replicates, threads, seed, value_per_replicate, inflow_per_replicate, bool(keep_moved),
+        first_replicate,
     )
     return Projection(occupancy, moved, arrivals, float(dt), src, dst)
 
@@ -297,6 +298,7 @@ def simulate(
     advance: Optional[ArrayLike] = None,
     threads: Optional[int] = None,
     keep_moved: bool = True,
+    first_replicate: int = 0,
 ) -> Simulation:
     """Stochastic simulation with whole people.
 
@@ -330,6 +332,11 @@ def simulate(
     keep_moved : bool, default True
         As in :func:`project_batch`; the draws, and so the occupancy, are
         the same either way.
+    first_replicate : int, default 0
+        Number the replicates from here: replicate ``r`` of this call is
+        replicate ``first_replicate + r`` of the run, with that stream.  A run
+        split into ranges (see :mod:`carecast.cluster`) gives the same bits
+        as one call.
 
     Returns
     -------
@@ -349,6 +356,7 @@ def simulate(
     True
     """
     replicates = _check_int("replicates", replicates, 0)
+    first_replicate = _check_int("first_replicate", first_replicate, 0)
     if seed is None:
         seed = int(np.random.SeedSequence().entropy) % (1 << 64)
     elif isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
@@ -362,6 +370,6 @@ def simulate(
                   value_per_replicate=_per_replicate("value", value, replicates, steps, "F"),
                   inflow_per_replicate=inflow is not None
                   and _per_replicate("inflow", inflow, replicates, steps, "S"),
-                  keep_moved=keep_moved)
+                  keep_moved=keep_moved, first_replicate=first_replicate)
     return Simulation(result.occupancy, result.moved, result.inflow, result.dt, result.src,
                       result.dst, seed)

@@ -1,0 +1,127 @@
+"""Run large batches across processes or machines.
+
+One machine runs :func:`carecast.simulate` and :func:`carecast.project_batch`
+on all its cores.  When that is not enough, these functions split the
+replicates into ranges, send each range to a worker through any
+:class:`concurrent.futures.Executor`, and put the results back together:
+
+- ``concurrent.futures.ProcessPoolExecutor`` - processes on this machine;
+- Dask (``pip install "carecast[cluster]"``): ``client.get_executor()`` of a
+  ``dask.distributed.Client`` connected to a cluster;
+- anything else with the same interface (``mpi4py.futures``, Ray's
+  executor, ...).
+
+The result is **bit for bit** the result of one call on one machine: a
+stochastic replicate ``r`` always draws from stream ``r`` of the seed
+(:func:`carecast.simulate`'s ``first_replicate``), and a deterministic
+replicate depends only on its own parameters.  Only the model's arrays and
+each range's parameters travel to the workers; no child-level data is
+involved.
+
+>>> from concurrent.futures import ThreadPoolExecutor
+>>> import numpy as np, carecast
+>>> with ThreadPoolExecutor(2) as pool:
+...     sim = carecast.cluster.simulate(pool, [100, 0], [0], [1], [0.5], 3,
+...                                     replicates=10, seed=5, chunk=4)
+>>> one = carecast.simulate([100, 0], [0], [1], [0.5], 3, replicates=10, seed=5)
+>>> bool(np.array_equal(sim.occupancy, one.occupancy))
+True
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from .engine import Projection, Simulation, _per_replicate, project_batch
+from .engine import simulate as _simulate
+
+__all__ = ["simulate", "project_batch_on"]
+
+
+def _ranges(replicates: int, chunk: Optional[int], executor) -> list:
+    if isinstance(replicates, bool) or not isinstance(replicates, (int, np.integer)) or replicates < 0:
+        raise ValueError(f"replicates must be a whole number >= 0, got {replicates!r}")
+    if chunk is None:
+        workers = getattr(executor, "_max_workers", None) or 4
+        chunk = max(1, -(-int(replicates) // (4 * workers)))
+    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
+        raise ValueError(f"chunk must be a whole number >= 1, got {chunk!r}")
+    return [(a, min(a + int(chunk), int(replicates))) for a in range(0, int(replicates), int(chunk))]
+
+
+def _rows(arr, a: int, b: int, per_replicate: bool):
+    return np.asarray(arr)[a:b] if per_replicate else arr
+
+
+def _join(parts, name: str):
+    arrays = [getattr(p, name) for p in parts]
+    if any(x is None for x in arrays):
+        return None
+    return np.concatenate(arrays, axis=0)
+
+
+def simulate(executor, x0, src, dst, value, steps, *, replicates: int, seed: int,
+             chunk: Optional[int] = None, dt: float = 1.0, kind: str = "rate", inflow=None,
+             advance=None, threads: Optional[int] = None, keep_moved: bool = True) -> Simulation:
+    """:func:`carecast.simulate` with the replicates spread over an executor's workers.
+
+    Parameters
+    ----------
+    executor : concurrent.futures.Executor
+        Where the ranges run.
+    chunk : int, optional
+        Replicates per task; default about four tasks per worker.
+    seed : int
+        Required here: every worker must draw from the same seed.
+    threads : int, optional
+        Threads each worker uses (default: all the worker's cores).
+    Other parameters
+        As :func:`carecast.simulate` (per-replicate parameters are cut into
+        their ranges before they are sent).
+    """
+    if seed is None:
+        raise ValueError("seed: a distributed run needs an explicit seed")
+    ranges = _ranges(replicates, chunk, executor)
+    value_rows = _per_replicate("value", value, replicates, steps, "F")
+    inflow_rows = inflow is not None and _per_replicate("inflow", inflow, replicates, steps, "S")
+    x0_rows = np.ndim(x0) == 2
+    futures = [executor.submit(_simulate, _rows(x0, a, b, x0_rows), src, dst,
+                               _rows(value, a, b, value_rows), steps, replicates=b - a, seed=seed,
+                               dt=dt, kind=kind,
+                               inflow=None if inflow is None else _rows(inflow, a, b, inflow_rows),
+                               advance=advance, threads=threads, keep_moved=keep_moved,
+                               first_replicate=a)
+               for a, b in ranges]
+    parts = [f.result() for f in futures]
+    if not parts:
+        return _simulate(x0, src, dst, value, steps, replicates=0, seed=seed, dt=dt, kind=kind,
+                         inflow=inflow, advance=advance, keep_moved=keep_moved)
+    return Simulation(_join(parts, "occupancy"), _join(parts, "moved"), _join(parts, "inflow"),
+                      parts[0].dt, parts[0].src, parts[0].dst, int(seed))
+
+
+def project_batch_on(executor, x0, src, dst, value, steps, *, replicates: int,
+                     chunk: Optional[int] = None, dt: float = 1.0, kind: str = "rate",
+                     inflow=None, advance=None, threads: Optional[int] = None,
+                     keep_moved: bool = True) -> Projection:
+    """:func:`carecast.project_batch` with the replicates spread over an executor's workers.
+
+    Parameters as :func:`carecast.project_batch`; ``value`` is (R, F) or
+    (R, steps, F), ``x0`` (S,) or (R, S), ``inflow`` (S,), (R, S) or
+    (R, steps, S).
+    """
+    ranges = _ranges(replicates, chunk, executor)
+    inflow_rows = inflow is not None and np.ndim(inflow) >= 2
+    x0_rows = np.ndim(x0) == 2
+    futures = [executor.submit(project_batch, _rows(x0, a, b, x0_rows), src, dst,
+                               np.asarray(value)[a:b], steps, replicates=b - a, dt=dt, kind=kind,
+                               inflow=None if inflow is None else _rows(inflow, a, b, inflow_rows),
+                               advance=advance, threads=threads, keep_moved=keep_moved)
+               for a, b in ranges]
+    parts = [f.result() for f in futures]
+    if not parts:
+        return project_batch(x0, src, dst, value, steps, replicates=0, dt=dt, kind=kind,
+                             inflow=inflow, advance=advance, keep_moved=keep_moved)
+    return Projection(_join(parts, "occupancy"), _join(parts, "moved"), _join(parts, "inflow"),
+                      parts[0].dt, parts[0].src, parts[0].dst)
