@@ -506,8 +506,9 @@ static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs
         raise_structure(module, status, &m, bad);
         goto fail;
     }
-    if (check_nonnegative(module, x0, "x0") < 0) goto fail;
-    if (inflow != NULL && check_nonnegative(module, inflow, "inflow") < 0) goto fail;
+    /* x0, inflow and the flow values are checked by the C library before
+     * its kernel runs; only when it refuses them does the binding work out
+     * which argument and element to name (after the kernel call below). */
     if (stochastic) {
         ptrdiff_t not_whole = -1;
         const double *people = (const double *)PyArray_DATA(x0);
@@ -531,21 +532,6 @@ static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs
     if (work == NULL) {
         PyErr_NoMemory();
         goto fail;
-    }
-    {
-        /* The flow values of all replicates, checked row by row as one
-         * long run of steps (rows are F apart either way). */
-        const size_t rows = (value_per_replicate ? (size_t)R : 1) *
-                            (value_varies ? (size_t)steps : 1);
-        Py_BEGIN_ALLOW_THREADS
-        status = cc_check_flow_values(&m, rows, kind, (const double *)PyArray_DATA(value),
-                                      F > 0 ? (size_t)F : 0, work, &bad);
-        Py_END_ALLOW_THREADS
-        if (status != CC_OK) {
-            raise_flow_values(module, status, value, (size_t)S,
-                              value_varies ? (size_t)steps : 1, value_per_replicate, bad);
-            goto fail;
-        }
     }
 
     npy_intp occ_dims[3] = {R, steps + 1, S};
@@ -608,7 +594,26 @@ static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs
     }
     Py_END_ALLOW_THREADS
     if (status != CC_OK) {
-        raise_status(module, status, "project", NULL);
+        /* Name the argument at fault: the same checks, one array at a time. */
+        if (status == CC_ENOMEM) {
+            PyErr_NoMemory();
+        } else if (check_nonnegative(module, x0, "x0") < 0) {
+        } else if (inflow != NULL && check_nonnegative(module, inflow, "inflow") < 0) {
+        } else {
+            /* The flow values of all replicates, checked row by row as one
+             * long run of steps (rows are F apart either way). */
+            const size_t rows = (value_per_replicate ? (size_t)R : 1) *
+                                (value_varies ? (size_t)steps : 1);
+            const int value_status = cc_check_flow_values(
+                &m, rows, kind, (const double *)PyArray_DATA(value), F > 0 ? (size_t)F : 0, work,
+                &bad);
+            if (value_status != CC_OK) {
+                raise_flow_values(module, value_status, value, (size_t)S,
+                                  value_varies ? (size_t)steps : 1, value_per_replicate, bad);
+            } else {
+                raise_status(module, status, "project", NULL);
+            }
+        }
         goto fail;
     }
     result = PyTuple_Pack(3, occupancy, keep_moved ? (PyObject *)moved : Py_None, arrivals);
