@@ -93,6 +93,23 @@ def test_backtest_recovers_a_stable_synthetic_council(tmp_path):
     assert res.coverage() is not None
 
 
+def test_backtest_intervals_cover_at_about_their_level_when_the_model_is_true(tmp_path):
+    # Synthetic returns simulated from known stable rates: the fitted model is the true model,
+    # so 90% intervals that carry both the rates' uncertainty and the chance in who enters and
+    # leaves should hold about 90% of the observed counts (here 4 starts x 10 cells; 0.75 is
+    # three binomial standard errors below 0.9).  Rate uncertainty alone is far too narrow.
+    from carecast.ssda903 import example_parameters, generate_returns
+    generate_returns(tmp_path, example_parameters(scale=2), first_year=2015, last_year=2021, seed=9)
+    returns = read_returns(tmp_path)
+    kwargs = dict(window_years=3, horizon_years=1, age_bands=(0, 1, 5, 10, 16), time_in_care_bands=(0.0,),
+                  draws=60, seed=2)
+    with_chance = backtest(returns, **kwargs)
+    rates_only = backtest(returns, chance=False, **kwargs)
+    assert with_chance.coverage() >= 0.75
+    assert rates_only.coverage() < with_chance.coverage()
+    assert "rates and chance" in with_chance.to_text()
+
+
 def test_backtest_chart(tmp_path):
     pytest.importorskip("matplotlib")
     res = backtest(read_returns(SAMPLE))

@@ -12,11 +12,13 @@ Measures, at the end of the horizon, over the start dates:
 * error = projected - observed, by placement and in total;
 * bias = mean error (positive: the model over-projects);
 * MAPE = mean absolute percentage error, over cells with observed > 0;
-* with ``draws > 0``, an interval from the calibration's Gamma posteriors
-  (``draws`` model runs with rates drawn from them) and whether it covered
-  what happened. It reflects uncertainty in the rates only - not the
-  chance in who enters and leaves, nor changes in policy - so expect
-  coverage below its nominal level on small councils.
+* with ``draws > 0``, an interval from ``draws`` model runs, each with
+  rates drawn from the calibration's Gamma posteriors and (with
+  ``chance=True``, the default) whole children entering and leaving by
+  chance (:func:`carecast.simulate`: Poisson entries, binomial exits), and
+  whether it covered what happened. It does not carry changes in policy or
+  in the rate of entries after the window, so expect coverage below its
+  nominal level where those changed.
 
 Examples
 --------
@@ -52,10 +54,12 @@ class BacktestResult:
     projected, observed : list of ndarray (steps + 1, P)
         Children in care by placement on those dates.
     lower, upper : list of ndarray (P + 1,) or None
-        Posterior interval at the horizon, by placement then total
-        (``draws > 0`` only).
+        Interval at the horizon, by placement then total (``draws > 0``
+        only).
     placements : tuple of str
     window_years, horizon_years, level : float
+    chance : bool
+        Whether the intervals carry chance as well as rate uncertainty.
     """
 
     starts: list
@@ -68,6 +72,7 @@ class BacktestResult:
     window_years: float
     horizon_years: float
     level: float = 0.9
+    chance: bool = True
 
     def horizon_table(self) -> tuple[np.ndarray, np.ndarray]:
         """(projected, observed) at the horizon: arrays (runs, P + 1), the last column the total."""
@@ -120,8 +125,9 @@ class BacktestResult:
             lines.append(f"{n:<{w}}{cells}{bias[j]:>+9.1f}{m:>9}")
         cov = self.coverage()
         if cov is not None:
-            lines.append(f"{self.level:.0%} intervals from the rate posteriors held the observed count in "
-                         f"{cov:.0%} of cells (rate uncertainty only)")
+            lines.append(f"{self.level:.0%} intervals from the model's draws held the observed count in "
+                         f"{cov:.0%} of cells ("
+                         + ("rates and chance" if self.chance else "rate uncertainty only") + ")")
         return "\n".join(lines)
 
     def plot(self, path=None, ax=None):
@@ -155,6 +161,18 @@ class BacktestResult:
         return fig
 
 
+def _simulated_end_by_placement(result, seed: int) -> np.ndarray:
+    """Children in care by placement at the end of one stochastic run of a model run's arrays."""
+    import carecast
+
+    a = result.arrays
+    sim = carecast.simulate(a.x0, a.src, a.dst, a.value, a.steps, dt=a.dt, kind="prob",
+                            inflow=a.inflow, advance=a.advance, replicates=1, seed=seed,
+                            threads=1, keep_moved=False)
+    A, P, T, _ = result.parameters.shape
+    return sim.occupancy[0, -1, : result.space.in_care].reshape(A, P, T).sum(axis=(0, 2))
+
+
 def _census_dates(returns: Returns) -> list[int]:
     ends = sorted(returns.collection_end.values())
     first = int(add_years(np.int64(ends[0]), -1))
@@ -164,7 +182,7 @@ def _census_dates(returns: Returns) -> list[int]:
 def backtest(returns: Returns, starts=None, *, window_years: float = 2.0, horizon_years: float = 1.0,
              age_bands=tuple(range(18)), time_in_care_bands=TIME_IN_CARE_BANDS,
              prior_child_years: float = 1.0, draws: int = 0, level: float = 0.9,
-             seed: int = 0) -> BacktestResult:
+             seed: int = 0, chance: bool = True) -> BacktestResult:
     """Fit, project and compare for several start dates (see module notes).
 
     Parameters
@@ -183,6 +201,10 @@ def backtest(returns: Returns, starts=None, *, window_years: float = 2.0, horizo
         Interval level.
     seed : int
         Seed for the draws.
+    chance : bool
+        Each draw is also a stochastic run with whole children (the stock
+        observed on the start date is whole), so the interval carries the
+        chance in who enters and leaves as well as the rates' uncertainty.
     """
     from ..care.model import run
 
@@ -204,7 +226,7 @@ def backtest(returns: Returns, starts=None, *, window_years: float = 2.0, horizo
         raise ValueError(f"no start date has {window_years:g} years of data before it and {horizon_years:g} "
                          f"after it (data {format_date(first)} to {format_date(last)})")
     out = BacktestResult([], [], [], [], [], [], tuple(returns.taxonomy.placements), float(window_years),
-                         float(horizon_years), float(level))
+                         float(horizon_years), float(level), bool(chance))
     rng = np.random.default_rng(seed)
     for s in start_days:
         fit_from = max(s - win_days, first)
@@ -226,7 +248,10 @@ def backtest(returns: Returns, starts=None, *, window_years: float = 2.0, horizo
                 p = cal.parameters.replace(exit_rates=sample["exit_rates"][k], move_rates=sample["move_rates"][k],
                                            entries_per_year=sample["entries_per_year"][k])
                 r = run(p, years=horizon_years, step="month", post_exit=False)
-                last_row = r.children_by_placement()[-1]
+                if chance:
+                    last_row = _simulated_end_by_placement(r, seed=int(rng.integers(0, 2 ** 62)))
+                else:
+                    last_row = r.children_by_placement()[-1]
                 ends.append(np.append(last_row, last_row.sum()))
             ends = np.array(ends)
             q = (1 - level) / 2
