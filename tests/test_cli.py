@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from carecast.examples import DEFAULT_EXAMPLE, EXAMPLE_NAMES
+from council_files import MINIMAL  # tests/ is on sys.path via conftest
 
 
 def carecast(*args, cwd, module=True):
@@ -81,31 +82,12 @@ def test_written_scenario_file_reproduces_the_run(tmp_path):
 
 
 def test_file_with_scenarios(tmp_path):
-    (tmp_path / "council.toml").write_text("""\
-carecast = 1
-[run]
-years = 2
-step = "month"
-[model]
-name = "Testshire"
-start_date = 2017-03-31
-age_bands = [0, 10]
-placements = ["foster", "home"]
-stock = [[[30.0], [0.0]], [[50.0], [20.0]]]
-entries_per_year = [[10.0, 0.0], [5.0, 2.0]]
-exit_rates = [0.3, 0.05, 0.05, 0.0, 0.02]
-move_rates = 0.0
-price_year = "2016-17"
-weekly_cost = { foster = 650.0, home = 3000.0 }
-[scenarios.fewer_entries]
-description = "half the entries"
-scale = { entries_per_year = 0.5 }
-""")
+    (tmp_path / "council.toml").write_text(MINIMAL)
     done = carecast("run", "council.toml", "-o", "out", "--no-charts", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "fewer_entries" in done.stdout
     rows = read_csv(tmp_path / "out" / "scenarios.csv")
-    assert [r["scenario"] for r in rows] == ["baseline", "fewer_entries"]
+    assert [r["scenario"] for r in rows] == ["baseline", "fewer_entries", "cheaper_homes"]
     assert float(rows[1]["children_at_end"]) < float(rows[0]["children_at_end"])
     assert (tmp_path / "out" / "fewer_entries" / "costs.csv").exists()
 
