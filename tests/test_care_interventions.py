@@ -9,12 +9,17 @@ import pytest
 import carecast
 from carecast.care import CareParameters
 from carecast.care.compare import break_even, compare
-from carecast.care.interventions import (EdgeOfCare, InHouseFostering, ResidentialStepDown, ReunificationSupport,
-                                         intervention_from_dict)
+from carecast.care.interventions import (
+    EdgeOfCare,
+    InHouseFostering,
+    ResidentialStepDown,
+    ReunificationSupport,
+    intervention_from_dict,
+)
 from carecast.care.model import run
+from carecast.care.scenario_file import dumps_scenario_file, loads_scenario_file
 from carecast.care.scenarios import Scenario
-from carecast.scenario_file import dumps_scenario_file, loads_scenario_file
-from carecast.taxonomy import EXIT_GROUPS, PLACEMENTS
+from carecast.care.taxonomy import EXIT_GROUPS, PLACEMENTS
 
 HOME = EXIT_GROUPS.index("returned_home")
 AGENCY, INHOUSE, RESIDENTIAL = (PLACEMENTS.index(n) for n in ("agency_foster", "inhouse_foster", "residential"))

@@ -17,7 +17,7 @@ from carecast.care.calendar import WEEKS_PER_YEAR
 from carecast.care.model import run
 from carecast.care.scenarios import Scenario
 from carecast.care.statespace import build_state_space
-from carecast.taxonomy import EXIT_GROUPS
+from carecast.care.taxonomy import EXIT_GROUPS
 
 HOME = EXIT_GROUPS.index("returned_home")
 AT18 = EXIT_GROUPS.index("left_care_at_18")

@@ -129,8 +129,8 @@ def test_progress_only_after_a_second():
 
 def test_charts_when_matplotlib_installed(tmp_path):
     pytest.importorskip("matplotlib")
+    from carecast.care.charts import plot_costs, save_charts
     from carecast.care.model import run
-    from carecast.charts import plot_costs, save_charts
     p = empty(weekly_cost=[600.0, 3000.0])
     p.stock[:, :, 0] = [[30.0, 5.0], [40.0, 10.0]]
     p.entries_per_year[:] = 5.0

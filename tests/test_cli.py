@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from carecast.examples import DEFAULT_EXAMPLE, EXAMPLE_NAMES
+from carecast.care.examples import DEFAULT_EXAMPLE, EXAMPLE_NAMES
 from council_files import MINIMAL  # tests/ is on sys.path via conftest
 
 

@@ -11,8 +11,8 @@ from importlib import resources
 import numpy as np
 import pytest
 
+from carecast.care.examples import DEFAULT_EXAMPLE, EXAMPLE_NAMES, fact, list_examples, load_example
 from carecast.care.model import run
-from carecast.examples import DEFAULT_EXAMPLE, EXAMPLE_NAMES, fact, list_examples, load_example
 
 FACTS = {e["key"]: e for e in json.loads(resources.files("carecast").joinpath("data/facts.json").read_text())}
 WEEKS = 365.25 / 7
@@ -77,7 +77,7 @@ def test_norfolk_reproduces_march_2017_within_2_percent():
 
 def test_norfolk_fit_is_a_least_squares_minimum():
     # perturbing the fitted growth rate either way makes the fit to the published counts worse
-    from carecast.examples import _exit_rates
+    from carecast.care.examples import _exit_rates
     ex = load_example("norfolk-2017")
     p = ex.parameters
     published_mean = p.entries_per_year[1:].mean(axis=0).sum(axis=1)

@@ -47,7 +47,7 @@ def test_readme_python_runs(tmp_path, monkeypatch):
 
 
 def test_every_top_level_name_resolves():
-    for name in carecast.__all__ + ["care", "ssda903", "taxonomy", "examples", "scenario_file",
+    for name in carecast.__all__ + ["care", "ssda903",
                                     "cluster"]:
         assert getattr(carecast, name) is not None
     with pytest.raises(AttributeError, match="no attribute 'nonsense'"):

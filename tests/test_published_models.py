@@ -157,7 +157,8 @@ def sick_sicker_probabilities():
     each turned into a probability 1 - exp(-r); moves out of S1 and H are
     conditional on surviving, as in the heemod transition matrix of the
     tutorial cited below."""
-    p = lambda rate: -np.expm1(-rate)
+    def p(rate):
+        return -np.expm1(-rate)
     p_hs1, p_s1h, p_s1s2 = p(0.15), p(0.5), p(0.105)
     p_hd, p_s1d, p_s2d = p(0.002), p(0.002 * 3), p(0.002 * 10)
     src = np.array([H, H, S1, S1, S1, S2])

@@ -6,10 +6,14 @@ import numpy as np
 import pytest
 
 from carecast.care import CareParameters
+from carecast.care.scenario_file import (
+    ScenarioFileError,
+    dumps_scenario_file,
+    load_scenario_file,
+    loads_scenario_file,
+    save_scenario_file,
+)
 from carecast.care.scenarios import Scenario
-from carecast.scenario_file import (ScenarioFileError, dumps_scenario_file, load_scenario_file,
-                                    loads_scenario_file, save_scenario_file)
-
 from council_files import MINIMAL  # tests/ is on sys.path via conftest
 
 

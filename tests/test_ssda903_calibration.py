@@ -10,9 +10,15 @@ import numpy as np
 import pytest
 
 from carecast.care import CareParameters
-from carecast.ssda903 import (calibrate, example_parameters, generate_returns, pooled_rates,
-                              read_returns, sample_returns_path)
-from carecast.taxonomy import EXIT_GROUPS, PLACEMENTS
+from carecast.care.taxonomy import EXIT_GROUPS, PLACEMENTS
+from carecast.ssda903 import (
+    calibrate,
+    example_parameters,
+    generate_returns,
+    pooled_rates,
+    read_returns,
+    sample_returns_path,
+)
 
 
 def test_pooled_rates_by_hand():

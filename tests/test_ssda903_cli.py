@@ -11,8 +11,8 @@ import csv
 import numpy as np
 import pytest
 
+from carecast.care.scenario_file import load_scenario_file
 from carecast.cli import main
-from carecast.scenario_file import load_scenario_file
 from carecast.ssda903 import backtest, read_returns, sample_returns_path, stock
 
 SAMPLE = str(sample_returns_path())

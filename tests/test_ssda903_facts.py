@@ -13,9 +13,19 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from carecast.ssda903 import (entries, example_parameters, exits, exposure, moves, read_returns,
-                              simulate_episodes, stock, summarise, write_returns)
-from carecast.taxonomy import EXIT_GROUPS, PLACEMENTS
+from carecast.care.taxonomy import EXIT_GROUPS, PLACEMENTS
+from carecast.ssda903 import (
+    entries,
+    example_parameters,
+    exits,
+    exposure,
+    moves,
+    read_returns,
+    simulate_episodes,
+    stock,
+    summarise,
+    write_returns,
+)
 
 EPISODE_HEADER = ["CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
                   "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"]
@@ -91,7 +101,8 @@ def test_age_at_episode_start_differs_from_age_on_the_date(hand_example):
 def _oracle(ep, s_date, e_date, ages=tuple(range(18))):
     """Day-by-day counts from the simulated (true) histories, with datetime arithmetic."""
     base = dt.date(1970, 1, 1)
-    day = lambda d: base + dt.timedelta(days=int(d))
+    def day(d):
+        return base + dt.timedelta(days=int(d))
     def age(dob, d):
         return d.year - dob.year - ((d.month, d.day) < (dob.month, dob.day))
     A, Pn = len(ages), len(PLACEMENTS)
@@ -100,7 +111,8 @@ def _oracle(ep, s_date, e_date, ages=tuple(range(18))):
     mv = np.zeros((A, Pn, Pn))
     st = np.zeros((A, Pn))
     s, e = (s_date - base).days, (e_date - base).days
-    band = lambda a: np.searchsorted(ages, a, side="right") - 1
+    def band(a):
+        return np.searchsorted(ages, a, side="right") - 1
     for k in range(len(ep.decom)):
         c = ep.episode_child[k]
         dob = day(ep.dob[c])

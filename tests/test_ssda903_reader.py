@@ -11,9 +11,9 @@ import datetime as dt
 import numpy as np
 import pytest
 
+from carecast.care.taxonomy import DEFAULT_TAXONOMY, EXIT_GROUPS, PLACEMENTS
 from carecast.ssda903 import ValidationError, read_returns, sample_returns_path, stock
 from carecast.ssda903.dates import INVALID, MISSING, add_years, age_in_years, format_date, parse_dates, to_days
-from carecast.taxonomy import DEFAULT_TAXONOMY, EXIT_GROUPS, PLACEMENTS
 
 EPISODE_HEADER = ["CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
                   "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"]

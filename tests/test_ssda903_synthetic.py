@@ -11,11 +11,10 @@ import csv
 import numpy as np
 import pytest
 
-from carecast.ssda903 import (example_parameters, generate_returns, read_returns, simulate_episodes, stock,
-                              write_returns)
+from carecast.care.taxonomy import DEFAULT_TAXONOMY, PLACEMENTS
+from carecast.ssda903 import example_parameters, generate_returns, read_returns, simulate_episodes, stock, write_returns
 from carecast.ssda903.dates import format_date, to_days
 from carecast.ssda903.reader import EPISODE_COLUMNS, HEADER_COLUMNS
-from carecast.taxonomy import DEFAULT_TAXONOMY, PLACEMENTS
 
 
 def test_files_are_valid_returns_with_the_dfe_layout(tmp_path):

@@ -10,22 +10,34 @@ values, discounting and appraisal turn projections into money.
 >>> round(carecast.present_value(cost.total, dt=r.dt) / 1e6, 3)
 12.712
 """
-from ._core import CarecastError, ConvergenceError, NotBracketedError
-from .appraisal import benefit_cost_ratio, cumulative, npv, payback, roi
-from .discounting import (
+from carecast._core import CarecastError, ConvergenceError, NotBracketedError
+from carecast.engine import (
     GREEN_BOOK,
+    Accrued,
+    CohortModel,
     DiscountSchedule,
+    LabelledProjection,
+    Projection,
+    Simulation,
+    accrue,
+    benefit_cost_ratio,
+    cumulative,
     discount_factors,
     discounted_cumulative,
+    find_root,
+    npv,
+    payback,
     present_value,
+    price_index,
+    project,
+    project_batch,
+    random_weights,
+    rank_probabilities,
+    roi,
+    simulate,
     step_discount_factors,
+    weighted_scores,
 )
-from .engine import Projection, Simulation, project, project_batch, simulate
-from .labelled import CohortModel, LabelledProjection
-from .options import random_weights, rank_probabilities, weighted_scores
-from .roots import find_root
-from .values import Accrued, accrue, price_index
-from .workforce import WorkforceProjection, project_workforce, staff_needed
 
 __version__ = "0.1.0"
 
@@ -34,10 +46,12 @@ __version__ = "0.1.0"
 _LAZY = {
     "care": ("carecast.care", None),
     "ssda903": ("carecast.ssda903", None),
-    "taxonomy": ("carecast.taxonomy", None),
-    "examples": ("carecast.examples", None),
-    "scenario_file": ("carecast.scenario_file", None),
-    "cluster": ("carecast.cluster", None),
+    "cluster": ("carecast.engine.cluster", None),
+    "facts": ("carecast.facts", None),
+    "fact": ("carecast.facts", "fact"),
+    "WorkforceProjection": ("carecast.care.workforce", "WorkforceProjection"),
+    "project_workforce": ("carecast.care.workforce", "project_workforce"),
+    "staff_needed": ("carecast.care.workforce", "staff_needed"),
     "CareParameters": ("carecast.care", "CareParameters"),
     "CareResult": ("carecast.care", "CareResult"),
     "Scenario": ("carecast.care", "Scenario"),
@@ -48,14 +62,14 @@ _LAZY = {
     "run": ("carecast.care", "run"),
     "compare": ("carecast.care", "compare"),
     "break_even": ("carecast.care", "break_even"),
-    "load_example": ("carecast.examples", "load_example"),
-    "list_examples": ("carecast.examples", "list_examples"),
-    "load_scenario_file": ("carecast.scenario_file", "load_scenario_file"),
-    "save_scenario_file": ("carecast.scenario_file", "save_scenario_file"),
-    "PLACEMENTS": ("carecast.taxonomy", "PLACEMENTS"),
-    "EXIT_GROUPS": ("carecast.taxonomy", "EXIT_GROUPS"),
-    "Taxonomy": ("carecast.taxonomy", "Taxonomy"),
-    "DEFAULT_TAXONOMY": ("carecast.taxonomy", "DEFAULT_TAXONOMY"),
+    "load_example": ("carecast.care.examples", "load_example"),
+    "list_examples": ("carecast.care.examples", "list_examples"),
+    "load_scenario_file": ("carecast.care.scenario_file", "load_scenario_file"),
+    "save_scenario_file": ("carecast.care.scenario_file", "save_scenario_file"),
+    "PLACEMENTS": ("carecast.care.taxonomy", "PLACEMENTS"),
+    "EXIT_GROUPS": ("carecast.care.taxonomy", "EXIT_GROUPS"),
+    "Taxonomy": ("carecast.care.taxonomy", "Taxonomy"),
+    "DEFAULT_TAXONOMY": ("carecast.care.taxonomy", "DEFAULT_TAXONOMY"),
     "read_returns": ("carecast.ssda903", "read_returns"),
     "Returns": ("carecast.ssda903", "Returns"),
     "ValidationReport": ("carecast.ssda903", "ValidationReport"),
@@ -85,8 +99,7 @@ def __getattr__(name):
 def __dir__():
     return sorted(set(globals()) | set(_LAZY))
 
-__all__ = sorted(set(_LAZY) - {"care", "ssda903", "taxonomy", "examples", "scenario_file",
-                               "cluster"}) + [
+__all__ = sorted(set(_LAZY) - {"care", "ssda903", "cluster", "facts"}) + [
     "Accrued",
     "CarecastError",
     "CohortModel",
@@ -97,7 +110,6 @@ __all__ = sorted(set(_LAZY) - {"care", "ssda903", "taxonomy", "examples", "scena
     "NotBracketedError",
     "Projection",
     "Simulation",
-    "WorkforceProjection",
     "accrue",
     "benefit_cost_ratio",
     "cumulative",
@@ -110,12 +122,10 @@ __all__ = sorted(set(_LAZY) - {"care", "ssda903", "taxonomy", "examples", "scena
     "price_index",
     "project",
     "project_batch",
-    "project_workforce",
     "random_weights",
     "rank_probabilities",
     "roi",
     "simulate",
-    "staff_needed",
     "step_discount_factors",
     "weighted_scores",
 ]

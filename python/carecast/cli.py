@@ -32,7 +32,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -41,7 +41,7 @@ __all__ = ["main", "build_parser"]
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with the SSDA903 sub-command when it is available."""
-    from carecast.examples import DEFAULT_EXAMPLE, EXAMPLE_NAMES
+    from carecast.care.examples import DEFAULT_EXAMPLE, EXAMPLE_NAMES
 
     parser = argparse.ArgumentParser(
         prog="carecast", description="Project children in care, what they cost, and what a change of "
@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     if args.command is None:
-        from carecast.examples import DEFAULT_EXAMPLE
+        from carecast.care.examples import DEFAULT_EXAMPLE
         print(f"No command given: running the default example, {DEFAULT_EXAMPLE} "
               f"('carecast --help' for more).\n")
         args = parser.parse_args(["run", DEFAULT_EXAMPLE])
@@ -94,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _examples() -> int:
-    from carecast.examples import DEFAULT_EXAMPLE, list_examples
+    from carecast.care.examples import DEFAULT_EXAMPLE, list_examples
     for ex in list_examples():
         mark = " (default)" if ex.name == DEFAULT_EXAMPLE else ""
         print(f"{ex.name}{mark}: {ex.title}")
@@ -106,8 +106,8 @@ def _examples() -> int:
 
 def _load(model: str, parser: argparse.ArgumentParser):
     """(parameters, scenarios, years, step, checks, name) for an example name or a file."""
-    from carecast.examples import EXAMPLE_NAMES, load_example
-    from carecast.scenario_file import ScenarioFileError, load_scenario_file
+    from carecast.care.examples import EXAMPLE_NAMES, load_example
+    from carecast.care.scenario_file import ScenarioFileError, load_scenario_file
 
     if model in EXAMPLE_NAMES:
         ex = load_example(model)
@@ -129,8 +129,8 @@ def _load(model: str, parser: argparse.ArgumentParser):
 def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from carecast.care.model import run
     from carecast.care.report import money, summary_text
+    from carecast.care.scenario_file import save_scenario_file
     from carecast.progress import Progress
-    from carecast.scenario_file import save_scenario_file
 
     parameters, scenarios, years, step, checks, name = _load(args.model, parser)
     years = args.years if args.years is not None else (years or 5.0)
@@ -145,7 +145,7 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     outdir = args.output or os.path.join("carecast-output", name)
     os.makedirs(outdir, exist_ok=True)
 
-    from carecast.charts import matplotlib_available
+    from carecast.care.charts import matplotlib_available
     charts = not args.no_charts and matplotlib_available()
     stages = 2 + 2 * len(scenarios) + (1 if charts else 0)
     with Progress(stages, f"carecast {name}") as bar:
@@ -163,7 +163,7 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             bar.advance()
         chart_paths = []
         if charts:
-            from carecast.charts import save_charts
+            from carecast.care.charts import save_charts
             chart_paths = save_charts(baseline, outdir)
             bar.advance(what="charts")
 

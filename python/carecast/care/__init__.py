@@ -26,7 +26,12 @@ scenarios, interventions, compare
 """
 
 from carecast.care.compare import Comparison, break_even, compare
-from carecast.care.interventions import EdgeOfCare, InHouseFostering, ResidentialStepDown, ReunificationSupport
+from carecast.care.interventions import (
+           EdgeOfCare,
+           InHouseFostering,
+           ResidentialStepDown,
+           ReunificationSupport,
+)
 from carecast.care.model import CareResult, run
 from carecast.care.parameters import CareParameters
 from carecast.care.scenarios import Scenario

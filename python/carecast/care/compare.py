@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from carecast import engine
 from carecast.care.calendar import financial_year_label, financial_year_weights
 from carecast.care.tables import Table
 
@@ -56,22 +57,20 @@ class Comparison:
         return self.gross_saving() - self.programme_cost()
 
     def _schedule(self):
-        import carecast
         rate = self.baseline.parameters.discount_rate
-        return carecast.GREEN_BOOK if rate is None else rate
+        return engine.GREEN_BOOK if rate is None else rate
 
     def present_values(self) -> dict[str, float]:
         """Present values of gross saving, programme cost and net saving, with payback, BCR and ROI."""
-        import carecast
         dt, schedule = self.baseline.dt, self._schedule()
         gross, cost = self.gross_saving(), self.programme_cost()
-        out = {"gross_saving": carecast.present_value(gross, dt=dt, schedule=schedule),
-               "programme_cost": carecast.present_value(cost, dt=dt, schedule=schedule)}
+        out = {"gross_saving": engine.present_value(gross, dt=dt, schedule=schedule),
+               "programme_cost": engine.present_value(cost, dt=dt, schedule=schedule)}
         out["net_present_value"] = out["gross_saving"] - out["programme_cost"]
-        out["payback_years"] = carecast.payback(gross - cost, dt=dt, schedule=schedule)
+        out["payback_years"] = engine.payback(gross - cost, dt=dt, schedule=schedule)
         if out["programme_cost"] > 0:
-            out["benefit_cost_ratio"] = carecast.benefit_cost_ratio(gross, cost, dt=dt, schedule=schedule)
-            out["roi"] = carecast.roi(gross, cost, dt=dt, schedule=schedule)
+            out["benefit_cost_ratio"] = engine.benefit_cost_ratio(gross, cost, dt=dt, schedule=schedule)
+            out["roi"] = engine.roi(gross, cost, dt=dt, schedule=schedule)
         else:
             out["benefit_cost_ratio"] = out["roi"] = float("nan")
         return out
@@ -117,7 +116,7 @@ def compare(baseline, scenario, *, optimism_bias: float = 0.0, benefit_shortfall
 
     Examples
     --------
-    >>> from carecast.examples import load_example
+    >>> from carecast.care.examples import load_example
     >>> from carecast.care.model import run
     >>> from carecast.care.scenarios import Scenario
     >>> from carecast.care.interventions import EdgeOfCare
@@ -148,7 +147,6 @@ def break_even(parameters, scenario, *, intervention: int = 0, field: str = "eff
     """
     import dataclasses
 
-    import carecast
     from carecast.care.model import run
     from carecast.care.scenarios import Scenario
 
@@ -166,4 +164,4 @@ def break_even(parameters, scenario, *, intervention: int = 0, field: str = "eff
         result = run(parameters, years=years, step=step, scenario=changed)
         return compare(base, result, optimism_bias=optimism_bias).present_values()["net_present_value"]
 
-    return carecast.find_root(npv, low, high, xtol=1e-6)
+    return engine.find_root(npv, low, high, xtol=1e-6)

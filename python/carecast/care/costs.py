@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from carecast import engine
 from carecast.care.calendar import WEEKS_PER_YEAR, origin, years_between
 from carecast.care.parameters import CareParameters, parse_price_year
 from carecast.care.statespace import EngineArrays, StateSpace
@@ -73,17 +74,16 @@ def step_costs(parameters: CareParameters, space: StateSpace, arrays: EngineArra
     ``(from, to, cost, extra_share, label)``: a cost per move from placement
     ``from`` to ``to``, for the share of those moves the intervention added.
     """
-    import carecast
 
     steps, dt = arrays.steps, arrays.dt
     p = parameters
     base_years = _years_from_price_base(p)
-    price = carecast.price_index(steps, dt=dt, annual_rate=p.cost_inflation,
+    price = engine.price_index(steps, dt=dt, annual_rate=p.cost_inflation,
                                  years_from_base=base_years, timing="mid")
-    general = carecast.price_index(steps, dt=dt, annual_rate=p.general_inflation,
+    general = engine.price_index(steps, dt=dt, annual_rate=p.general_inflation,
                                    years_from_base=base_years, timing="mid")
-    schedule = carecast.GREEN_BOOK if p.discount_rate is None else p.discount_rate
-    discount = carecast.step_discount_factors(steps, dt=dt, timing="mid", schedule=schedule)
+    schedule = engine.GREEN_BOOK if p.discount_rate is None else p.discount_rate
+    discount = engine.step_discount_factors(steps, dt=dt, timing="mid", schedule=schedule)
 
     S = space.size
     per_year = np.zeros(S)
@@ -100,7 +100,7 @@ def step_costs(parameters: CareParameters, space: StateSpace, arrays: EngineArra
             if chain.any():
                 per_year[chain] = weekly * WEEKS_PER_YEAR
                 post_components.append((name, chain))
-    accrued = carecast.accrue(projection, per_year, price_index=price)
+    accrued = engine.accrue(projection, per_year, price_index=price)
     by_state = accrued.by_state
 
     components: list[str] = []

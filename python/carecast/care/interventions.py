@@ -25,8 +25,9 @@ saved in scenario files as ``interventions = [{ type = "edge_of_care", ... }]``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 

@@ -13,13 +13,24 @@ from typing import Any
 
 import numpy as np
 
-from carecast.care.calendar import financial_year_label, financial_year_weights, step_dates
+from carecast import engine
+from carecast.care.calendar import (
+    financial_year_label,
+    financial_year_weights,
+    step_dates,
+)
 from carecast.care.costs import StepCosts, step_costs
 from carecast.care.interventions import modifiers_and_costs
 from carecast.care.parameters import CareParameters
 from carecast.care.scenarios import Scenario
-from carecast.care.statespace import (FLOW_EXIT, FLOW_MOVE, EngineArrays, StateSpace,
-                                      build_state_space, engine_arrays)
+from carecast.care.statespace import (
+    FLOW_EXIT,
+    FLOW_MOVE,
+    EngineArrays,
+    StateSpace,
+    build_state_space,
+    engine_arrays,
+)
 from carecast.care.tables import Table
 
 __all__ = ["run", "CareResult", "step_length", "STEP_NAMES"]
@@ -47,7 +58,7 @@ def step_length(step: str | float) -> float:
 
 
 def run(parameters: CareParameters, years: float = 5.0, step: str | float = "month", *,
-        scenario: Scenario | None = None, post_exit: bool = True) -> "CareResult":
+        scenario: Scenario | None = None, post_exit: bool = True) -> CareResult:
     """Project children in care and their costs.
 
     Parameters
@@ -82,7 +93,6 @@ def run(parameters: CareParameters, years: float = 5.0, step: str | float = "mon
     >>> round(float(result.children_in_care()[0]), 1)
     100.0
     """
-    import carecast
 
     if not isinstance(parameters, CareParameters):
         raise TypeError(f"parameters must be CareParameters, got {type(parameters).__name__}")
@@ -103,7 +113,7 @@ def run(parameters: CareParameters, years: float = 5.0, step: str | float = "mon
         modifiers, programme_costs, per_move_costs = modifiers_and_costs(
             parameters, scenario.interventions, steps, dt, arrays.entries)
         arrays = engine_arrays(parameters, space, steps, modifiers)
-    projection = carecast.project(arrays.x0, arrays.src, arrays.dst, arrays.value, steps, dt=dt,
+    projection = engine.project(arrays.x0, arrays.src, arrays.dst, arrays.value, steps, dt=dt,
                                   kind="prob", inflow=arrays.inflow, advance=arrays.advance)
     return CareResult(parameters=parameters, space=space, arrays=arrays, projection=projection,
                       scenario=scenario.name if scenario is not None else "baseline",
@@ -213,10 +223,9 @@ class CareResult:
 
     def present_value(self) -> float:
         """Present value at the start date of all costs over the run (real terms, discounted mid-step)."""
-        import carecast
         rate = self.parameters.discount_rate
-        return float(carecast.present_value(self.step_costs().real.sum(axis=1), dt=self.dt, timing="mid",
-                                            schedule=carecast.GREEN_BOOK if rate is None else rate))
+        return float(engine.present_value(self.step_costs().real.sum(axis=1), dt=self.dt, timing="mid",
+                                            schedule=engine.GREEN_BOOK if rate is None else rate))
 
     # ---------------------------------------------------------------- tables
     def children(self, by: tuple[str, ...] = ("age", "placement")) -> Table:

@@ -36,12 +36,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
-from carecast.taxonomy import EXIT_GROUPS, PLACEMENTS
+from carecast.care.taxonomy import EXIT_GROUPS, PLACEMENTS
 
 __all__ = ["CareParameters", "SINGLE_YEAR_AGES", "TIME_IN_CARE_BANDS", "MAX_AGE", "entries_from_rate",
            "population_by_age_band", "parse_price_year"]
@@ -140,7 +141,7 @@ class CareParameters:
         must be 0).
     age_bands, placements, time_in_care_bands, exit_groups : tuples
         Labels of the four dimensions (defaults: single years 0-17, the
-        placements and exit groups of :mod:`carecast.taxonomy`, no
+        placements and exit groups of :mod:`carecast.care.taxonomy`, no
         time-in-care bands).
     start_date : datetime.date
         Date of ``stock`` (usually 31 March, the SSDA903 census date).
@@ -296,7 +297,7 @@ class CareParameters:
         edges = np.append(np.asarray(self.age_bands), MAX_AGE)
         return np.diff(edges)
 
-    def replace(self, **changes: Any) -> "CareParameters":
+    def replace(self, **changes: Any) -> CareParameters:
         """A copy with some fields changed (arrays are copied, then validated)."""
         copied = {f.name: _copy(getattr(self, f.name)) for f in dataclasses.fields(self)}
         copied.update(changes)
@@ -306,7 +307,7 @@ class CareParameters:
     def empty(cls, *, age_bands: Sequence[float] = SINGLE_YEAR_AGES,
               placements: Sequence[str] = PLACEMENTS,
               time_in_care_bands: Sequence[float] = (0.0,),
-              exit_groups: Sequence[str] = EXIT_GROUPS, **fields: Any) -> "CareParameters":
+              exit_groups: Sequence[str] = EXIT_GROUPS, **fields: Any) -> CareParameters:
         """Parameters with the given dimensions and every array zero.
 
         Calibration fills the arrays in place, then calls :meth:`validate`.

@@ -43,7 +43,7 @@ def summary_text(result, *, title: str | None = None, checks=None, show_assumpti
     result : CareResult
     title : str, optional
         First line (default: the parameters' name and the scenario).
-    checks : list of carecast.examples.Check, optional
+    checks : list of carecast.care.examples.Check, optional
         Published figures to compare with the projection.
     show_assumptions : bool
         List the parameters' assumptions at the end.

@@ -13,8 +13,9 @@ is modelled by running the parameters it implies (see the interventions in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -123,7 +124,7 @@ class Scenario:
         return out
 
     @classmethod
-    def from_dict(cls, name: str, data: Mapping[str, Any]) -> "Scenario":
+    def from_dict(cls, name: str, data: Mapping[str, Any]) -> Scenario:
         unknown = set(data) - {"description", "set", "scale", "interventions"}
         if unknown:
             raise ValueError(f"scenario {name!r}: unknown keys {sorted(unknown)} "

@@ -10,7 +10,8 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import os
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -75,7 +76,7 @@ class Table:
         for i in range(len(self)):
             yield tuple(_python(c[i]) for c in cols)
 
-    def where(self, **equal: Any) -> "Table":
+    def where(self, **equal: Any) -> Table:
         """Rows where each named column equals the given value.
 
         >>> t = Table({"placement": ["foster", "home"], "children": [10.0, 2.0]})

@@ -28,13 +28,37 @@ Examples
 >>> model.start_date.isoformat(), model.shape
 ('2019-03-31', (18, 9, 5, 5))
 """
-from .dates import age_in_years, parse_dates
-from .reader import EPISODE_COLUMNS, HEADER_COLUMNS, Returns, read_returns, sample_returns_path
-from .synthetic import example_parameters, generate_returns, simulate_episodes, write_returns
-from .validation import Problem, ValidationError, ValidationReport
-from .backtest import BacktestResult, backtest
-from .calibration import Calibration, GammaRates, calibrate, pooled_rates
-from .facts import Summary, entries, exits, exposure, moves, stock, summarise
+from carecast.ssda903.backtest import BacktestResult, backtest
+from carecast.ssda903.calibration import (
+           Calibration,
+           GammaRates,
+           calibrate,
+           pooled_rates,
+)
+from carecast.ssda903.dates import age_in_years, parse_dates
+from carecast.ssda903.facts import (
+           Summary,
+           entries,
+           exits,
+           exposure,
+           moves,
+           stock,
+           summarise,
+)
+from carecast.ssda903.reader import (
+           EPISODE_COLUMNS,
+           HEADER_COLUMNS,
+           Returns,
+           read_returns,
+           sample_returns_path,
+)
+from carecast.ssda903.synthetic import (
+           example_parameters,
+           generate_returns,
+           simulate_episodes,
+           write_returns,
+)
+from carecast.ssda903.validation import Problem, ValidationError, ValidationReport
 
 __all__ = ["read_returns", "Returns", "sample_returns_path", "ValidationReport", "ValidationError",
            "Problem", "parse_dates", "age_in_years", "EPISODE_COLUMNS", "HEADER_COLUMNS",

@@ -33,11 +33,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..care.parameters import TIME_IN_CARE_BANDS
-from .calibration import calibrate
-from .dates import add_years, format_date, to_date, to_days
-from .facts import stock
-from .reader import Returns
+from carecast import engine
+from carecast.care.parameters import TIME_IN_CARE_BANDS
+from carecast.ssda903.calibration import calibrate
+from carecast.ssda903.dates import add_years, format_date, to_date, to_days
+from carecast.ssda903.facts import stock
+from carecast.ssda903.reader import Returns
 
 __all__ = ["BacktestResult", "backtest"]
 
@@ -144,7 +145,7 @@ class BacktestResult:
             fig, ax = plt.subplots(figsize=(9, 5))
         else:
             fig = ax.figure
-        for i, start in enumerate(self.starts):
+        for i, _start in enumerate(self.starts):
             d = self.dates[i].astype("datetime64[D]").astype(object)
             ax.plot(d, self.projected[i].sum(axis=1), "-", color="black", lw=1.5,
                     label="projected" if i == 0 else None)
@@ -163,10 +164,9 @@ class BacktestResult:
 
 def _simulated_end_by_placement(result, seed: int) -> np.ndarray:
     """Children in care by placement at the end of one stochastic run of a model run's arrays."""
-    import carecast
 
     a = result.arrays
-    sim = carecast.simulate(a.x0, a.src, a.dst, a.value, a.steps, dt=a.dt, kind="prob",
+    sim = engine.simulate(a.x0, a.src, a.dst, a.value, a.steps, dt=a.dt, kind="prob",
                             inflow=a.inflow, advance=a.advance, replicates=1, seed=seed,
                             threads=1, keep_moved=False)
     A, P, T, _ = result.parameters.shape
@@ -206,7 +206,7 @@ def backtest(returns: Returns, starts=None, *, window_years: float = 2.0, horizo
         observed on the start date is whole), so the interval carries the
         chance in who enters and leaves as well as the rates' uncertainty.
     """
-    from ..care.model import run
+    from carecast.care.model import run
 
     if not isinstance(returns, Returns):
         raise TypeError("returns must be a carecast.ssda903.Returns (from read_returns)")

@@ -63,10 +63,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..care.parameters import CareParameters, TIME_IN_CARE_BANDS
-from .dates import format_date, to_date, to_days
-from .facts import Summary, summarise
-from .reader import Returns, read_returns
+from carecast.care.parameters import TIME_IN_CARE_BANDS, CareParameters
+from carecast.ssda903.dates import format_date, to_date, to_days
+from carecast.ssda903.facts import Summary, summarise
+from carecast.ssda903.reader import Returns, read_returns
 
 __all__ = ["GammaRates", "Calibration", "calibrate", "pooled_rates"]
 

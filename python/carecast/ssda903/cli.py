@@ -40,7 +40,7 @@ def _floats(text: str) -> tuple[float, ...]:
 
 
 def _date(text: str) -> str:
-    from .dates import to_days
+    from carecast.ssda903.dates import to_days
     try:
         to_days(text)
     except ValueError as exc:
@@ -101,8 +101,8 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 
 def _read(args):
-    from .reader import read_returns
-    from .validation import ValidationError
+    from carecast.ssda903.reader import read_returns
+    from carecast.ssda903.validation import ValidationError
     try:
         return read_returns(args.dir, strict=args.strict)
     except ValidationError as exc:
@@ -116,15 +116,15 @@ def _read(args):
 
 
 def _last_census(returns) -> int:
-    from .dates import from_ymd, ymd
+    from carecast.ssda903.dates import from_ymd, ymd
     y, m, d = ymd(returns.data_end - 1)
     year = int(y) if (int(m), int(d)) >= (3, 31) else int(y) - 1
     return int(from_ymd(np.array([year]), np.array([3]), np.array([31]))[0])
 
 
 def _summary(args) -> int:
-    from .dates import add_years, format_date, to_days
-    from .facts import stock, summarise
+    from carecast.ssda903.dates import add_years, format_date, to_days
+    from carecast.ssda903.facts import stock, summarise
     returns = _read(args)
     if returns is None:
         return 2
@@ -153,8 +153,8 @@ def _summary(args) -> int:
 
 
 def _calibrate(args) -> int:
-    from ..scenario_file import save_scenario_file
-    from .calibration import calibrate
+    from carecast.care.scenario_file import save_scenario_file
+    from carecast.ssda903.calibration import calibrate
     returns = _read(args)
     if returns is None:
         return 2
@@ -167,7 +167,7 @@ def _calibrate(args) -> int:
         return 2
     params = cal.parameters
     if args.costs_from != "none":
-        from ..examples import EXAMPLE_NAMES, load_example
+        from carecast.care.examples import EXAMPLE_NAMES, load_example
         if args.costs_from not in EXAMPLE_NAMES:
             print(f"carecast ssda903 calibrate: error: --costs-from must be one of "
                   f"{', '.join(EXAMPLE_NAMES)} or none", file=sys.stderr)
@@ -196,7 +196,7 @@ def _calibrate(args) -> int:
 
 
 def _backtest(args) -> int:
-    from .backtest import backtest
+    from carecast.ssda903.backtest import backtest
     returns = _read(args)
     if returns is None:
         return 2

@@ -55,7 +55,7 @@ Examples
 """
 from __future__ import annotations
 
-from ..taxonomy import DEFAULT_TAXONOMY, Taxonomy
+from carecast.care.taxonomy import DEFAULT_TAXONOMY, Taxonomy
 
 __all__ = ["cs_demand_model_taxonomy", "CS_DEMAND_MODEL_AGE_BANDS"]
 

@@ -44,8 +44,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .dates import add_years, age_in_years, format_date, to_days
-from .reader import Returns
+from carecast.ssda903.dates import add_years, age_in_years, format_date, to_days
+from carecast.ssda903.reader import Returns
 
 __all__ = ["stock", "entries", "exits", "moves", "exposure", "Summary", "summarise",
            "age_band_index", "time_in_care_index", "DAYS_PER_YEAR"]

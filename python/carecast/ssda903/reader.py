@@ -71,15 +71,31 @@ import csv
 import io
 import os
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 
-from ..taxonomy import CONTINUATION_REC, DEFAULT_TAXONOMY, PLACE_PROVIDER_CODES, Taxonomy
-from .dates import INVALID, MISSING, OPEN, add_years, age_in_years, format_date, from_ymd, parse_dates, to_days, ymd
-from .validation import ValidationError, ValidationReport
+from carecast.care.taxonomy import (
+    CONTINUATION_REC,
+    DEFAULT_TAXONOMY,
+    PLACE_PROVIDER_CODES,
+    Taxonomy,
+)
+from carecast.ssda903.dates import (
+    INVALID,
+    MISSING,
+    OPEN,
+    add_years,
+    age_in_years,
+    format_date,
+    from_ymd,
+    parse_dates,
+    to_days,
+    ymd,
+)
+from carecast.ssda903.validation import ValidationError, ValidationReport
 
 __all__ = ["Returns", "read_returns", "sample_returns_path", "EPISODE_COLUMNS", "HEADER_COLUMNS"]
 
@@ -436,7 +452,7 @@ def read_returns(source: str | os.PathLike | Iterable[str | os.PathLike], *, str
         ``.report`` lists every problem). If False (default) rows with errors
         are left out and listed in ``Returns.report``.
     taxonomy : Taxonomy, optional
-        Code maps (default :data:`carecast.taxonomy.DEFAULT_TAXONOMY`).
+        Code maps (default :data:`carecast.care.taxonomy.DEFAULT_TAXONOMY`).
 
     Returns
     -------
@@ -451,7 +467,7 @@ def read_returns(source: str | os.PathLike | Iterable[str | os.PathLike], *, str
     """
     taxonomy = DEFAULT_TAXONOMY if taxonomy is None else taxonomy
     if not isinstance(taxonomy, Taxonomy):
-        raise TypeError("taxonomy must be a carecast.taxonomy.Taxonomy")
+        raise TypeError("taxonomy must be a carecast.care.taxonomy.Taxonomy")
     header_paths, episode_paths, ignored = _find_files(source)
     report = ValidationReport()
     files = [p.name for p in header_paths + episode_paths]

@@ -51,10 +51,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..care.parameters import CareParameters
-from ..taxonomy import DEFAULT_TAXONOMY
-from .dates import OPEN, add_years, from_ymd, to_days, ymd
-from .reader import EPISODE_COLUMNS, HEADER_COLUMNS
+from carecast.care.parameters import CareParameters
+from carecast.care.taxonomy import DEFAULT_TAXONOMY
+from carecast.ssda903.dates import OPEN, add_years, from_ymd, to_days, ymd
+from carecast.ssda903.reader import EPISODE_COLUMNS, HEADER_COLUMNS
 
 __all__ = ["SyntheticEpisodes", "simulate_episodes", "write_returns", "generate_returns",
            "example_parameters", "PLACEMENT_CODES", "EXIT_CODES"]

@@ -25,8 +25,6 @@ True
 """
 from __future__ import annotations
 
-from typing import Optional
-
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -69,7 +67,7 @@ def weighted_scores(scores: ArrayLike, weights: ArrayLike) -> np.ndarray:
     return w @ s.T
 
 
-def random_weights(draws: int, criteria: int, *, around: Optional[ArrayLike] = None,
+def random_weights(draws: int, criteria: int, *, around: ArrayLike | None = None,
                    concentration: float = 1.0, rng=None) -> np.ndarray:
     """Weight sets that sum to 1, drawn from a Dirichlet distribution.
 

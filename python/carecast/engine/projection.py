@@ -30,12 +30,11 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from . import _core
+from carecast import _core
 
 __all__ = ["Projection", "Simulation", "project", "project_batch", "simulate", "default_threads"]
 
@@ -61,7 +60,7 @@ class Projection:
     """
 
     occupancy: np.ndarray
-    moved: Optional[np.ndarray]
+    moved: np.ndarray | None
     inflow: np.ndarray
     dt: float
     src: np.ndarray
@@ -147,8 +146,8 @@ def project(
     *,
     dt: float = 1.0,
     kind: str = "rate",
-    inflow: Optional[ArrayLike] = None,
-    advance: Optional[ArrayLike] = None,
+    inflow: ArrayLike | None = None,
+    advance: ArrayLike | None = None,
 ) -> Projection:
     """Project occupancy deterministically.
 
@@ -208,9 +207,9 @@ def project_batch(
     replicates: int,
     dt: float = 1.0,
     kind: str = "rate",
-    inflow: Optional[ArrayLike] = None,
-    advance: Optional[ArrayLike] = None,
-    threads: Optional[int] = None,
+    inflow: ArrayLike | None = None,
+    advance: ArrayLike | None = None,
+    threads: int | None = None,
     keep_moved: bool = True,
 ) -> Projection:
     """Run many deterministic projections at once (probabilistic sensitivity analysis).
@@ -291,12 +290,12 @@ def simulate(
     steps: int,
     *,
     replicates: int,
-    seed: Optional[int] = None,
+    seed: int | None = None,
     dt: float = 1.0,
     kind: str = "rate",
-    inflow: Optional[ArrayLike] = None,
-    advance: Optional[ArrayLike] = None,
-    threads: Optional[int] = None,
+    inflow: ArrayLike | None = None,
+    advance: ArrayLike | None = None,
+    threads: int | None = None,
     keep_moved: bool = True,
     first_replicate: int = 0,
 ) -> Simulation:
@@ -335,7 +334,7 @@ def simulate(
     first_replicate : int, default 0
         Number the replicates from here: replicate ``r`` of this call is
         replicate ``first_replicate + r`` of the run, with that stream.  A run
-        split into ranges (see :mod:`carecast.cluster`) gives the same bits
+        split into ranges (see :mod:`carecast.engine.cluster`) gives the same bits
         as one call.
 
     Returns

@@ -19,7 +19,7 @@ Format (version 1)
     name = "Norfolk"
     start_date = 2012-03-31         # a TOML date: the census date of `stock`
     age_bands = [0, 1, 5, 10, 16]   # lower bounds, years; the last band ends at 18
-    placements = ["kinship_foster", "inhouse_foster", ...]   # default: carecast.taxonomy
+    placements = ["kinship_foster", "inhouse_foster", ...]   # default: carecast.care.taxonomy
     time_in_care_bands = [0.0]      # lower bounds, years; [0.0] = no bands
     exit_groups = ["returned_home", "adopted", "sgo_cao", "left_care_at_18", "other"]
     stock = [[[...]]]               # (A, P, T) children at start_date
@@ -91,8 +91,9 @@ import math
 import os
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 

@@ -6,11 +6,11 @@ is Brent's method in C; each evaluation of ``f`` calls back into Python.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
-from . import _core
+from carecast import _core
 
 __all__ = ["find_root"]
 

@@ -34,7 +34,7 @@ assumption, listed in ``Example.parameters.assumptions`` and printed by
 
 Examples
 --------
->>> from carecast.examples import list_examples, load_example
+>>> from carecast.care.examples import list_examples, load_example
 >>> [e.name for e in list_examples()]
 ['england', 'birmingham-2013', 'norfolk-2017']
 >>> ex = load_example("norfolk-2017")
@@ -45,17 +45,16 @@ Examples
 from __future__ import annotations
 
 import datetime as _dt
-import functools
-import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import resources
-from typing import Any, Callable
 
 import numpy as np
 
+from carecast import engine
 from carecast.care.calendar import WEEKS_PER_YEAR
 from carecast.care.parameters import CareParameters
-from carecast.taxonomy import EXIT_GROUPS, PLACEMENTS
+from carecast.care.taxonomy import EXIT_GROUPS, PLACEMENTS
+from carecast.facts import Fact, fact
 
 __all__ = ["Example", "Check", "Fact", "fact", "list_examples", "load_example", "DEFAULT_EXAMPLE",
            "EXAMPLE_NAMES"]
@@ -109,55 +108,6 @@ _SHARED_ASSUMPTIONS = [
     "Secure placements cost the same as children's homes (no secure unit cost in facts.json).",
     "No post-exit costs (care leavers, SGO and adoption allowances): no figures in facts.json.",
 ]
-
-
-@dataclass(frozen=True)
-class Fact:
-    """One public figure with its source."""
-
-    key: str
-    value: Any
-    unit: str
-    year: str
-    geography: str
-    source_title: str
-    source_url: str
-    confidence: str
-    note: str
-
-    def cite(self) -> str:
-        """``key = value unit (year): source title, url [confidence]``."""
-        value = f"{self.value:,}" if isinstance(self.value, (int, float)) else str(self.value)
-        return (f"{self.key} = {value} {self.unit} ({self.year}, {self.geography}): "
-                f"{self.source_title}, {self.source_url} [confidence: {self.confidence}]")
-
-
-@functools.lru_cache(maxsize=1)
-def _facts() -> dict[str, Fact]:
-    text = resources.files("carecast").joinpath("data/facts.json").read_text(encoding="utf-8")
-    out = {}
-    for entry in json.loads(text):
-        out[entry["key"]] = Fact(key=entry["key"], value=entry.get("value"), unit=str(entry.get("unit", "")),
-                                 year=str(entry.get("year", "")), geography=str(entry.get("geography", "")),
-                                 source_title=str(entry.get("source_title", "")),
-                                 source_url=str(entry.get("source_url", "")),
-                                 confidence=str(entry.get("confidence", "")), note=str(entry.get("note", "")))
-    return out
-
-
-def fact(key: str) -> Fact:
-    """The public figure ``key`` from facts.json (KeyError if absent, ValueError if it has no value).
-
-    >>> fact("norfolk_cla_mar2012").value
-    1015
-    """
-    facts = _facts()
-    if key not in facts:
-        raise KeyError(f"no figure {key!r} in facts.json")
-    f = facts[key]
-    if f.value is None:
-        raise ValueError(f"facts.json has no value for {key!r}: {f.note}")
-    return f
 
 
 @dataclass(frozen=True)
@@ -312,12 +262,11 @@ def _exit_rates(p: CareParameters, growth: float, entries_by_age: np.ndarray | N
 def _fit_exit_scale(parameters: CareParameters, target: Callable[[CareParameters], float],
                     low: float = -0.5, high: float = 0.5) -> tuple[CareParameters, float]:
     """Solve for the stock's growth rate ``g`` (and so the exit hazards) where ``target(parameters) == 0``."""
-    import carecast
 
     def f(growth: float) -> float:
         return target(parameters.replace(exit_rates=_exit_rates(parameters, growth)))
 
-    growth = carecast.find_root(f, low, high, xtol=1e-7)
+    growth = engine.find_root(f, low, high, xtol=1e-7)
     return parameters.replace(exit_rates=_exit_rates(parameters, growth)), growth
 
 
@@ -593,7 +542,6 @@ def _norfolk() -> Example:
     p = p.replace(sources=p.sources + [fact(k).cite() for k in ("norfolk_cla_nov2013", "norfolk_cla_apr2014",
                                                                 "norfolk_cla_sep2014")])
 
-    import carecast
     from carecast.care.model import run
 
     published_mean = p.entries_per_year[1:].mean(axis=0).sum(axis=1)
@@ -621,7 +569,7 @@ def _norfolk() -> Example:
         h = 1e-5
         return (best_first_year(growth + h)[2] - best_first_year(growth - h)[2]) / (2 * h)
 
-    growth = carecast.find_root(slope, -0.2, 0.3, xtol=1e-7)
+    growth = engine.find_root(slope, -0.2, 0.3, xtol=1e-7)
     first, p, _ = best_first_year(growth)
     fitted_entries = p.entries_per_year.copy()
     fitted_entries[0] = first * first_mix

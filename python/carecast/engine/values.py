@@ -17,13 +17,12 @@ the trapezoid rule they carry half a step of value in the step they arrive.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from . import _core
-from .discounting import timing_fraction
+from carecast import _core
+from carecast.engine.discounting import timing_fraction
 
 __all__ = ["Accrued", "accrue", "price_index"]
 
@@ -53,11 +52,11 @@ class Accrued:
     dt: float
 
 
-def accrue(result, per_year: Optional[ArrayLike] = None, *,
-           per_flow: Optional[ArrayLike] = None,
-           per_arrival: Optional[ArrayLike] = None,
+def accrue(result, per_year: ArrayLike | None = None, *,
+           per_flow: ArrayLike | None = None,
+           per_arrival: ArrayLike | None = None,
            occupancy="trapezoid",
-           price_index: Optional[ArrayLike] = None) -> Accrued:
+           price_index: ArrayLike | None = None) -> Accrued:
     """Value accrued per step by a projection.
 
     Parameters

@@ -82,7 +82,7 @@ Decisions (each overridable)
 
 Examples
 --------
->>> from carecast import taxonomy
+>>> from carecast.care import taxonomy
 >>> taxonomy.DEFAULT_TAXONOMY.placement_of("U5", "PR4")
 'agency_foster'
 >>> taxonomy.DEFAULT_TAXONOMY.exit_group_of("E45")
@@ -93,9 +93,9 @@ Examples
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Mapping
 
 import numpy as np
 
@@ -353,7 +353,7 @@ class Taxonomy:
                        rec: Mapping[str, str] | None = None,
                        placements: tuple[str, ...] | None = None,
                        exit_groups: tuple[str, ...] | None = None,
-                       unknown_provider_placement: str | None = None) -> "Taxonomy":
+                       unknown_provider_placement: str | None = None) -> Taxonomy:
         """Return a copy with some codes remapped (or added).
 
         Entries in ``place``, ``foster_provider`` and ``rec`` replace or extend

@@ -18,12 +18,13 @@ array([25.31, 17.84])
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Dict, List, Mapping, Optional, Sequence, Union
+from typing import Union
 
 import numpy as np
 
-from .engine import Projection, project
+from carecast.engine.projection import Projection, project
 
 __all__ = ["CohortModel", "LabelledProjection"]
 
@@ -46,12 +47,12 @@ class CohortModel:
         if len(set(names)) != len(names):
             duplicated = sorted({n for n in names if names.count(n) > 1})
             raise ValueError(f"states: names must be unique, repeated: {duplicated}")
-        self.states: List[str] = names
-        self._index: Dict[str, int] = {n: i for i, n in enumerate(names)}
-        self.src: List[int] = []
-        self.dst: List[int] = []
-        self.values: List[float] = []
-        self.flow_names: List[str] = []
+        self.states: list[str] = names
+        self._index: dict[str, int] = {n: i for i, n in enumerate(names)}
+        self.src: list[int] = []
+        self.dst: list[int] = []
+        self.values: list[float] = []
+        self.flow_names: list[str] = []
 
     def state(self, name: str) -> int:
         """Index of a state by name."""
@@ -61,7 +62,7 @@ class CohortModel:
             raise KeyError(f"no state named {name!r}; states are {self.states}") from None
 
     def add_flow(self, source: str, destination: str, value: float = 0.0,
-                 name: Optional[str] = None) -> int:
+                 name: str | None = None) -> int:
         """Add a flow and return its index.
 
         ``value`` is its rate per year or probability per step (see
@@ -85,7 +86,7 @@ class CohortModel:
                 return f
         raise KeyError(f"no flow from {source!r} to {destination!r}")
 
-    def per_state(self, values: Optional[PerState], name: str) -> Optional[np.ndarray]:
+    def per_state(self, values: PerState | None, name: str) -> np.ndarray | None:
         """A per-state array from a mapping of names (missing states are 0) or a sequence."""
         if values is None:
             return None
@@ -99,8 +100,8 @@ class CohortModel:
         return np.asarray(values, dtype=float)
 
     def project(self, x0: PerState, steps: int, *, dt: float = 1.0, kind: str = "rate",
-                values: Optional[Union[Mapping[str, float], np.ndarray]] = None,
-                inflow: Optional[PerState] = None) -> "LabelledProjection":
+                values: Mapping[str, float] | np.ndarray | None = None,
+                inflow: PerState | None = None) -> LabelledProjection:
         """Project the model; ``values`` overrides flow values by flow name or as an array."""
         value = np.asarray(self.values, dtype=float)
         if isinstance(values, Mapping):

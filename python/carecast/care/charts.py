@@ -8,7 +8,7 @@ in black and white.
 
 Examples
 --------
->>> from carecast.examples import load_example          # doctest: +SKIP
+>>> from carecast.care.examples import load_example          # doctest: +SKIP
 >>> from carecast.care.model import run                  # doctest: +SKIP
 >>> result = run(load_example("norfolk-2017").parameters)  # doctest: +SKIP
 >>> save_charts(result, "out")                           # doctest: +SKIP

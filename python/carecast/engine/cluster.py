@@ -21,7 +21,7 @@ involved.
 >>> from concurrent.futures import ThreadPoolExecutor
 >>> import numpy as np, carecast
 >>> with ThreadPoolExecutor(2) as pool:
-...     sim = carecast.cluster.simulate(pool, [100, 0], [0], [1], [0.5], 3,
+...     sim = carecast.engine.cluster.simulate(pool, [100, 0], [0], [1], [0.5], 3,
 ...                                     replicates=10, seed=5, chunk=4)
 >>> one = carecast.simulate([100, 0], [0], [1], [0.5], 3, replicates=10, seed=5)
 >>> bool(np.array_equal(sim.occupancy, one.occupancy))
@@ -29,17 +29,20 @@ True
 """
 from __future__ import annotations
 
-from typing import Optional
-
 import numpy as np
 
-from .engine import Projection, Simulation, _per_replicate, project_batch
-from .engine import simulate as _simulate
+from carecast.engine.projection import (
+    Projection,
+    Simulation,
+    _per_replicate,
+    project_batch,
+)
+from carecast.engine.projection import simulate as _simulate
 
 __all__ = ["simulate", "project_batch_on"]
 
 
-def _ranges(replicates: int, chunk: Optional[int], executor) -> list:
+def _ranges(replicates: int, chunk: int | None, executor) -> list:
     if isinstance(replicates, bool) or not isinstance(replicates, (int, np.integer)) or replicates < 0:
         raise ValueError(f"replicates must be a whole number >= 0, got {replicates!r}")
     if chunk is None:
@@ -62,8 +65,8 @@ def _join(parts, name: str):
 
 
 def simulate(executor, x0, src, dst, value, steps, *, replicates: int, seed: int,
-             chunk: Optional[int] = None, dt: float = 1.0, kind: str = "rate", inflow=None,
-             advance=None, threads: Optional[int] = None, keep_moved: bool = True) -> Simulation:
+             chunk: int | None = None, dt: float = 1.0, kind: str = "rate", inflow=None,
+             advance=None, threads: int | None = None, keep_moved: bool = True) -> Simulation:
     """:func:`carecast.simulate` with the replicates spread over an executor's workers.
 
     Parameters
@@ -102,8 +105,8 @@ def simulate(executor, x0, src, dst, value, steps, *, replicates: int, seed: int
 
 
 def project_batch_on(executor, x0, src, dst, value, steps, *, replicates: int,
-                     chunk: Optional[int] = None, dt: float = 1.0, kind: str = "rate",
-                     inflow=None, advance=None, threads: Optional[int] = None,
+                     chunk: int | None = None, dt: float = 1.0, kind: str = "rate",
+                     inflow=None, advance=None, threads: int | None = None,
                      keep_moved: bool = True) -> Projection:
     """:func:`carecast.project_batch` with the replicates spread over an executor's workers.
 

@@ -18,12 +18,12 @@ Wherever a ``schedule`` is accepted, a plain number is a flat annual rate and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Tuple, Union
+from typing import Union
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from . import _core
+from carecast import _core
 
 __all__ = [
     "DiscountSchedule",
@@ -57,8 +57,8 @@ class DiscountSchedule:
     0.03
     """
 
-    starts: Tuple[float, ...]
-    rates: Tuple[float, ...]
+    starts: tuple[float, ...]
+    rates: tuple[float, ...]
     source: str = ""
 
     def __post_init__(self):
@@ -81,7 +81,7 @@ class DiscountSchedule:
         object.__setattr__(self, "rates", rates)
 
     @classmethod
-    def flat(cls, rate: float) -> "DiscountSchedule":
+    def flat(cls, rate: float) -> DiscountSchedule:
         """One rate for ever (``0`` for no discounting)."""
         return cls((0.0,), (float(rate),), source="flat rate")
 

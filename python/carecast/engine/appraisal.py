@@ -3,7 +3,7 @@ ratio and return on investment.
 
 Benefits and costs are per-step series (e.g. ``Accrued.total`` of a
 baseline minus a scenario).  All discounting follows
-:mod:`carecast.discounting`: ``schedule=0`` gives undiscounted figures.
+:mod:`carecast.engine.discounting`: ``schedule=0`` gives undiscounted figures.
 """
 from __future__ import annotations
 
@@ -12,8 +12,14 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike
 
-from . import _core
-from .discounting import GREEN_BOOK, Schedule, _series, discounted_cumulative, present_value
+from carecast import _core
+from carecast.engine.discounting import (
+    GREEN_BOOK,
+    Schedule,
+    _series,
+    discounted_cumulative,
+    present_value,
+)
 
 __all__ = ["cumulative", "payback", "npv", "benefit_cost_ratio", "roi"]
 
