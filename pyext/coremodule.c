@@ -103,12 +103,44 @@ static void format_shape(PyArrayObject *arr, char *buf, size_t size)
 /* Converts obj to a C-contiguous, aligned array of typenum (NPY_DOUBLE for
  * values, NPY_INT64 for indices) with ndim in [min_ndim, max_ndim].  Lists,
  * scalars, float32, Fortran-order, strided and read-only arrays are
- * accepted (copied when needed; the input is never written); complex,
- * object, string, date and, for indices, floating-point data are refused
- * with a TypeError naming the argument. */
+ * accepted (copied when needed; the input is never written); boolean,
+ * complex, object, string, date and, for indices, floating-point data are
+ * refused with a TypeError naming the argument, and masked arrays with
+ * masked entries with a ValueError. */
+/* A numpy.ma.MaskedArray would be read with its mask ignored: refuse one
+ * that has masked entries (the engine does not guess missing values); one
+ * with none is read as its data. */
+static int refuse_masked(PyObject *obj, const char *name)
+{
+    if (!PyArray_Check(obj) || !PyObject_HasAttrString(obj, "mask")) {
+        return 0;
+    }
+    PyObject *mask = PyObject_GetAttrString(obj, "mask");
+    PyObject *count = mask != NULL ? PyObject_CallMethod(mask, "sum", NULL) : NULL;
+    Py_XDECREF(mask);
+    const long long masked = count != NULL ? PyLong_AsLongLong(count) : -1;
+    Py_XDECREF(count);
+    if (masked == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "%s is a masked array whose mask cannot be read", name);
+        return -1;
+    }
+    if (masked > 0) {
+        PyErr_Format(PyExc_ValueError,
+                     "%s is a masked array with %lld masked entries: fill them "
+                     "(%s.filled(value)) or leave them out; carecast does not guess missing "
+                     "values", name, masked, name);
+        return -1;
+    }
+    return 0;
+}
+
 static PyArrayObject *convert(PyObject *obj, const char *name, int typenum,
                               int min_ndim, int max_ndim)
 {
+    if (refuse_masked(obj, name) < 0) {
+        return NULL;
+    }
     PyArrayObject *natural = (PyArrayObject *)PyArray_FromAny(obj, NULL, 0, 0, 0, NULL);
     if (natural == NULL) {
         PyErr_Clear();
@@ -116,8 +148,10 @@ static PyArrayObject *convert(PyObject *obj, const char *name, int typenum,
         return NULL;
     }
     const char kind = PyArray_DESCR(natural)->kind;
+    /* Booleans are refused for both: True as a rate or an index is a
+     * mistake, not a number. */
     const int ok = typenum == NPY_INT64 ? (kind == 'i' || kind == 'u')
-                                        : (kind == 'b' || kind == 'i' || kind == 'u' || kind == 'f');
+                                        : (kind == 'i' || kind == 'u' || kind == 'f');
     if (!ok) {
         PyObject *dtype = PyObject_Str((PyObject *)PyArray_DESCR(natural));
         PyErr_Format(PyExc_TypeError, "%s must be %s, got dtype %S", name,
@@ -347,18 +381,30 @@ static PyObject *raise_flow_values(PyObject *module, int status, PyArrayObject *
     return NULL;
 }
 
-PyDoc_STRVAR(project_doc,
-"project(x0, src, dst, value, steps, dt, kind, inflow=None, advance=None,\n"
-"        replicates=-1, threads=1, seed=None, value_per_replicate=False,\n"
-"        inflow_per_replicate=False, keep_moved=True, first_replicate=0)\n"
-"--\n\n"
-"Projection (see carecast.project, project_batch and simulate).\n"
-"replicates=-1: one run, no replicate axis.  Otherwise value and inflow\n"
-"carry a leading replicate axis when *_per_replicate is true, and x0 when it\n"
-"is 2-D.  seed=None: deterministic; an integer: stochastic with that seed.\n"
-"keep_moved=False: moved is not stored and None is returned for it.\n"
-"first_replicate: stochastic replicate r draws from stream first_replicate + r.\n"
-"Returns (occupancy, moved, arrivals).");
+/* The arrays and sizes shared by the three projection kernels (cc_project,
+ * cc_project_batch, cc_simulate_range), converted and checked once. */
+typedef struct projection_args {
+    PyArrayObject *x0, *src, *dst, *value, *inflow, *advance;
+    npy_intp S, F, R, steps;
+    double dt;
+    cc_kind kind;
+    int batched;               /* outputs carry a leading replicate axis */
+    int value_per_replicate, inflow_per_replicate;
+    int value_varies, inflow_varies;
+    size_t value_stride, inflow_stride;
+    size_t value_rep_stride, inflow_rep_stride, x0_rep_stride;
+    cc_structure m;
+} projection_args;
+
+static void release_projection(projection_args *a)
+{
+    Py_CLEAR(a->x0);
+    Py_CLEAR(a->src);
+    Py_CLEAR(a->dst);
+    Py_CLEAR(a->value);
+    Py_CLEAR(a->inflow);
+    Py_CLEAR(a->advance);
+}
 
 /* Shape of a per-step parameter of width `width` ("F" or "S"): after an
  * optional leading replicate axis, (width,) constant or (steps, width).
@@ -381,13 +427,13 @@ static int check_step_param(PyArrayObject *arr, const char *name, int per_replic
                          "%s has shape %s; expected (replicates, %s) or (replicates, steps, %s) "
                          "with replicates = %zd, %s = %zd, steps = %zd",
                          name, shape, width_name, width_name, (Py_ssize_t)R, width_name,
-                         (Py_ssize_t)width, steps);
+                         (Py_ssize_t)width, (Py_ssize_t)steps);
         } else {
             PyErr_Format(PyExc_ValueError,
                          "%s has shape %s; expected (%s,) or (steps, %s) with %s = %zd, "
                          "steps = %zd",
                          name, shape, width_name, width_name, width_name, (Py_ssize_t)width,
-                         steps);
+                         (Py_ssize_t)steps);
         }
         return -1;
     }
@@ -396,235 +442,492 @@ static int check_step_param(PyArrayObject *arr, const char *name, int per_replic
     return 0;
 }
 
+/* Converts and checks everything the projection kernels share: scalars,
+ * arrays, shapes and the model structure.  replicates < 0: one run, no
+ * replicate axis.  The data themselves (x0, inflow, flow values) are
+ * checked by the C library before its kernel runs; raise_projection_failure
+ * names the argument when it refuses them. */
+static int convert_projection(PyObject *module, projection_args *a, PyObject *x0_obj,
+                              PyObject *src_obj, PyObject *dst_obj, PyObject *value_obj,
+                              PyObject *inflow_obj, PyObject *advance_obj, Py_ssize_t steps,
+                              double dt, const char *kind_name, Py_ssize_t replicates,
+                              int value_per_replicate, int inflow_per_replicate)
+{
+    memset(a, 0, sizeof *a);
+    if (check_steps(steps) < 0 || check_dt(dt) < 0 || parse_kind(kind_name, &a->kind) < 0) {
+        return -1;
+    }
+    a->batched = replicates >= 0;
+    a->steps = steps;
+    a->dt = dt;
+    a->R = a->batched ? replicates : 1;
+    a->value_per_replicate = a->batched && value_per_replicate;
+    a->inflow_per_replicate = a->batched && inflow_per_replicate;
+    a->x0 = convert(x0_obj, "x0", NPY_DOUBLE, 1, a->batched ? 2 : 1);
+    if (a->x0 == NULL) return -1;
+    a->src = convert(src_obj, "src", NPY_INT64, 1, 1);
+    if (a->src == NULL) return -1;
+    a->dst = convert(dst_obj, "dst", NPY_INT64, 1, 1);
+    if (a->dst == NULL) return -1;
+    a->value = convert(value_obj, "value", NPY_DOUBLE, 1, 2 + a->value_per_replicate);
+    if (a->value == NULL) return -1;
+    if (convert_optional(inflow_obj, "inflow", NPY_DOUBLE, 1, 2 + a->inflow_per_replicate,
+                         &a->inflow) < 0)
+        return -1;
+    if (convert_optional(advance_obj, "advance", NPY_INT64, 1, 1, &a->advance) < 0) return -1;
+
+    const npy_intp S = PyArray_DIM(a->x0, PyArray_NDIM(a->x0) - 1);
+    const npy_intp F = PyArray_DIM(a->src, 0);
+    a->S = S;
+    a->F = F;
+    if (S == 0) {
+        PyErr_SetString(PyExc_ValueError, "x0: a model needs at least one state (S >= 1)");
+        return -1;
+    }
+    if (a->batched && PyArray_NDIM(a->x0) == 2 && PyArray_DIM(a->x0, 0) != a->R) {
+        PyErr_Format(PyExc_ValueError, "x0 has %zd rows but replicates is %zd",
+                     (Py_ssize_t)PyArray_DIM(a->x0, 0), (Py_ssize_t)a->R);
+        return -1;
+    }
+    a->x0_rep_stride = PyArray_NDIM(a->x0) == 2 ? (size_t)S : 0;
+    if (PyArray_DIM(a->dst, 0) != F) {
+        PyErr_Format(PyExc_ValueError, "src and dst must have the same length, got %zd and %zd",
+                     (Py_ssize_t)F, (Py_ssize_t)PyArray_DIM(a->dst, 0));
+        return -1;
+    }
+    if (a->advance != NULL && PyArray_DIM(a->advance, 0) != S) {
+        PyErr_Format(PyExc_ValueError, "advance must have one entry per state (%zd), got %zd",
+                     (Py_ssize_t)S, (Py_ssize_t)PyArray_DIM(a->advance, 0));
+        return -1;
+    }
+    if (check_step_param(a->value, "value", a->value_per_replicate, a->R, steps, F, "F",
+                         &a->value_varies, &a->value_rep_stride) < 0)
+        return -1;
+    if (a->inflow != NULL &&
+        check_step_param(a->inflow, "inflow", a->inflow_per_replicate, a->R, steps, S, "S",
+                         &a->inflow_varies, &a->inflow_rep_stride) < 0)
+        return -1;
+    a->value_stride = a->value_varies ? (size_t)F : 0;
+    a->inflow_stride = a->inflow_varies ? (size_t)S : 0;
+
+    const cc_structure m = {(size_t)S, (size_t)F, (const int64_t *)PyArray_DATA(a->src),
+                            (const int64_t *)PyArray_DATA(a->dst),
+                            a->advance ? (const int64_t *)PyArray_DATA(a->advance) : NULL};
+    a->m = m;
+    ptrdiff_t bad = -1;
+    const int status = cc_check_structure(&a->m, &bad);
+    if (status != CC_OK) {
+        raise_structure(module, status, &a->m, bad);
+        return -1;
+    }
+    return 0;
+}
+
+/* Threads for a batch: at least 1; more than CC_BINDING_MAX_THREADS are
+ * capped (results are bit-identical whatever the thread count, and no
+ * machine this runs on gains from more). */
+#define CC_BINDING_MAX_THREADS 256
+
+static int check_threads(Py_ssize_t threads, size_t *out)
+{
+    if (threads < 1) {
+        PyErr_Format(PyExc_ValueError, "threads must be >= 1, got %zd", threads);
+        return -1;
+    }
+    *out = threads > CC_BINDING_MAX_THREADS ? (size_t)CC_BINDING_MAX_THREADS : (size_t)threads;
+    return 0;
+}
+
+/* sum(x0) plus the inflow of every step of replicate r (inputs already
+ * known to be finite and non-negative); may be +inf. */
+static double people_total(const projection_args *a, npy_intp r)
+{
+    const size_t S = (size_t)a->S;
+    const double *x0 = (const double *)PyArray_DATA(a->x0) + (size_t)r * a->x0_rep_stride;
+    double total = 0.0;
+    for (size_t s = 0; s < S; s++) total += x0[s];
+    if (a->inflow == NULL) return total;
+    const double *inflow =
+        (const double *)PyArray_DATA(a->inflow) + (size_t)r * a->inflow_rep_stride;
+    const size_t rows = a->inflow_varies ? (size_t)a->steps : 1;
+    double arriving = 0.0;
+    for (size_t i = 0; i < rows * S; i++) arriving += inflow[i];
+    return total + (a->inflow_varies ? arriving : arriving * (double)a->steps);
+}
+
+/* "7.3 TiB" for a number of bytes. */
+static void format_bytes(double bytes, char *buf, size_t size)
+{
+    static const char *units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB"};
+    size_t u = 0;
+    while (bytes >= 1024.0 && u + 1 < sizeof units / sizeof units[0]) {
+        bytes /= 1024.0;
+        u++;
+    }
+    snprintf(buf, size, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
+}
+
+/* MemoryError naming each output's size and what makes it large. */
+static void raise_outputs_too_large(const projection_args *a, int keep_moved)
+{
+    const double R = (double)a->R, steps = (double)a->steps;
+    char occ[32], moved[32], arrivals[32];
+    format_bytes(8.0 * R * (steps + 1.0) * (double)a->S, occ, sizeof occ);
+    format_bytes(keep_moved ? 8.0 * R * steps * (double)a->F : 0.0, moved, sizeof moved);
+    format_bytes(8.0 * R * steps * (double)a->S, arrivals, sizeof arrivals);
+    char message[512];
+    if (a->batched) {
+        snprintf(message, sizeof message,
+                 "the outputs would need %s for occupancy (replicates x (steps + 1) x S), %s "
+                 "for moved (replicates x steps x F) and %s for inflow (replicates x steps x S) "
+                 "with replicates = %zd, steps = %zd, S = %zd, F = %zd: too large to allocate; "
+                 "use keep_moved=False, fewer replicates or fewer steps",
+                 occ, moved, arrivals, (Py_ssize_t)a->R, (Py_ssize_t)a->steps,
+                 (Py_ssize_t)a->S, (Py_ssize_t)a->F);
+    } else {
+        snprintf(message, sizeof message,
+                 "the outputs would need %s for occupancy ((steps + 1) x S), %s for moved "
+                 "(steps x F) and %s for inflow (steps x S) with steps = %zd, S = %zd, F = %zd: "
+                 "too large to allocate; project fewer steps",
+                 occ, moved, arrivals, (Py_ssize_t)a->steps, (Py_ssize_t)a->S,
+                 (Py_ssize_t)a->F);
+    }
+    PyErr_SetString(PyExc_MemoryError, message);
+}
+
+/* The three outputs, from the module's buffer cache.  Every element of
+ * occupancy and moved is written by the kernels; arrivals only when there
+ * is an inflow (or draws), so they start at zero.  keep_moved = 0 gives an
+ * empty moved array (the kernel is given no moved output). */
+static int allocate_outputs(PyObject *module, const projection_args *a, int keep_moved,
+                            PyArrayObject **occupancy, PyArrayObject **moved,
+                            PyArrayObject **arrivals)
+{
+    npy_intp occ_dims[3] = {a->R, a->steps + 1, a->S};
+    npy_intp moved_dims[3] = {a->R, a->steps, keep_moved ? a->F : 0};
+    npy_intp arr_dims[3] = {a->R, a->steps, a->S};
+    const int off = a->batched ? 0 : 1;
+    PyObject *previous_handler = cc_buffer_cache_enter(get_state(module)->buffers);
+    if (previous_handler == NULL) return -1;
+    *occupancy = new_output(3 - off, occ_dims + off, 0);
+    *moved = *occupancy ? new_output(3 - off, moved_dims + off, 0) : NULL;
+    *arrivals = *moved ? new_output(3 - off, arr_dims + off, 1) : NULL;
+    cc_buffer_cache_leave(previous_handler);
+    if (*arrivals == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_MemoryError)) {
+            PyErr_Clear();
+            raise_outputs_too_large(a, keep_moved);
+        }
+        return -1;
+    }
+    return 0;
+}
+
+/* After a kernel refused its inputs: name the argument at fault by running
+ * the same checks one array at a time. */
+static PyObject *raise_projection_failure(PyObject *module, const projection_args *a,
+                                          int status, double *work)
+{
+    if (status == CC_ENOMEM) {
+        return PyErr_NoMemory();
+    }
+    if (check_nonnegative(module, a->x0, "x0") < 0) return NULL;
+    if (a->inflow != NULL && check_nonnegative(module, a->inflow, "inflow") < 0) return NULL;
+    /* The flow values of all replicates, checked row by row as one long run
+     * of steps (rows are F apart either way). */
+    const size_t rows = (a->value_per_replicate ? (size_t)a->R : 1) *
+                        (a->value_varies ? (size_t)a->steps : 1);
+    ptrdiff_t bad = -1;
+    const int value_status = cc_check_flow_values(
+        &a->m, rows, a->kind, (const double *)PyArray_DATA(a->value),
+        a->F > 0 ? (size_t)a->F : 0, work, &bad);
+    if (value_status != CC_OK) {
+        return raise_flow_values(module, value_status, a->value, (size_t)a->S,
+                                 a->value_varies ? (size_t)a->steps : 1,
+                                 a->value_per_replicate, bad);
+    }
+    if (status == CC_EOVERFLOW) {
+        for (npy_intp r = 0; r < a->R; r++) {
+            const double total = people_total(a, r);
+            if (!(total <= CC_PEOPLE_LIMIT)) {
+                char number[40], replicate[64] = "";
+                repr_double(total, number, sizeof number);
+                if (a->batched) snprintf(replicate, sizeof replicate, " of replicate %zd",
+                                         (Py_ssize_t)r);
+                PyErr_Format(PyExc_ValueError,
+                             "x0 and inflow: the people in the model%s (x0 plus the inflow of "
+                             "every step) total %s, beyond the %.4g that a projection can "
+                             "sum without overflow; count in larger units (e.g. thousands)",
+                             replicate, number, CC_PEOPLE_LIMIT);
+                return NULL;
+            }
+        }
+    }
+    return raise_status(module, status, "project", NULL);
+}
+
+PyDoc_STRVAR(project_doc,
+"project(x0, src, dst, value, steps, dt, kind, inflow=None, advance=None)\n"
+"--\n\n"
+"One deterministic projection (see carecast.project).\n"
+"Returns (occupancy, moved, arrivals).");
+
 static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"x0", "src", "dst", "value", "steps", "dt", "kind",
-                             "inflow", "advance", "replicates", "threads", "seed",
-                             "value_per_replicate", "inflow_per_replicate", "keep_moved",
-                             "first_replicate", NULL};
+                             "inflow", "advance", NULL};
     PyObject *x0_obj, *src_obj, *dst_obj, *value_obj, *inflow_obj = Py_None,
-             *advance_obj = Py_None, *seed_obj = Py_None;
-    Py_ssize_t steps, replicates = -1, threads = 1;
-    int value_per_replicate = 0, inflow_per_replicate = 0, keep_moved = 1;
+             *advance_obj = Py_None;
+    Py_ssize_t steps;
     double dt;
     const char *kind_name;
-    PyArrayObject *x0 = NULL, *src = NULL, *dst = NULL, *value = NULL, *inflow = NULL,
-                  *advance = NULL, *occupancy = NULL, *moved = NULL, *arrivals = NULL;
+    projection_args a;
+    PyArrayObject *occupancy = NULL, *moved = NULL, *arrivals = NULL;
     double *work = NULL;
     PyObject *result = NULL;
-    unsigned long long seed = 0, first_replicate = 0;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOnds|OOnnOpppK:project", kwlist,
-                                     &x0_obj, &src_obj, &dst_obj, &value_obj, &steps, &dt,
-                                     &kind_name, &inflow_obj, &advance_obj, &replicates,
-                                     &threads, &seed_obj, &value_per_replicate,
-                                     &inflow_per_replicate, &keep_moved, &first_replicate)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOnds|OO:project", kwlist, &x0_obj,
+                                     &src_obj, &dst_obj, &value_obj, &steps, &dt, &kind_name,
+                                     &inflow_obj, &advance_obj)) {
         return NULL;
     }
-    const int batched = replicates >= 0;
-    const int stochastic = seed_obj != Py_None;
-    cc_kind kind;
-    if (check_steps(steps) < 0 || check_dt(dt) < 0 || parse_kind(kind_name, &kind) < 0) {
-        return NULL;
-    }
-    if (threads < 1) {
-        PyErr_Format(PyExc_ValueError, "threads must be >= 1, got %zd", threads);
-        return NULL;
-    }
-    if (stochastic) {
-        if (!batched) {
-            PyErr_SetString(PyExc_ValueError, "seed: stochastic runs need replicates >= 0");
-            return NULL;
-        }
-        if (!PyLong_Check(seed_obj)) {
-            PyErr_SetString(PyExc_TypeError, "seed must be an integer in [0, 2**64)");
-            return NULL;
-        }
-        seed = PyLong_AsUnsignedLongLong(seed_obj);
-        if (seed == (unsigned long long)-1 && PyErr_Occurred()) {
-            PyErr_Clear();
-            PyErr_SetString(PyExc_ValueError, "seed must be an integer in [0, 2**64)");
-            return NULL;
-        }
-    }
-    if (!batched) {
-        value_per_replicate = inflow_per_replicate = 0;
-    }
-    x0 = convert(x0_obj, "x0", NPY_DOUBLE, 1, batched ? 2 : 1);
-    if (x0 == NULL) goto fail;
-    src = convert(src_obj, "src", NPY_INT64, 1, 1);
-    if (src == NULL) goto fail;
-    dst = convert(dst_obj, "dst", NPY_INT64, 1, 1);
-    if (dst == NULL) goto fail;
-    value = convert(value_obj, "value", NPY_DOUBLE, 1, 2 + value_per_replicate);
-    if (value == NULL) goto fail;
-    if (convert_optional(inflow_obj, "inflow", NPY_DOUBLE, 1, 2 + inflow_per_replicate,
-                         &inflow) < 0)
+    if (convert_projection(module, &a, x0_obj, src_obj, dst_obj, value_obj, inflow_obj,
+                           advance_obj, steps, dt, kind_name, -1, 0, 0) < 0)
         goto fail;
-    if (convert_optional(advance_obj, "advance", NPY_INT64, 1, 1, &advance) < 0) goto fail;
-
-    const npy_intp S = PyArray_DIM(x0, PyArray_NDIM(x0) - 1);
-    const npy_intp F = PyArray_DIM(src, 0);
-    const npy_intp R = batched ? replicates : 1;
-    if (S == 0) {
-        PyErr_SetString(PyExc_ValueError, "x0: a model needs at least one state (S >= 1)");
-        goto fail;
-    }
-    if (batched && PyArray_NDIM(x0) == 2 && PyArray_DIM(x0, 0) != R) {
-        PyErr_Format(PyExc_ValueError, "x0 has %zd rows but replicates is %zd",
-                     (Py_ssize_t)PyArray_DIM(x0, 0), (Py_ssize_t)R);
-        goto fail;
-    }
-    if (PyArray_DIM(dst, 0) != F) {
-        PyErr_Format(PyExc_ValueError, "src and dst must have the same length, got %zd and %zd",
-                     (Py_ssize_t)F, (Py_ssize_t)PyArray_DIM(dst, 0));
-        goto fail;
-    }
-    if (advance != NULL && PyArray_DIM(advance, 0) != S) {
-        PyErr_Format(PyExc_ValueError, "advance must have one entry per state (%zd), got %zd",
-                     (Py_ssize_t)S, (Py_ssize_t)PyArray_DIM(advance, 0));
-        goto fail;
-    }
-    int value_varies = 0, inflow_varies = 0;
-    size_t value_rep_stride = 0, inflow_rep_stride = 0;
-    if (check_step_param(value, "value", value_per_replicate, R, steps, F, "F", &value_varies,
-                         &value_rep_stride) < 0)
-        goto fail;
-    if (inflow != NULL &&
-        check_step_param(inflow, "inflow", inflow_per_replicate, R, steps, S, "S",
-                         &inflow_varies, &inflow_rep_stride) < 0)
-        goto fail;
-    const size_t value_stride = value_varies ? (size_t)F : 0;
-    const size_t inflow_stride = inflow_varies ? (size_t)S : 0;
-
-    const cc_structure m = {(size_t)S, (size_t)F, (const int64_t *)PyArray_DATA(src),
-                            (const int64_t *)PyArray_DATA(dst),
-                            advance ? (const int64_t *)PyArray_DATA(advance) : NULL};
-    ptrdiff_t bad = -1;
-    int status = cc_check_structure(&m, &bad);
-    if (status != CC_OK) {
-        raise_structure(module, status, &m, bad);
-        goto fail;
-    }
-    /* x0, inflow and the flow values are checked by the C library before
-     * its kernel runs; only when it refuses them does the binding work out
-     * which argument and element to name (after the kernel call below). */
-    if (stochastic) {
-        ptrdiff_t not_whole = -1;
-        const double *people = (const double *)PyArray_DATA(x0);
-        for (npy_intp i = 0; i < PyArray_SIZE(x0); i++) {
-            if (people[i] != floor(people[i])) {
-                not_whole = (ptrdiff_t)i;
-                break;
-            }
-        }
-        if (not_whole >= 0) {
-            char where[160], number[40];
-            format_index(x0, not_whole, where, sizeof where);
-            repr_double(people[not_whole], number, sizeof number);
-            PyErr_Format(PyExc_ValueError,
-                         "x0%s = %s is not a whole number of people (simulate counts people)",
-                         where, number);
-            goto fail;
-        }
-    }
-    work = PyMem_Malloc((cc_project_workspace(&m) + 1) * sizeof(double));
+    work = PyMem_Malloc((cc_project_workspace(&a.m) + 1) * sizeof(double));
     if (work == NULL) {
         PyErr_NoMemory();
         goto fail;
     }
-
-    npy_intp occ_dims[3] = {R, steps + 1, S};
-    npy_intp moved_dims[3] = {R, steps, F};
-    npy_intp arr_dims[3] = {R, steps, S};
-    const int off = batched ? 0 : 1;
-    /* Every element of occupancy and moved is written by the kernel;
-     * arrivals only when there is an inflow (else they stay zero). */
-    PyObject *previous_handler = cc_buffer_cache_enter(get_state(module)->buffers);
-    if (previous_handler == NULL) goto fail;
-    if (!keep_moved) {
-        moved_dims[2] = 0; /* an empty array: the kernel is given no moved output */
-    }
-    occupancy = new_output(3 - off, occ_dims + off, 0);
-    moved = occupancy ? new_output(3 - off, moved_dims + off, 0) : NULL;
-    arrivals = moved ? new_output(3 - off, arr_dims + off, 1) : NULL;
-    cc_buffer_cache_leave(previous_handler);
-    if (arrivals == NULL) {
-        if (PyErr_ExceptionMatches(PyExc_MemoryError)) {
-            /* Say which arguments made the outputs too large. */
-            PyErr_Clear();
-            const double bytes = 8.0 * (double)R *
-                                 ((double)(steps + 1) * (double)S + (double)steps * (double)F +
-                                  (double)steps * (double)S);
-            PyErr_Format(PyExc_MemoryError,
-                         "steps = %zd%s with %zd states and %zd flows needs %.3g GiB of output: "
-                         "too large to allocate; project fewer steps%s",
-                         steps, batched ? " and replicates" : "", (Py_ssize_t)S, (Py_ssize_t)F,
-                         bytes / 1073741824.0, batched ? " or replicates" : "");
-        }
-        goto fail;
-    }
-    double *arrivals_out = inflow || stochastic ? (double *)PyArray_DATA(arrivals) : NULL;
-    double *moved_out = keep_moved ? (double *)PyArray_DATA(moved) : NULL;
-
+    if (allocate_outputs(module, &a, 1, &occupancy, &moved, &arrivals) < 0) goto fail;
+    int status;
+    ptrdiff_t bad = -1;
     Py_BEGIN_ALLOW_THREADS
-    if (!batched) {
-        status = cc_project(&m, (size_t)steps, dt, kind, (const double *)PyArray_DATA(value),
-                            value_stride,
-                            inflow ? (const double *)PyArray_DATA(inflow) : NULL, inflow_stride,
-                            (const double *)PyArray_DATA(x0), work,
-                            (double *)PyArray_DATA(occupancy), moved_out, arrivals_out, &bad);
-    } else if (stochastic) {
-        status = cc_simulate_range(
-            &m, (size_t)R, (size_t)steps, dt, kind, (const double *)PyArray_DATA(value),
-            value_rep_stride, value_stride,
-            inflow ? (const double *)PyArray_DATA(inflow) : NULL, inflow_rep_stride,
-            inflow_stride, (const double *)PyArray_DATA(x0),
-            PyArray_NDIM(x0) == 2 ? (size_t)S : 0, (uint64_t)seed, (uint64_t)first_replicate,
-            (size_t)threads,
-            (double *)PyArray_DATA(occupancy), moved_out, arrivals_out, &bad);
-    } else {
-        status = cc_project_batch(
-            &m, (size_t)R, (size_t)steps, dt, kind, (const double *)PyArray_DATA(value),
-            value_rep_stride, value_stride,
-            inflow ? (const double *)PyArray_DATA(inflow) : NULL, inflow_rep_stride,
-            inflow_stride, (const double *)PyArray_DATA(x0),
-            PyArray_NDIM(x0) == 2 ? (size_t)S : 0, (size_t)threads,
-            (double *)PyArray_DATA(occupancy), moved_out, arrivals_out, &bad);
-    }
+    status = cc_project(&a.m, (size_t)steps, dt, a.kind, (const double *)PyArray_DATA(a.value),
+                        a.value_stride,
+                        a.inflow ? (const double *)PyArray_DATA(a.inflow) : NULL,
+                        a.inflow_stride, (const double *)PyArray_DATA(a.x0), work,
+                        (double *)PyArray_DATA(occupancy), (double *)PyArray_DATA(moved),
+                        a.inflow ? (double *)PyArray_DATA(arrivals) : NULL, &bad);
     Py_END_ALLOW_THREADS
     if (status != CC_OK) {
-        /* Name the argument at fault: the same checks, one array at a time. */
-        if (status == CC_ENOMEM) {
-            PyErr_NoMemory();
-        } else if (check_nonnegative(module, x0, "x0") < 0) {
-        } else if (inflow != NULL && check_nonnegative(module, inflow, "inflow") < 0) {
-        } else {
-            /* The flow values of all replicates, checked row by row as one
-             * long run of steps (rows are F apart either way). */
-            const size_t rows = (value_per_replicate ? (size_t)R : 1) *
-                                (value_varies ? (size_t)steps : 1);
-            const int value_status = cc_check_flow_values(
-                &m, rows, kind, (const double *)PyArray_DATA(value), F > 0 ? (size_t)F : 0, work,
-                &bad);
-            if (value_status != CC_OK) {
-                raise_flow_values(module, value_status, value, (size_t)S,
-                                  value_varies ? (size_t)steps : 1, value_per_replicate, bad);
-            } else {
-                raise_status(module, status, "project", NULL);
-            }
-        }
+        raise_projection_failure(module, &a, status, work);
+        goto fail;
+    }
+    result = PyTuple_Pack(3, occupancy, moved, arrivals);
+fail:
+    PyMem_Free(work);
+    release_projection(&a);
+    Py_XDECREF(occupancy);
+    Py_XDECREF(moved);
+    Py_XDECREF(arrivals);
+    return result;
+}
+
+PyDoc_STRVAR(project_batch_doc,
+"project_batch(x0, src, dst, value, steps, dt, kind, replicates, inflow=None,\n"
+"              advance=None, threads=1, value_per_replicate=False,\n"
+"              inflow_per_replicate=False, keep_moved=True)\n"
+"--\n\n"
+"R deterministic projections (see carecast.project_batch).  value and inflow\n"
+"carry a leading replicate axis when *_per_replicate is true, and x0 when it\n"
+"is 2-D.  keep_moved=False: moved is not stored and None is returned for it.\n"
+"Returns (occupancy, moved, arrivals).");
+
+static PyObject *core_project_batch(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"x0", "src", "dst", "value", "steps", "dt", "kind",
+                             "replicates", "inflow", "advance", "threads",
+                             "value_per_replicate", "inflow_per_replicate", "keep_moved",
+                             NULL};
+    PyObject *x0_obj, *src_obj, *dst_obj, *value_obj, *inflow_obj = Py_None,
+             *advance_obj = Py_None;
+    Py_ssize_t steps, replicates, threads = 1;
+    int value_per_replicate = 0, inflow_per_replicate = 0, keep_moved = 1;
+    double dt;
+    const char *kind_name;
+    projection_args a;
+    PyArrayObject *occupancy = NULL, *moved = NULL, *arrivals = NULL;
+    double *work = NULL;
+    PyObject *result = NULL;
+    size_t n_threads = 1;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOndsn|OOnppp:project_batch", kwlist,
+                                     &x0_obj, &src_obj, &dst_obj, &value_obj, &steps, &dt,
+                                     &kind_name, &replicates, &inflow_obj, &advance_obj,
+                                     &threads, &value_per_replicate, &inflow_per_replicate,
+                                     &keep_moved)) {
+        return NULL;
+    }
+    if (replicates < 0) {
+        PyErr_Format(PyExc_ValueError, "replicates must be >= 0, got %zd", replicates);
+        return NULL;
+    }
+    if (check_threads(threads, &n_threads) < 0) return NULL;
+    if (convert_projection(module, &a, x0_obj, src_obj, dst_obj, value_obj, inflow_obj,
+                           advance_obj, steps, dt, kind_name, replicates, value_per_replicate,
+                           inflow_per_replicate) < 0)
+        goto fail;
+    work = PyMem_Malloc((cc_project_workspace(&a.m) + 1) * sizeof(double));
+    if (work == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    if (allocate_outputs(module, &a, keep_moved, &occupancy, &moved, &arrivals) < 0) goto fail;
+    double *moved_out = keep_moved ? (double *)PyArray_DATA(moved) : NULL;
+    double *arrivals_out = a.inflow ? (double *)PyArray_DATA(arrivals) : NULL;
+    int status;
+    ptrdiff_t bad = -1;
+    Py_BEGIN_ALLOW_THREADS
+    status = cc_project_batch(
+        &a.m, (size_t)a.R, (size_t)steps, dt, a.kind, (const double *)PyArray_DATA(a.value),
+        a.value_rep_stride, a.value_stride,
+        a.inflow ? (const double *)PyArray_DATA(a.inflow) : NULL, a.inflow_rep_stride,
+        a.inflow_stride, (const double *)PyArray_DATA(a.x0), a.x0_rep_stride, n_threads,
+        (double *)PyArray_DATA(occupancy), moved_out, arrivals_out, &bad);
+    Py_END_ALLOW_THREADS
+    if (status != CC_OK) {
+        raise_projection_failure(module, &a, status, work);
         goto fail;
     }
     result = PyTuple_Pack(3, occupancy, keep_moved ? (PyObject *)moved : Py_None, arrivals);
 fail:
     PyMem_Free(work);
-    Py_XDECREF(x0);
-    Py_XDECREF(src);
-    Py_XDECREF(dst);
-    Py_XDECREF(value);
-    Py_XDECREF(inflow);
-    Py_XDECREF(advance);
+    release_projection(&a);
+    Py_XDECREF(occupancy);
+    Py_XDECREF(moved);
+    Py_XDECREF(arrivals);
+    return result;
+}
+
+/* Largest expected number of people (x0 plus expected arrivals) that a
+ * stochastic replicate accepts: 2^50, so that whole numbers of people stay
+ * exact in a double (up to 2^53) with a wide margin for Poisson noise. */
+#define CC_BINDING_MAX_WHOLE_PEOPLE 0x1p50
+
+/* simulate counts whole people: x0 must hold whole numbers, and the people
+ * of each replicate must stay within exact whole-number range. */
+static int check_whole_people(const projection_args *a)
+{
+    const double *people = (const double *)PyArray_DATA(a->x0);
+    for (npy_intp i = 0; i < PyArray_SIZE(a->x0); i++) {
+        if (people[i] != floor(people[i])) {
+            char where[160], number[40];
+            format_index(a->x0, (ptrdiff_t)i, where, sizeof where);
+            repr_double(people[i], number, sizeof number);
+            PyErr_Format(PyExc_ValueError,
+                         "x0%s = %s is not a whole number of people (simulate counts people)",
+                         where, number);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int check_people_in_range(const projection_args *a)
+{
+    for (npy_intp r = 0; r < a->R; r++) {
+        const double total = people_total(a, r);
+        if (!(total <= CC_BINDING_MAX_WHOLE_PEOPLE)) {
+            char number[40];
+            repr_double(total, number, sizeof number);
+            PyErr_Format(PyExc_ValueError,
+                         "x0 and inflow: replicate %zd expects %s people (x0 plus the expected "
+                         "inflow of every step), beyond the 2**50 that simulate can count "
+                         "exactly as whole people; use carecast.project for populations this "
+                         "large", (Py_ssize_t)r, number);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(simulate_doc,
+"simulate(x0, src, dst, value, steps, dt, kind, replicates, seed, inflow=None,\n"
+"         advance=None, threads=1, value_per_replicate=False,\n"
+"         inflow_per_replicate=False, keep_moved=True, first_replicate=0)\n"
+"--\n\n"
+"R stochastic replicates (see carecast.simulate) with seed in [0, 2**64);\n"
+"replicate r draws from stream first_replicate + r.  Other arguments as\n"
+"project_batch.  Returns (occupancy, moved, arrivals).");
+
+static PyObject *core_simulate(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"x0", "src", "dst", "value", "steps", "dt", "kind",
+                             "replicates", "seed", "inflow", "advance", "threads",
+                             "value_per_replicate", "inflow_per_replicate", "keep_moved",
+                             "first_replicate", NULL};
+    PyObject *x0_obj, *src_obj, *dst_obj, *value_obj, *inflow_obj = Py_None,
+             *advance_obj = Py_None, *seed_obj;
+    Py_ssize_t steps, replicates, threads = 1;
+    int value_per_replicate = 0, inflow_per_replicate = 0, keep_moved = 1;
+    double dt;
+    const char *kind_name;
+    projection_args a;
+    PyArrayObject *occupancy = NULL, *moved = NULL, *arrivals = NULL;
+    double *work = NULL;
+    PyObject *result = NULL;
+    unsigned long long seed = 0, first_replicate = 0;
+    size_t n_threads = 1;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOndsnO|OOnpppK:simulate", kwlist,
+                                     &x0_obj, &src_obj, &dst_obj, &value_obj, &steps, &dt,
+                                     &kind_name, &replicates, &seed_obj, &inflow_obj,
+                                     &advance_obj, &threads, &value_per_replicate,
+                                     &inflow_per_replicate, &keep_moved, &first_replicate)) {
+        return NULL;
+    }
+    if (replicates < 0) {
+        PyErr_Format(PyExc_ValueError, "replicates must be >= 0, got %zd", replicates);
+        return NULL;
+    }
+    if (check_threads(threads, &n_threads) < 0) return NULL;
+    if (!PyLong_Check(seed_obj) || PyBool_Check(seed_obj)) {
+        PyErr_SetString(PyExc_TypeError, "seed must be an integer in [0, 2**64)");
+        return NULL;
+    }
+    seed = PyLong_AsUnsignedLongLong(seed_obj);
+    if (seed == (unsigned long long)-1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_ValueError, "seed must be an integer in [0, 2**64)");
+        return NULL;
+    }
+    if (convert_projection(module, &a, x0_obj, src_obj, dst_obj, value_obj, inflow_obj,
+                           advance_obj, steps, dt, kind_name, replicates, value_per_replicate,
+                           inflow_per_replicate) < 0)
+        goto fail;
+    /* Checked here rather than by the kernel: the range of whole numbers
+     * is a limit of simulate, known before any draw. */
+    if (check_nonnegative(module, a.x0, "x0") < 0 ||
+        (a.inflow != NULL && check_nonnegative(module, a.inflow, "inflow") < 0) ||
+        check_whole_people(&a) < 0 || check_people_in_range(&a) < 0)
+        goto fail;
+    work = PyMem_Malloc((cc_project_workspace(&a.m) + 1) * sizeof(double));
+    if (work == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    if (allocate_outputs(module, &a, keep_moved, &occupancy, &moved, &arrivals) < 0) goto fail;
+    double *moved_out = keep_moved ? (double *)PyArray_DATA(moved) : NULL;
+    int status;
+    ptrdiff_t bad = -1;
+    Py_BEGIN_ALLOW_THREADS
+    status = cc_simulate_range(
+        &a.m, (size_t)a.R, (size_t)steps, dt, a.kind, (const double *)PyArray_DATA(a.value),
+        a.value_rep_stride, a.value_stride,
+        a.inflow ? (const double *)PyArray_DATA(a.inflow) : NULL, a.inflow_rep_stride,
+        a.inflow_stride, (const double *)PyArray_DATA(a.x0), a.x0_rep_stride, (uint64_t)seed,
+        (uint64_t)first_replicate, n_threads,
+        (double *)PyArray_DATA(occupancy), moved_out, (double *)PyArray_DATA(arrivals), &bad);
+    Py_END_ALLOW_THREADS
+    if (status != CC_OK) {
+        raise_projection_failure(module, &a, status, work);
+        goto fail;
+    }
+    result = PyTuple_Pack(3, occupancy, keep_moved ? (PyObject *)moved : Py_None, arrivals);
+fail:
+    PyMem_Free(work);
+    release_projection(&a);
     Py_XDECREF(occupancy);
     Py_XDECREF(moved);
     Py_XDECREF(arrivals);
@@ -769,6 +1072,24 @@ static PyObject *core_accrue(PyObject *module, PyObject *args, PyObject *kwargs)
                        PyArray_DATA(by_flow), PyArray_DATA(by_arrival), PyArray_DATA(total),
                        &bad);
     Py_END_ALLOW_THREADS
+    if (status == CC_EOVERFLOW) {
+        /* Name the value stream whose step-bad value is not finite; if all
+         * three are, only their sum overflowed. */
+        const char *culprit = "the total of per_year, per_flow and per_arrival";
+        const struct { PyArrayObject *out; const char *name; npy_intp width; } parts[3] = {
+            {by_state, "per_year", S}, {by_flow, "per_flow", F}, {by_arrival, "per_arrival", S}};
+        for (int i = 2; i >= 0; i--) {
+            const double *row = (const double *)PyArray_DATA(parts[i].out) + bad * parts[i].width;
+            for (npy_intp j = 0; j < parts[i].width; j++) {
+                if (!isfinite(row[j])) culprit = parts[i].name;
+            }
+        }
+        PyErr_Format(PyExc_ValueError,
+                     "%s: the value of step %zd overflows (is beyond +-1.8e308) although every "
+                     "input is finite; check the units of the values, the occupancy and the "
+                     "price index", culprit, (Py_ssize_t)bad);
+        goto fail;
+    }
     if (status != CC_OK) {
         raise_status(module, status, "accrue", NULL);
         goto fail;
@@ -840,6 +1161,23 @@ static int check_timing(double timing)
     return 0;
 }
 
+/* A (steps,) output for a series with one value per step; a MemoryError
+ * names steps and the size in readable units. */
+static PyArrayObject *new_series(Py_ssize_t steps)
+{
+    npy_intp n = steps;
+    PyArrayObject *out = new_array(1, &n);
+    if (out == NULL && PyErr_ExceptionMatches(PyExc_MemoryError)) {
+        char size[32];
+        format_bytes(8.0 * (double)steps, size, sizeof size);
+        PyErr_Clear();
+        PyErr_Format(PyExc_MemoryError,
+                     "steps = %zd: one value per step would need %s: too large to allocate",
+                     steps, size);
+    }
+    return out;
+}
+
 PyDoc_STRVAR(discount_factors_doc,
 "discount_factors(times, starts, rates)\n--\n\n"
 "Discount factors at times in years (1-D) under a piecewise schedule.");
@@ -864,7 +1202,15 @@ static PyObject *core_discount_factors(PyObject *module, PyObject *args)
     Py_BEGIN_ALLOW_THREADS
     status = cc_discount_factors((size_t)n, PyArray_DATA(times), &sched, PyArray_DATA(out), &bad);
     Py_END_ALLOW_THREADS
-    if (status != CC_OK) {
+    if (status == CC_EOVERFLOW) {
+        char number[40];
+        repr_double(((const double *)PyArray_DATA(times))[bad], number, sizeof number);
+        PyErr_Format(PyExc_ValueError,
+                     "times[%zd] = %s: the discount factor overflows (a rate near -1 over a "
+                     "long time grows without bound); check the schedule's rates",
+                     (Py_ssize_t)bad, number);
+        Py_CLEAR(out);
+    } else if (status != CC_OK) {
         raise_status(module, status, "discount_factors", NULL);
         Py_CLEAR(out);
     }
@@ -892,15 +1238,20 @@ static PyObject *core_step_discount_factors(PyObject *module, PyObject *args)
     }
     if (check_steps(steps) < 0 || check_dt(dt) < 0 || check_timing(timing) < 0) return NULL;
     if (convert_schedule(module, starts_obj, rates_obj, &starts, &rates, &sched) < 0) goto fail;
-    npy_intp n = steps;
-    out = new_array(1, &n);
+    out = new_series(steps);
     if (out == NULL) goto fail;
     int status;
     ptrdiff_t bad = -1;
     Py_BEGIN_ALLOW_THREADS
     status = cc_step_discount_factors((size_t)steps, dt, timing, &sched, PyArray_DATA(out), &bad);
     Py_END_ALLOW_THREADS
-    if (status != CC_OK) {
+    if (status == CC_EOVERFLOW) {
+        PyErr_Format(PyExc_ValueError,
+                     "steps: the discount factor of step %zd overflows (a rate near -1 over a "
+                     "long time grows without bound); check the schedule's rates or project "
+                     "fewer steps", (Py_ssize_t)bad);
+        Py_CLEAR(out);
+    } else if (status != CC_OK) {
         raise_status(module, status, "step_discount_factors", NULL);
         Py_CLEAR(out);
     }
@@ -937,13 +1288,24 @@ static PyObject *core_present_value(PyObject *module, PyObject *args)
     if (cum == NULL) goto fail;
     int status = CC_OK;
     ptrdiff_t bad = -1;
+    npy_intp r_failed = 0;
     Py_BEGIN_ALLOW_THREADS
     for (npy_intp r = 0; r < R && status == CC_OK; r++) {
         status = cc_present_value((size_t)steps, (const double *)PyArray_DATA(values) + r * steps,
                                   dt, timing, &sched, (double *)PyArray_DATA(pv) + r,
                                   (double *)PyArray_DATA(cum) + r * steps, &bad);
+        r_failed = r;
     }
     Py_END_ALLOW_THREADS
+    if (status == CC_EOVERFLOW) {
+        char where[32] = "";
+        if (R > 1) snprintf(where, sizeof where, " (series %zd)", (Py_ssize_t)(r_failed));
+        PyErr_Format(PyExc_ValueError,
+                     "values: the discounted sum overflows (is beyond +-1.8e308) at step %zd%s "
+                     "although every value is finite; check the units of the values",
+                     (Py_ssize_t)bad, where);
+        goto fail;
+    }
     if (status != CC_OK) {
         raise_status(module, status, "present_value", NULL);
         goto fail;
@@ -980,13 +1342,23 @@ static PyObject *core_price_index(PyObject *module, PyObject *args)
         PyErr_Format(PyExc_ValueError, "annual_rate must be finite and above -1, got %s", number);
         return NULL;
     }
-    npy_intp n = steps;
-    PyArrayObject *out = new_array(1, &n);
+    PyArrayObject *out = new_series(steps);
     if (out == NULL) return NULL;
     int status;
+    ptrdiff_t bad = -1;
     Py_BEGIN_ALLOW_THREADS
-    status = cc_price_index((size_t)steps, dt, timing, offset, rate, PyArray_DATA(out));
+    status = cc_price_index((size_t)steps, dt, timing, offset, rate, PyArray_DATA(out), &bad);
     Py_END_ALLOW_THREADS
+    if (status == CC_EOVERFLOW) {
+        char number[40];
+        repr_double(rate, number, sizeof number);
+        Py_DECREF(out);
+        PyErr_Format(PyExc_ValueError,
+                     "annual_rate = %s: the price index of step %zd overflows (is beyond "
+                     "1.8e308); check the rate, years_from_base and the number of steps",
+                     number, (Py_ssize_t)bad);
+        return NULL;
+    }
     if (status != CC_OK) {
         Py_DECREF(out);
         return raise_status(module, status, "price_index", NULL);
@@ -1021,6 +1393,13 @@ static PyObject *core_payback(PyObject *module, PyObject *args)
                         &bad);
     Py_END_ALLOW_THREADS
     Py_DECREF(net);
+    if (status == CC_EOVERFLOW) {
+        PyErr_Format(PyExc_ValueError,
+                     "net_benefit: the cumulative net benefit overflows (is beyond +-1.8e308) at "
+                     "step %zd although every value is finite; check the units",
+                     (Py_ssize_t)bad);
+        return NULL;
+    }
     if (status != CC_OK) {
         return raise_status(module, status, "payback", NULL);
     }
@@ -1034,7 +1413,34 @@ static PyObject *core_payback(PyObject *module, PyObject *args)
 typedef struct brent_context {
     PyObject *function;
     PyObject *exc_type, *exc_value, *exc_tb; /* an exception raised by function */
+    double last_x, last_fx;                  /* the latest evaluation */
 } brent_context;
+
+/* f's result as a double, or -1 with a TypeError naming f: booleans,
+ * strings, complex numbers and other non-numbers are refused rather than
+ * read as 0/1 or raising a message that does not say where it came from. */
+static int read_f_value(PyObject *value, double x, double *fx)
+{
+    char where[40];
+    repr_double(x, where, sizeof where);
+    if (PyBool_Check(value) || PyComplex_Check(value) || PyUnicode_Check(value) ||
+        PyBytes_Check(value) || !PyNumber_Check(value)) {
+        PyErr_Format(PyExc_TypeError,
+                     "f(%s) returned %.80s, not a real number: the function given to "
+                     "find_root must return a float", where, Py_TYPE(value)->tp_name);
+        return -1;
+    }
+    *fx = PyFloat_AsDouble(value);
+    if (*fx == -1.0 && PyErr_Occurred()) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError,
+                     "f(%s) returned %.80s, which cannot be read as one real number: the "
+                     "function given to find_root must return a float",
+                     where, Py_TYPE(value)->tp_name);
+        return -1;
+    }
+    return 0;
+}
 
 /* Called by cc_brent with the GIL released: take it, call Python, give it
  * back.  A Python exception is stored in the context and restored by the
@@ -1045,8 +1451,11 @@ static int call_python(double x, void *context, double *fx)
     int failed = 0;
     PyGILState_STATE gil = PyGILState_Ensure();
     PyObject *value = PyObject_CallFunction(ctx->function, "d", x);
+    ctx->last_x = x;
     if (value != NULL) {
-        *fx = PyFloat_AsDouble(value);
+        if (read_f_value(value, x, fx) == 0) {
+            ctx->last_fx = *fx;
+        }
         Py_DECREF(value);
     }
     if (PyErr_Occurred()) {
@@ -1063,8 +1472,8 @@ PyDoc_STRVAR(brent_doc,
 
 static PyObject *core_brent(PyObject *module, PyObject *args)
 {
-    brent_context ctx = {NULL, NULL, NULL, NULL};
-    double a, b, xtol, rtol, root = NAN, f_root = NAN;
+    brent_context ctx = {NULL, NULL, NULL, NULL, (double)NAN, (double)NAN};
+    double a, b, xtol, rtol, root = (double)NAN, f_root = (double)NAN;
     Py_ssize_t maxiter;
     size_t evaluations = 0;
     if (!PyArg_ParseTuple(args, "Oddddn:brent", &ctx.function, &a, &b, &xtol, &rtol,
@@ -1110,7 +1519,12 @@ static PyObject *core_brent(PyObject *module, PyObject *args)
         return NULL;
     }
     if (status == CC_ENONFINITE) {
-        PyErr_SetString(PyExc_ValueError, "f returned NaN or infinity during the root search");
+        char x_text[40], fx_text[40];
+        repr_double(ctx.last_x, x_text, sizeof x_text);
+        repr_double(ctx.last_fx, fx_text, sizeof fx_text);
+        PyErr_Format(PyExc_ValueError,
+                     "f(%s) = %s is not finite: the root search needs finite values of f "
+                     "on [a, b]", x_text, fx_text);
         return NULL;
     }
     if (status == CC_ENOCONVERGE) {
@@ -1171,6 +1585,10 @@ static PyObject *core_version(PyObject *module, PyObject *unused)
 static PyMethodDef core_methods[] = {
     {"project", (PyCFunction)(void (*)(void))core_project, METH_VARARGS | METH_KEYWORDS,
      project_doc},
+    {"project_batch", (PyCFunction)(void (*)(void))core_project_batch,
+     METH_VARARGS | METH_KEYWORDS, project_batch_doc},
+    {"simulate", (PyCFunction)(void (*)(void))core_simulate, METH_VARARGS | METH_KEYWORDS,
+     simulate_doc},
     {"accrue", (PyCFunction)(void (*)(void))core_accrue, METH_VARARGS | METH_KEYWORDS,
      accrue_doc},
     {"discount_factors", core_discount_factors, METH_VARARGS, discount_factors_doc},
@@ -1252,6 +1670,8 @@ static struct PyModuleDef core_module = {
     core_clear,
     core_free,
 };
+
+PyMODINIT_FUNC PyInit__core(void);
 
 PyMODINIT_FUNC PyInit__core(void)
 {

@@ -387,9 +387,13 @@ def test_project_batch_equals_a_loop_of_project(block):
         if inflow_batched:
             inflow = rng.uniform(0, 2, size=(replicates,) + (1,) * inflow.ndim) * inflow
         threads = [None, 1, 2][int(rng.integers(0, 3))]
+        # The replicate axes are given: a 2-D array with replicates == steps
+        # rows is ambiguous, and refused unless the call says which it is.
         batch = carecast.project_batch(x0, model["src"], model["dst"], values, steps,
                                        replicates=replicates, dt=model["dt"], kind=model["kind"],
-                                       inflow=inflow, advance=model["advance"], threads=threads)
+                                       inflow=inflow, advance=model["advance"], threads=threads,
+                                       value_per_replicate=True,
+                                       inflow_per_replicate=bool(inflow_batched))
         what = f"{describe(model)} R={replicates} threads={threads} value{values.shape}"
         assert batch.occupancy.shape == (replicates, steps + 1, n_states), what
         assert batch.moved.shape == (replicates, steps, n_flows), what

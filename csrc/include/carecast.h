@@ -65,8 +65,11 @@ typedef enum cc_status {
     CC_ESCHEDULE = 12,      /* a discount schedule is malformed (starts not
                                increasing from 0, or a rate <= -1) */
     CC_ECALLBACK = 13,      /* a user callback reported failure */
-    CC_ETHREAD = 14         /* a worker thread could not be started (reserved:
+    CC_ETHREAD = 14,        /* a worker thread could not be started (reserved:
                                cc_project_batch falls back to the calling thread) */
+    CC_EOVERFLOW = 15       /* finite inputs whose result would overflow a double
+                               (or, for projections, come close enough that the
+                               sums could): see each function */
 } cc_status;
 
 /* A static, human-readable description of a status code; never NULL.
@@ -147,6 +150,11 @@ CC_API int cc_check_nonnegative(size_t n, const double *x, ptrdiff_t *bad_index)
  * Deterministic projection
  * ------------------------------------------------------------------------ */
 
+/* The largest total of people (x0 plus all inflow) a projection accepts:
+ * 2^1019, about 5.6e306, a factor 32 below DBL_MAX so that rounding in the
+ * sums of a step can never reach infinity. */
+#define CC_PEOPLE_LIMIT 0x1p1019
+
 /* Number of doubles of workspace cc_project needs for structure m. */
 CC_API size_t cc_project_workspace(const cc_structure *m);
 
@@ -169,7 +177,12 @@ CC_API size_t cc_project_workspace(const cc_structure *m);
  *           bad_index  offending element: for value, t * F + f; for inflow,
  *                      t * S + s; for x0, s.
  * Status:   those of cc_check_structure and cc_flow_probabilities, and
- *           CC_ENONFINITE / CC_ENEGATIVE for x0 or inflow.
+ *           CC_ENONFINITE / CC_ENEGATIVE for x0 or inflow; CC_EOVERFLOW
+ *           (bad_index -1: no one element is at fault) when the people in
+ *           the model, sum(x0) plus every step's sum(inflow), exceed
+ *           CC_PEOPLE_LIMIT.  By conservation every occupancy and every moved
+ *           count is a part of that total, so below the limit nothing can
+ *           overflow.
  * Notes:    One step: (1) moved[t,f] = x[t][src f] * p[f], taken from src and
  *           added to dst; (2) if advance is given, everyone in s moves to
  *           advance[s] unless it is -1; (3) the inflow is added.
@@ -195,7 +208,8 @@ CC_API int cc_project(const cc_structure *m, size_t steps, double dt, cc_kind ki
  * Status:   as cc_project for the first failing replicate in order, with
  *           bad_index = r * (elements per replicate of the offending array)
  *           + index within the replicate (for CC_EPROBSUM the elements are
- *           rows * S); CC_ENOMEM.  A thread that cannot be started is not
+ *           rows * S; for CC_EOVERFLOW bad_index is not meaningful: the
+ *           caller finds the replicate whose total is too large); CC_ENOMEM.  A thread that cannot be started is not
  *           an error: its replicates run on the calling thread.
  *           Results are bit-identical whatever the number of threads.
  * Notes:    all replicates are validated before any is projected, so an
@@ -328,7 +342,11 @@ typedef enum cc_occupancy_rule {
  * Status:   CC_OK, CC_EARG, CC_EDT, CC_ENONFINITE (any non-finite input;
  *           the inputs are checked in the order occupancy, per_year, moved,
  *           per_flow, arrivals, per_arrival, weights, price_index, and
- *           bad_index is the flat index into the first that fails).
+ *           bad_index is the flat index into the first that fails);
+ *           CC_EOVERFLOW when a value of step t or its total is beyond
+ *           +-DBL_MAX although every input is finite (bad_index = t; the
+ *           outputs of steps before t are written, the rest are not, and the
+ *           caller should discard them all).
  * Notes:    Arrivals of step t are in x[t+1], so under the trapezoid rule
  *           they carry half a step of occupancy value in the step they
  *           arrive.  Values may be negative (savings, benefits).
@@ -371,7 +389,9 @@ CC_API int cc_check_schedule(const cc_schedule *sched, ptrdiff_t *bad_index);
  * Given:    n times in years (>= 0, finite), a schedule.
  * Returned: factor (n,) = exp(-integral_0^t ln(1 + r(u)) du).
  * Status:   CC_OK, CC_EARG, CC_ESCHEDULE, CC_ENONFINITE, CC_ENEGATIVE (a
- *           negative time).
+ *           negative time), CC_EOVERFLOW (the factor at times[bad_index] is
+ *           beyond DBL_MAX or not a number, e.g. a rate near -1 over
+ *           centuries; factors before it are written).
  * Notes:    A zero rate contributes exactly nothing (factor exactly 1 with an
  *           all-zero schedule).  Within one piece the factor is
  *           (1 + r)^-(t - start), so a flat 3.5% schedule gives exactly
@@ -385,7 +405,8 @@ CC_API int cc_discount_factors(size_t n, const double *times,
 /* cc_step_discount_factors
  * Given:    steps, dt (> 0), timing c in [0, 1], schedule.
  * Returned: factor (steps,) discount factor at tau = (t + c) * dt.
- * Status:   CC_OK, CC_EARG (c outside [0, 1]), CC_EDT, CC_ESCHEDULE. */
+ * Status:   CC_OK, CC_EARG (c outside [0, 1]), CC_EDT, CC_ESCHEDULE,
+ *           CC_EOVERFLOW (as cc_discount_factors, bad_index the step). */
 CC_API int cc_step_discount_factors(size_t steps, double dt, double timing,
                                     const cc_schedule *sched, double *factor,
                                     ptrdiff_t *bad_index);
@@ -394,18 +415,25 @@ CC_API int cc_step_discount_factors(size_t steps, double dt, double timing,
  * Given:    steps, dt (> 0), timing c in [0, 1], offset_years (the time of
  *           step 0's start, in years after the price base year; may be
  *           negative), annual_rate (> -1, finite).
- * Returned: index (steps,) = (1 + annual_rate)^(offset_years + (t + c) dt).
- * Status:   CC_OK, CC_EARG, CC_EDT, CC_ENONFINITE, CC_ESCHEDULE (rate <= -1).
+ * Returned: index (steps,) = (1 + annual_rate)^(offset_years + (t + c) dt);
+ *           bad_index  the step whose index overflows, or -1.
+ * Status:   CC_OK, CC_EARG, CC_EDT, CC_ENONFINITE, CC_ESCHEDULE (rate <= -1),
+ *           CC_EOVERFLOW (the index of step bad_index is beyond DBL_MAX, e.g.
+ *           2,000 years at 50%; checked before anything is written).
+ * Notes:    An index that underflows to 0 (a falling price over a very long
+ *           horizon) is the correctly rounded result and is not an error.
  */
 CC_API int cc_price_index(size_t steps, double dt, double timing,
                           double offset_years, double annual_rate,
-                          double *index);
+                          double *index, ptrdiff_t *bad_index);
 
 /* cc_present_value
  * Given:    values (steps,) per-step values, dt, timing, schedule.
  * Returned: *pv = sum_t values[t] * factor(tau_t);
  *           discounted_cumulative (steps,) running discounted sum, or NULL.
- * Status:   as cc_step_discount_factors, plus CC_ENONFINITE for values.
+ * Status:   as cc_step_discount_factors, plus CC_ENONFINITE for values and
+ *           CC_EOVERFLOW when a discounted value or the running sum goes
+ *           beyond +-DBL_MAX (bad_index the step; *pv is not written).
  */
 CC_API int cc_present_value(size_t steps, const double *values, double dt,
                             double timing, const cc_schedule *sched,
@@ -421,7 +449,9 @@ CC_API int cc_present_value(size_t steps, const double *values, double dt,
  *                   +inf (with *reached = 0) if it is still negative at the
  *                   end of the horizon.
  *           *reached 1 if payback is reached within the horizon, else 0.
- * Status:   CC_OK, CC_EARG, CC_EDT, CC_ENONFINITE.
+ * Status:   CC_OK, CC_EARG, CC_EDT, CC_ENONFINITE, CC_EOVERFLOW (the
+ *           cumulative net benefit goes beyond +-DBL_MAX at step bad_index;
+ *           *years and *reached are not written).
  */
 CC_API int cc_payback(size_t steps, const double *net, double dt,
                       double *years, int *reached, ptrdiff_t *bad_index);

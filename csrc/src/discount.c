@@ -60,6 +60,12 @@ int cc_discount_factors(size_t n, const double *times, const cc_schedule *sched,
     }
     for (size_t i = 0; i < n; i++) {
         factor[i] = discount_at(times[i], sched);
+        /* A rate near -1 over a long time grows without bound; a product of
+         * an overflowed piece and an underflowed one is NaN. */
+        if (!isfinite(factor[i])) {
+            cc__set_bad(bad_index, (ptrdiff_t)i);
+            return CC_EOVERFLOW;
+        }
     }
     return CC_OK;
 }
@@ -94,6 +100,10 @@ int cc_step_discount_factors(size_t steps, double dt, double timing,
     }
     for (size_t t = 0; t < steps; t++) {
         factor[t] = discount_at(((double)t + timing) * dt, sched);
+        if (!isfinite(factor[t])) {
+            cc__set_bad(bad_index, (ptrdiff_t)t);
+            return CC_EOVERFLOW;
+        }
     }
     return CC_OK;
 }
@@ -116,6 +126,12 @@ int cc_present_value(size_t steps, const double *values, double dt, double timin
     double sum = 0.0;
     for (size_t t = 0; t < steps; t++) {
         sum += values[t] * discount_at(((double)t + timing) * dt, sched);
+        /* Finite values and factors can still multiply or add up past
+         * DBL_MAX; one non-finite term leaves the sum non-finite. */
+        if (!isfinite(sum)) {
+            cc__set_bad(bad_index, (ptrdiff_t)t);
+            return CC_EOVERFLOW;
+        }
         if (discounted_cumulative != NULL) {
             discounted_cumulative[t] = sum;
         }
@@ -143,6 +159,10 @@ int cc_payback(size_t steps, const double *net, double dt, double *years,
     for (size_t t = 0; t < steps; t++) {
         const double before = cumulative;
         cumulative += net[t];
+        if (!isfinite(cumulative)) {
+            cc__set_bad(bad_index, (ptrdiff_t)t);
+            return CC_EOVERFLOW;
+        }
         if (cumulative < 0.0) {
             was_negative = 1;
         } else if (was_negative) {

@@ -55,6 +55,11 @@ int cc__check_projection_data(const cc_structure *m, size_t steps, cc_kind kind,
                               const double *x0, double *leave,
                               ptrdiff_t *bad_index);
 
+/* sum(x0) plus the inflow of every step (finite, non-negative inputs);
+ * may stop early once it is above CC_PEOPLE_LIMIT, and may be +inf. */
+double cc__people_total(size_t S, size_t steps, const double *x0, const double *inflow,
+                        size_t inflow_stride);
+
 /* Workspace (doubles) of one stochastic replicate. */
 size_t cc__simulate_workspace(const cc_structure *m);
 

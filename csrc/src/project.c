@@ -244,7 +244,43 @@ int cc__check_projection_data(const cc_structure *m, size_t steps, cc_kind kind,
             return status;
         }
     }
-    return cc_check_flow_values(m, steps, kind, value, value_stride, leave, bad_index);
+    status = cc_check_flow_values(m, steps, kind, value, value_stride, leave, bad_index);
+    if (status != CC_OK) {
+        return status;
+    }
+    if (!(cc__people_total(S, steps, x0, inflow, inflow_stride) <= CC_PEOPLE_LIMIT)) {
+        cc__set_bad(bad_index, -1);
+        return CC_EOVERFLOW;
+    }
+    return CC_OK;
+}
+
+double cc__people_total(size_t S, size_t steps, const double *x0, const double *inflow,
+                        size_t inflow_stride)
+{
+    /* Finite, non-negative inputs: the sum can only grow, and once it
+     * passes the limit the answer is known (this also stops at +inf). */
+    double total = 0.0;
+    for (size_t s = 0; s < S; s++) {
+        total += x0[s];
+    }
+    if (inflow == NULL || steps == 0) {
+        return total;
+    }
+    if (inflow_stride == 0) {
+        double per_step = 0.0;
+        for (size_t s = 0; s < S; s++) {
+            per_step += inflow[s];
+        }
+        return total + per_step * (double)steps;
+    }
+    for (size_t t = 0; t < steps && total <= CC_PEOPLE_LIMIT; t++) {
+        const double *row = inflow + t * inflow_stride;
+        for (size_t s = 0; s < S; s++) {
+            total += row[s];
+        }
+    }
+    return total;
 }
 
 void cc__advance(size_t S, const int64_t *advance, double *x, double *before)

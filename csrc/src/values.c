@@ -117,13 +117,21 @@ int cc_accrue(size_t S, size_t F, size_t steps, double dt,
             memset(by_arrival + t * S, 0, S * sizeof(double));
         }
         total[t] = sum;
+        /* Finite inputs can still multiply or add up past DBL_MAX (a unit
+         * value of 1e300 for 1e10 people): one non-finite term makes the
+         * sum non-finite too, so the total alone tells. */
+        if (!isfinite(sum)) {
+            cc__set_bad(bad_index, (ptrdiff_t)t);
+            return CC_EOVERFLOW;
+        }
     }
     return CC_OK;
 }
 
 int cc_price_index(size_t steps, double dt, double timing, double offset_years,
-                   double annual_rate, double *index)
+                   double annual_rate, double *index, ptrdiff_t *bad_index)
 {
+    cc__set_bad(bad_index, -1);
     if (steps > 0 && index == NULL) {
         return CC_EARG;
     }
@@ -138,6 +146,30 @@ int cc_price_index(size_t steps, double dt, double timing, double offset_years,
     }
     if (!(annual_rate > -1.0)) {
         return CC_ESCHEDULE;
+    }
+    /* The index is monotone in t, so if any step overflows, step 0 does
+     * (a falling index from a negative offset) or the last step does (a
+     * rising one); the first step that does is then found by bisection.
+     * Checked before anything is written. */
+    if (steps > 0) {
+        const double base = 1.0 + annual_rate;
+        if (!isfinite(pow(base, offset_years + timing * dt))) {
+            cc__set_bad(bad_index, 0);
+            return CC_EOVERFLOW;
+        }
+        if (!isfinite(pow(base, offset_years + ((double)(steps - 1) + timing) * dt))) {
+            size_t good = 0, bad = steps - 1; /* index[good] finite, index[bad] not */
+            while (bad - good > 1) {
+                const size_t mid = good + (bad - good) / 2;
+                if (isfinite(pow(base, offset_years + ((double)mid + timing) * dt))) {
+                    good = mid;
+                } else {
+                    bad = mid;
+                }
+            }
+            cc__set_bad(bad_index, (ptrdiff_t)bad);
+            return CC_EOVERFLOW;
+        }
     }
     for (size_t t = 0; t < steps; t++) {
         const double years = offset_years + ((double)t + timing) * dt;

@@ -14,7 +14,18 @@
 #ifndef CCTEST_H
 #define CCTEST_H
 
+#include <math.h>
 #include <stddef.h>
+
+#if defined(__clang__)
+/* C11's NAN and INFINITY are float constants; the tests use them as
+ * doubles, which clang's -Wdouble-promotion reports at every use.  math.h
+ * is included first so that it cannot redefine them later. */
+#undef NAN
+#undef INFINITY
+#define NAN (__builtin_nan(""))
+#define INFINITY (__builtin_inf())
+#endif
 
 /* Set by main from the command line. */
 void cct_set_verbose(int verbose);
@@ -88,6 +99,11 @@ void t_cc_rng_binomial(int *status);
 void t_cc_rng_poisson(int *status);
 void t_cc_simulate_batch(int *status);
 void t_cc_simulate_range(int *status);
+
+/* Finite inputs whose results would overflow (t_overflow.c). */
+void t_overflow_project(int *status);
+void t_overflow_values(int *status);
+void t_overflow_discount(int *status);
 
 /* Published models reproduced through several routines together. */
 void t_published_chancellor(int *status);

@@ -203,47 +203,47 @@ void t_cc_price_index(int *status)
 
     /* 2% a year, dt 1, start timing, base at step 0:
      * [1.02^0, 1.02^1, 1.02^2] = [1, 1.02, 1.0404] */
-    rc = cc_price_index(3, 1.0, CC_TIMING_START, 0.0, 0.02, index);
+    rc = cc_price_index(3, 1.0, CC_TIMING_START, 0.0, 0.02, index, NULL);
     viv(rc, CC_OK, fn, "2%, start", status);
     veq(index[0], 1.0, fn, "2%, start: index[0] exactly 1", status);
     vvr(index[1], 1.02, 1e-15, fn, "2%, start: 1.02", status);
     vvr(index[2], 1.0404, 1e-15, fn, "2%, start: 1.02^2 = 1.0404", status);
     /* mid: 1.02^0.5, 1.02^1.5, 1.02^2.5 (1.02^0.5 = 1.0099504938362078) */
-    rc = cc_price_index(3, 1.0, CC_TIMING_MID, 0.0, 0.02, index);
+    rc = cc_price_index(3, 1.0, CC_TIMING_MID, 0.0, 0.02, index, NULL);
     viv(rc, CC_OK, fn, "2%, mid", status);
     vvr(index[0], 1.0099504938362078, 1e-15, fn, "2%, mid: sqrt(1.02)", status);
     vvr(index[1], 1.02 * 1.0099504938362078, 1e-15, fn, "2%, mid: 1.02^1.5", status);
     vvr(index[2], pow(1.02, 2.5), 1e-15, fn, "2%, mid: 1.02^2.5", status);
     /* Negative offset: the price base is 2 years after step 0 starts.
      * dt 0.5, end timing: exponents -2 + (t+1)/2 = -1.5, -1, -0.5, 0 */
-    rc = cc_price_index(4, 0.5, CC_TIMING_END, -2.0, 0.02, index);
+    rc = cc_price_index(4, 0.5, CC_TIMING_END, -2.0, 0.02, index, NULL);
     viv(rc, CC_OK, fn, "negative offset", status);
     vvr(index[0], pow(1.02, -1.5), 1e-15, fn, "offset -2: 1.02^-1.5", status);
     vvr(index[1], 1.0 / 1.02, 1e-15, fn, "offset -2: 1.02^-1", status);
     vvr(index[2], 1.0 / 1.0099504938362078, 1e-15, fn, "offset -2: 1.02^-0.5", status);
     vvr(index[3], 1.0, 1e-15, fn, "offset -2: base year gives 1", status);
     /* Rate 0: exactly 1 everywhere. */
-    rc = cc_price_index(4, 0.25, CC_TIMING_MID, 7.5, 0.0, index);
+    rc = cc_price_index(4, 0.25, CC_TIMING_MID, 7.5, 0.0, index, NULL);
     viv(rc, CC_OK, fn, "rate 0", status);
     veq(index[0], 1.0, fn, "rate 0: exactly 1 (0)", status);
     veq(index[3], 1.0, fn, "rate 0: exactly 1 (3)", status);
     /* Deflation is allowed: -50% a year, start, dt 1: [1, 0.5, 0.25] */
-    rc = cc_price_index(3, 1.0, CC_TIMING_START, 0.0, -0.5, index);
+    rc = cc_price_index(3, 1.0, CC_TIMING_START, 0.0, -0.5, index, NULL);
     viv(rc, CC_OK, fn, "rate -0.5", status);
     vvr(index[2], 0.25, 1e-15, fn, "rate -0.5: 0.5^2", status);
 
-    viv(cc_price_index(3, 1.0, CC_TIMING_START, 0.0, -1.0, index), CC_ESCHEDULE, fn,
+    viv(cc_price_index(3, 1.0, CC_TIMING_START, 0.0, -1.0, index, NULL), CC_ESCHEDULE, fn,
         "rate -1", status);
-    viv(cc_price_index(3, 1.0, CC_TIMING_START, 0.0, -2.0, index), CC_ESCHEDULE, fn,
+    viv(cc_price_index(3, 1.0, CC_TIMING_START, 0.0, -2.0, index, NULL), CC_ESCHEDULE, fn,
         "rate -2", status);
-    viv(cc_price_index(3, 1.0, CC_TIMING_START, 0.0, NAN, index), CC_ENONFINITE, fn,
+    viv(cc_price_index(3, 1.0, CC_TIMING_START, 0.0, NAN, index, NULL), CC_ENONFINITE, fn,
         "rate NaN", status);
-    viv(cc_price_index(3, 1.0, CC_TIMING_START, INFINITY, 0.02, index), CC_ENONFINITE, fn,
+    viv(cc_price_index(3, 1.0, CC_TIMING_START, INFINITY, 0.02, index, NULL), CC_ENONFINITE, fn,
         "offset inf", status);
-    viv(cc_price_index(3, 0.0, CC_TIMING_START, 0.0, 0.02, index), CC_EDT, fn, "dt 0", status);
-    viv(cc_price_index(3, 1.0, 1.5, 0.0, 0.02, index), CC_EARG, fn, "timing 1.5", status);
-    viv(cc_price_index(3, 1.0, -0.5, 0.0, 0.02, index), CC_EARG, fn, "timing -0.5", status);
-    viv(cc_price_index(3, 1.0, NAN, 0.0, 0.02, index), CC_EARG, fn, "timing NaN", status);
-    viv(cc_price_index(3, 1.0, CC_TIMING_START, 0.0, 0.02, NULL), CC_EARG, fn, "index NULL",
+    viv(cc_price_index(3, 0.0, CC_TIMING_START, 0.0, 0.02, index, NULL), CC_EDT, fn, "dt 0", status);
+    viv(cc_price_index(3, 1.0, 1.5, 0.0, 0.02, index, NULL), CC_EARG, fn, "timing 1.5", status);
+    viv(cc_price_index(3, 1.0, -0.5, 0.0, 0.02, index, NULL), CC_EARG, fn, "timing -0.5", status);
+    viv(cc_price_index(3, 1.0, NAN, 0.0, 0.02, index, NULL), CC_EARG, fn, "timing NaN", status);
+    viv(cc_price_index(3, 1.0, CC_TIMING_START, 0.0, 0.02, NULL, NULL), CC_EARG, fn, "index NULL",
         status);
 }

@@ -42,6 +42,9 @@ static const struct {
     {"cc_present_value", t_cc_present_value},
     {"cc_payback", t_cc_payback},
     {"cc_brent", t_cc_brent},
+    {"overflow: projections", t_overflow_project},
+    {"overflow: values, prices", t_overflow_values},
+    {"overflow: discounting", t_overflow_discount},
     {"published: Chancellor 1997", t_published_chancellor},
 };
 

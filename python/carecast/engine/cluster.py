@@ -31,10 +31,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from carecast.engine._checks import check_count
 from carecast.engine.projection import (
     Projection,
     Simulation,
-    _per_replicate,
+    _axes,
+    _ndim,
+    _shape,
     project_batch,
 )
 from carecast.engine.projection import simulate as _simulate
@@ -43,14 +46,23 @@ __all__ = ["simulate", "project_batch_on"]
 
 
 def _ranges(replicates: int, chunk: int | None, executor) -> list:
-    if isinstance(replicates, bool) or not isinstance(replicates, (int, np.integer)) or replicates < 0:
-        raise ValueError(f"replicates must be a whole number >= 0, got {replicates!r}")
+    replicates = check_count("replicates", replicates, 0)
     if chunk is None:
         workers = getattr(executor, "_max_workers", None) or 4
-        chunk = max(1, -(-int(replicates) // (4 * workers)))
-    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
-        raise ValueError(f"chunk must be a whole number >= 1, got {chunk!r}")
-    return [(a, min(a + int(chunk), int(replicates))) for a in range(0, int(replicates), int(chunk))]
+        chunk = max(1, -(-replicates // (4 * workers)))
+    chunk = check_count("chunk", chunk, 1)
+    return [(a, min(a + chunk, replicates)) for a in range(0, replicates, chunk)]
+
+
+def _x0_rows(x0, replicates: int) -> bool:
+    """Whether x0 is per replicate; its rows must then be exactly ``replicates``
+    (a range of a longer array would silently drop the rest)."""
+    if _ndim("x0", x0) != 2:
+        return False
+    rows = _shape("x0", x0)[0]
+    if rows != replicates:
+        raise ValueError(f"x0 has {rows} rows but replicates is {replicates}")
+    return True
 
 
 def _rows(arr, a: int, b: int, per_replicate: bool):
@@ -66,7 +78,9 @@ def _join(parts, name: str):
 
 def simulate(executor, x0, src, dst, value, steps, *, replicates: int, seed: int,
              chunk: int | None = None, dt: float = 1.0, kind: str = "rate", inflow=None,
-             advance=None, threads: int | None = None, keep_moved: bool = True) -> Simulation:
+             advance=None, threads: int | None = None, keep_moved: bool = True,
+             value_per_replicate: bool | None = None,
+             inflow_per_replicate: bool | None = None) -> Simulation:
     """:func:`carecast.simulate` with the replicates spread over an executor's workers.
 
     Parameters
@@ -81,25 +95,30 @@ def simulate(executor, x0, src, dst, value, steps, *, replicates: int, seed: int
         Threads each worker uses (default: all the worker's cores).
     Other parameters
         As :func:`carecast.simulate` (per-replicate parameters are cut into
-        their ranges before they are sent).
+        their ranges before they are sent, after checking that they have
+        exactly ``replicates`` rows; the replicate axes are read once, by the
+        rule of :func:`carecast.simulate`, and passed on explicitly).
     """
     if seed is None:
         raise ValueError("seed: a distributed run needs an explicit seed")
     ranges = _ranges(replicates, chunk, executor)
-    value_rows = _per_replicate("value", value, replicates, steps, "F")
-    inflow_rows = inflow is not None and _per_replicate("inflow", inflow, replicates, steps, "S")
-    x0_rows = np.ndim(x0) == 2
+    steps = check_count("steps", steps, 0)
+    value_rows, inflow_rows = _axes(x0, src, value, inflow, replicates, steps,
+                                    value_per_replicate, inflow_per_replicate)
+    x0_rows = _x0_rows(x0, replicates)
     futures = [executor.submit(_simulate, _rows(x0, a, b, x0_rows), src, dst,
                                _rows(value, a, b, value_rows), steps, replicates=b - a, seed=seed,
                                dt=dt, kind=kind,
                                inflow=None if inflow is None else _rows(inflow, a, b, inflow_rows),
                                advance=advance, threads=threads, keep_moved=keep_moved,
-                               first_replicate=a)
+                               first_replicate=a, value_per_replicate=value_rows,
+                               inflow_per_replicate=inflow_rows)
                for a, b in ranges]
     parts = [f.result() for f in futures]
     if not parts:
         return _simulate(x0, src, dst, value, steps, replicates=0, seed=seed, dt=dt, kind=kind,
-                         inflow=inflow, advance=advance, keep_moved=keep_moved)
+                         inflow=inflow, advance=advance, keep_moved=keep_moved,
+                         value_per_replicate=value_rows, inflow_per_replicate=inflow_rows)
     return Simulation(_join(parts, "occupancy"), _join(parts, "moved"), _join(parts, "inflow"),
                       parts[0].dt, parts[0].src, parts[0].dst, int(seed))
 
@@ -107,24 +126,30 @@ def simulate(executor, x0, src, dst, value, steps, *, replicates: int, seed: int
 def project_batch_on(executor, x0, src, dst, value, steps, *, replicates: int,
                      chunk: int | None = None, dt: float = 1.0, kind: str = "rate",
                      inflow=None, advance=None, threads: int | None = None,
-                     keep_moved: bool = True) -> Projection:
+                     keep_moved: bool = True, value_per_replicate: bool | None = None,
+                     inflow_per_replicate: bool | None = None) -> Projection:
     """:func:`carecast.project_batch` with the replicates spread over an executor's workers.
 
-    Parameters as :func:`carecast.project_batch`; ``value`` is (R, F) or
-    (R, steps, F), ``x0`` (S,) or (R, S), ``inflow`` (S,), (R, S) or
-    (R, steps, S).
+    Parameters as :func:`carecast.project_batch` (the same shapes and the
+    same rule for the replicate axes); per-replicate arrays must have
+    exactly ``replicates`` rows.
     """
     ranges = _ranges(replicates, chunk, executor)
-    inflow_rows = inflow is not None and np.ndim(inflow) >= 2
-    x0_rows = np.ndim(x0) == 2
+    steps = check_count("steps", steps, 0)
+    value_rows, inflow_rows = _axes(x0, src, value, inflow, replicates, steps,
+                                    value_per_replicate, inflow_per_replicate)
+    x0_rows = _x0_rows(x0, replicates)
     futures = [executor.submit(project_batch, _rows(x0, a, b, x0_rows), src, dst,
-                               np.asarray(value)[a:b], steps, replicates=b - a, dt=dt, kind=kind,
+                               _rows(value, a, b, value_rows), steps, replicates=b - a, dt=dt,
+                               kind=kind,
                                inflow=None if inflow is None else _rows(inflow, a, b, inflow_rows),
-                               advance=advance, threads=threads, keep_moved=keep_moved)
+                               advance=advance, threads=threads, keep_moved=keep_moved,
+                               value_per_replicate=value_rows, inflow_per_replicate=inflow_rows)
                for a, b in ranges]
     parts = [f.result() for f in futures]
     if not parts:
         return project_batch(x0, src, dst, value, steps, replicates=0, dt=dt, kind=kind,
-                             inflow=inflow, advance=advance, keep_moved=keep_moved)
+                             inflow=inflow, advance=advance, keep_moved=keep_moved,
+                             value_per_replicate=value_rows, inflow_per_replicate=inflow_rows)
     return Projection(_join(parts, "occupancy"), _join(parts, "moved"), _join(parts, "inflow"),
                       parts[0].dt, parts[0].src, parts[0].dst)

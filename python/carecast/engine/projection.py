@@ -35,8 +35,17 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from carecast import _core
+from carecast.engine._checks import (
+    MAX_THREADS,
+    check_bool,
+    check_count,
+    check_memory,
+    check_threads,
+    unmask,
+)
 
-__all__ = ["Projection", "Simulation", "project", "project_batch", "simulate", "default_threads"]
+__all__ = ["MAX_THREADS", "Projection", "Simulation", "project", "project_batch", "simulate",
+           "default_threads"]
 
 
 @dataclass(frozen=True)
@@ -86,14 +95,7 @@ def default_threads() -> int:
 
 
 def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    value = int(value)
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    if value > sys.maxsize:
-        raise ValueError(f"{name} = {value} is too large (at most {sys.maxsize})")
-    return value
+    return check_count(name, value, minimum)
 
 
 def _check_dt(dt) -> float:
@@ -109,13 +111,95 @@ def _check_kind(kind) -> str:
 
 
 def _index_array(name: str, values) -> np.ndarray:
-    """Index arrays as int64; floats are refused rather than truncated."""
-    arr = np.asarray(values)
+    """Index arrays as a new int64 array (never the caller's: results keep
+    ``src`` and ``dst``); floats are refused rather than truncated."""
+    try:
+        arr = np.asarray(unmask(name, values))
+    except ValueError:
+        raise TypeError(f"{name} must be an array of integers (state indices)") from None
     if arr.dtype.kind not in "iu":
         if arr.size == 0 and arr.dtype.kind == "f":
             return np.zeros(arr.shape, dtype=np.int64)
         raise TypeError(f"{name} must be integers (state indices), got dtype {arr.dtype}")
-    return np.ascontiguousarray(arr, dtype=np.int64)
+    return np.array(arr, dtype=np.int64, order="C", copy=True)
+
+
+def _ndim(name: str, arr) -> int:
+    try:
+        return int(np.ndim(arr))
+    except ValueError:  # ragged nested lists
+        raise TypeError(f"{name} must be an array of numbers (rows of equal length)") from None
+
+
+def _shape(name: str, arr) -> tuple:
+    try:
+        return tuple(np.shape(arr))
+    except ValueError:
+        raise TypeError(f"{name} must be an array of numbers (rows of equal length)") from None
+
+
+def _replicate_axis(name: str, arr, replicates: int, steps: int, width: int,
+                    width_name: str, given) -> bool:
+    """Whether ``arr`` (value or inflow) carries a leading replicate axis.
+
+    The accepted shapes are ``(W,)`` shared and constant, ``(steps, W)``
+    shared and per step, ``(R, W)`` per replicate and constant and
+    ``(R, steps, W)``.  A 2-D array is read by its number of rows; when
+    ``replicates == steps`` that cannot tell, so it is refused unless the
+    caller says which (``given``, the ``<name>_per_replicate`` argument).
+    The same rule holds in :func:`project_batch`, :func:`simulate` and
+    :mod:`carecast.engine.cluster`.
+    """
+    flag = f"{name}_per_replicate"
+    if given is not None:
+        given = check_bool(flag, given)
+    ndim = _ndim(name, arr)
+    shape = _shape(name, arr)
+    expected = (f"expected ({width_name},), (steps, {width_name}), (replicates, {width_name}) or "
+                f"(replicates, steps, {width_name}) with replicates = {replicates}, "
+                f"steps = {steps}, {width_name} = {width}")
+    if ndim == 2:
+        rows = shape[0]
+        if given is not None:
+            return given
+        if rows == replicates and rows == steps:
+            raise ValueError(
+                f"{name} has shape {shape} and replicates == steps == {rows}, so it is "
+                f"ambiguous: pass {flag}=True for ({width_name} per replicate) or {flag}=False "
+                f"(per step, shared by all replicates)"
+            )
+        if rows == steps:
+            return False
+        if rows == replicates:
+            return True
+        raise ValueError(f"{name} has shape {shape}; {expected}")
+    if ndim == 3:
+        if given is False:
+            raise ValueError(f"{name} has shape {shape}, which has a replicate axis, but {flag}=False")
+        return True
+    if given:
+        raise ValueError(f"{name} has shape {shape}, which has no replicate axis, but {flag}=True; "
+                         f"{expected}")
+    return False
+
+
+def _check_outputs_fit(x0, src, steps: int, replicates: int, keep_moved: bool) -> None:
+    """Refuse outputs larger than this machine's memory before any is allocated."""
+    try:
+        n_states = _shape("x0", x0)[-1] if _ndim("x0", x0) else 0
+        n_flows = len(src)
+    except (TypeError, IndexError):
+        return  # the binding reports malformed arguments
+    per_run = replicates if replicates >= 0 else 1
+    prefix = "replicates x " if replicates >= 0 else ""
+    parts = [(f"occupancy ({prefix}(steps + 1) x S)", 8.0 * per_run * (steps + 1) * n_states),
+             (f"moved ({prefix}steps x F)", 8.0 * per_run * steps * n_flows if keep_moved else 0.0),
+             (f"inflow ({prefix}steps x S)", 8.0 * per_run * steps * n_states)]
+    remedy = ("use keep_moved=False, fewer replicates or fewer steps" if replicates >= 0
+              else "project fewer steps")
+    detail = (f" (steps = {steps}, S = {n_states}, F = {n_flows}"
+              + (f", replicates = {replicates})" if replicates >= 0 else ")"))
+    check_memory(parts, remedy + detail)
 
 
 def _run(x0, src, dst, value, steps, dt, kind, inflow, advance, *, replicates=-1, threads=None,
@@ -123,18 +207,29 @@ def _run(x0, src, dst, value, steps, dt, kind, inflow, advance, *, replicates=-1
          keep_moved=True, first_replicate=0) -> Projection:
     """Checks the scalar arguments and calls the engine (which checks the arrays)."""
     steps = _check_int("steps", steps, 0)
-    if replicates >= 0:
-        threads = default_threads() if threads is None else _check_int("threads", threads, 1)
-    else:
-        threads = 1
+    dt = _check_dt(dt)
+    kind = _check_kind(kind)
+    keep_moved = check_bool("keep_moved", keep_moved)
     src, dst = _index_array("src", src), _index_array("dst", dst)
-    occupancy, moved, arrivals = _core.project(
-        x0, src, dst, value, steps, _check_dt(dt), _check_kind(kind), inflow,
-        None if advance is None else _index_array("advance", advance),
-        replicates, threads, seed, value_per_replicate, inflow_per_replicate, bool(keep_moved),
-        first_replicate,
-    )
-    return Projection(occupancy, moved, arrivals, float(dt), src, dst)
+    advance = None if advance is None else _index_array("advance", advance)
+    _check_outputs_fit(x0, src, steps, replicates, keep_moved)
+    if replicates < 0:
+        occupancy, moved, arrivals = _core.project(x0, src, dst, value, steps, dt, kind, inflow,
+                                                   advance)
+    else:
+        threads = default_threads() if threads is None else threads
+        threads = check_threads(threads)
+        batch = dict(inflow=inflow, advance=advance, threads=threads,
+                     value_per_replicate=value_per_replicate,
+                     inflow_per_replicate=inflow_per_replicate, keep_moved=keep_moved)
+        if seed is None:
+            occupancy, moved, arrivals = _core.project_batch(
+                x0, src, dst, value, steps, dt, kind, replicates, **batch)
+        else:
+            occupancy, moved, arrivals = _core.simulate(
+                x0, src, dst, value, steps, dt, kind, replicates, seed,
+                first_replicate=first_replicate, **batch)
+    return Projection(occupancy, moved, arrivals, dt, src, dst)
 
 
 def project(
@@ -197,6 +292,18 @@ def project(
     return _run(x0, src, dst, value, steps, dt, kind, inflow, advance)
 
 
+def _axes(x0, src, value, inflow, replicates: int, steps: int, value_per_replicate,
+          inflow_per_replicate) -> tuple[bool, bool]:
+    """The replicate axes of value and inflow (see :func:`_replicate_axis`)."""
+    n_flows = _shape("src", src)[0] if _ndim("src", src) == 1 else -1
+    n_states = _shape("x0", x0)[-1] if _ndim("x0", x0) else -1
+    value_rows = _replicate_axis("value", value, replicates, steps, n_flows, "F",
+                                 value_per_replicate)
+    inflow_rows = inflow is not None and _replicate_axis(
+        "inflow", inflow, replicates, steps, n_states, "S", inflow_per_replicate)
+    return value_rows, inflow_rows
+
+
 def project_batch(
     x0: ArrayLike,
     src: ArrayLike,
@@ -211,6 +318,8 @@ def project_batch(
     advance: ArrayLike | None = None,
     threads: int | None = None,
     keep_moved: bool = True,
+    value_per_replicate: bool | None = None,
+    inflow_per_replicate: bool | None = None,
 ) -> Projection:
     """Run many deterministic projections at once (probabilistic sensitivity analysis).
 
@@ -224,25 +333,37 @@ def project_batch(
         Shared or per-replicate starting occupancy.
     src, dst, steps, dt, kind, advance
         As in :func:`project` (the structure is shared).
-    value : array_like, shape (R, F) or (R, steps, F)
+    value : array_like, shape (R, F) or (R, steps, F); or (F,) or (steps, F) shared
         Flow values of each replicate, constant or per step.
     replicates : int
         ``R``, the number of replicates.
-    inflow : array_like, shape (S,), (R, S) or (R, steps, S), optional
-        Shared, per-replicate, or per-replicate-and-step arrivals.  (To share
-        a per-step inflow, pass ``np.broadcast_to(inflow, (R, steps, S))``.)
+    inflow : array_like, shape (S,), (steps, S), (R, S) or (R, steps, S), optional
+        Shared or per-replicate arrivals, constant or per step.
     threads : int, optional
-        Worker threads; default: the usable CPUs.
+        Worker threads; default: the usable CPUs.  More than
+        :data:`MAX_THREADS` (256) are capped.
     keep_moved : bool, default True
         ``False`` does not store the people moved by each flow (``.moved``
         is then ``None``): for large analyses where only occupancy is
         needed, it saves ``R * steps * F`` doubles.
+    value_per_replicate, inflow_per_replicate : bool, optional
+        Whether ``value`` / ``inflow`` carry a leading replicate axis.  By
+        default it is read from the shape: 1-D is shared, 3-D is per
+        replicate and step, and a 2-D array is ``(replicates, W)`` or
+        ``(steps, W)`` by its number of rows.  When ``replicates == steps``
+        a 2-D array is ambiguous and refused unless this says which.
 
     Returns
     -------
     Projection
         Arrays with a leading replicate axis: ``.occupancy`` (R, steps + 1, S),
         ``.moved`` (R, steps, F), ``.inflow`` (R, steps, S).
+
+    Raises
+    ------
+    MemoryError
+        The outputs would not fit in this machine's memory (checked before
+        anything is allocated; the message gives each output's size).
 
     Examples
     --------
@@ -252,11 +373,13 @@ def project_batch(
     >>> r.occupancy[:, 1, 0].round(2)
     array([90.48, 81.87, 74.08])
     """
+    replicates = _check_int("replicates", replicates, 0)
+    steps = _check_int("steps", steps, 0)
+    value_rows, inflow_rows = _axes(x0, src, value, inflow, replicates, steps,
+                                    value_per_replicate, inflow_per_replicate)
     return _run(x0, src, dst, value, steps, dt, kind, inflow, advance,
-                replicates=_check_int("replicates", replicates, 0), threads=threads,
-                value_per_replicate=True,
-                inflow_per_replicate=inflow is not None and np.ndim(inflow) >= 2,
-                keep_moved=keep_moved)
+                replicates=replicates, threads=threads, value_per_replicate=value_rows,
+                inflow_per_replicate=inflow_rows, keep_moved=keep_moved)
 
 
 @dataclass(frozen=True)
@@ -265,21 +388,6 @@ class Simulation(Projection):
     replicate axis, whole numbers of people, and the seed that reproduces it."""
 
     seed: int = 0
-
-
-def _per_replicate(name: str, arr, replicates: int, steps: int, width_name: str) -> bool:
-    """Whether a 2-D parameter carries the replicate axis: (R, width) or (steps, width)."""
-    ndim = np.ndim(arr)
-    if ndim != 2:
-        return ndim == 3
-    rows = np.shape(arr)[0]
-    if rows == replicates and rows == steps:
-        raise ValueError(
-            f"{name} has shape {np.shape(arr)} and replicates == steps == {rows}, so it is "
-            f"ambiguous: pass (replicates, steps, {width_name}) (np.broadcast_to helps) or "
-            f"a 1-D ({width_name},) array"
-        )
-    return rows == replicates
 
 
 def simulate(
@@ -298,6 +406,8 @@ def simulate(
     threads: int | None = None,
     keep_moved: bool = True,
     first_replicate: int = 0,
+    value_per_replicate: bool | None = None,
+    inflow_per_replicate: bool | None = None,
 ) -> Simulation:
     """Stochastic simulation with whole people.
 
@@ -314,7 +424,9 @@ def simulate(
     Parameters
     ----------
     x0 : array_like, shape (S,) or (replicates, S)
-        Whole numbers of people at the start.
+        Whole numbers of people at the start.  A replicate's people (x0 plus
+        the expected inflow of every step) may not exceed 2**50, so that
+        counts stay exact whole numbers.
     src, dst, steps, dt, kind, advance
         As in :func:`project`.
     value : array_like, shape (F,), (steps, F), (replicates, F) or (replicates, steps, F)
@@ -327,7 +439,7 @@ def simulate(
         Default: a fresh seed from the operating system, kept in the result's
         ``.seed`` so the run can be repeated.
     threads : int, optional
-        Default: the usable CPUs.
+        Default: the usable CPUs; more than :data:`MAX_THREADS` (256) are capped.
     keep_moved : bool, default True
         As in :func:`project_batch`; the draws, and so the occupancy, are
         the same either way.
@@ -336,6 +448,12 @@ def simulate(
         replicate ``first_replicate + r`` of the run, with that stream.  A run
         split into ranges (see :mod:`carecast.engine.cluster`) gives the same bits
         as one call.
+    value_per_replicate, inflow_per_replicate : bool, optional
+        Whether ``value`` / ``inflow`` carry a leading replicate axis.  By
+        default it is read from the shape: 1-D is shared, 3-D is per
+        replicate and step, and a 2-D array is ``(replicates, W)`` or
+        ``(steps, W)`` by its number of rows.  When ``replicates == steps``
+        a 2-D array is ambiguous and refused unless this says which.
 
     Returns
     -------
@@ -363,12 +481,15 @@ def simulate(
     seed = int(seed)
     if not 0 <= seed < (1 << 64):
         raise ValueError(f"seed must be in [0, 2**64), got {seed}")
+    if first_replicate + replicates > 1 << 64:
+        raise ValueError("first_replicate + replicates must be at most 2**64, got "
+                         f"{first_replicate + replicates}")
     steps = _check_int("steps", steps, 0)
+    value_rows, inflow_rows = _axes(x0, src, value, inflow, replicates, steps,
+                                    value_per_replicate, inflow_per_replicate)
     result = _run(x0, src, dst, value, steps, dt, kind, inflow, advance,
                   replicates=replicates, threads=threads, seed=seed,
-                  value_per_replicate=_per_replicate("value", value, replicates, steps, "F"),
-                  inflow_per_replicate=inflow is not None
-                  and _per_replicate("inflow", inflow, replicates, steps, "S"),
+                  value_per_replicate=value_rows, inflow_per_replicate=inflow_rows,
                   keep_moved=keep_moved, first_replicate=first_replicate)
     return Simulation(result.occupancy, result.moved, result.inflow, result.dt, result.src,
                       result.dst, seed)
