@@ -74,8 +74,9 @@ def real_array(name: str, values, *, dtype=np.float64) -> np.ndarray:
     Booleans, strings, complex numbers, objects and dates are refused with a
     TypeError; a masked array with masked entries with a ValueError.
     """
+    values = unmask(name, values)
     try:
-        arr = np.asarray(unmask(name, values))
+        arr = np.asarray(values)
     except ValueError:  # ragged nested lists
         raise TypeError(f"{name} must be an array of numbers (rows of equal length)") from None
     if arr.dtype.kind not in "iuf":

@@ -13,12 +13,12 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from carecast import _core
+from carecast.engine._checks import real_array, real_number
 from carecast.engine.discounting import (
     GREEN_BOOK,
     Schedule,
+    _pv_and_cumulative,
     _series,
-    discounted_cumulative,
-    present_value,
 )
 
 __all__ = ["cumulative", "payback", "npv", "benefit_cost_ratio", "roi"]
@@ -33,9 +33,7 @@ def cumulative(values: ArrayLike) -> np.ndarray:
     >>> carecast.cumulative([-100, 60, 60])
     array([-100.,  -40.,   20.])
     """
-    arr = np.asarray(values)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"values must be real numbers, got dtype {arr.dtype}")
+    arr = real_array("values", values)
     if arr.ndim == 0:
         raise ValueError("values must be a series with one value per step, got a scalar")
     return np.cumsum(arr.astype(np.float64), axis=-1)
@@ -50,7 +48,8 @@ def payback(net_benefit: ArrayLike, *, dt: float = 1.0, timing="mid",
     within the step.  Payback is the first time the cumulative reaches >= 0
     after having been negative; ``0.0`` if it is never negative; ``math.inf``
     if it is still negative at the end of the horizon (look at a longer
-    horizon before concluding that a scheme never pays back).
+    horizon before concluding that a scheme never pays back).  An empty
+    series is refused (it has no payback, not one of 0 years).
 
     Examples
     --------
@@ -65,12 +64,14 @@ def payback(net_benefit: ArrayLike, *, dt: float = 1.0, timing="mid",
     arr = _series(net_benefit, "net_benefit")
     if arr.ndim != 1:
         raise ValueError(f"net_benefit must be 1-D (one value per step), got {arr.ndim}-D")
-    steps = arr.shape[0]
-    if steps == 0:
-        return 0.0
-    cum = discounted_cumulative(arr, dt=dt, timing=timing, schedule=schedule)
+    if arr.shape[0] == 0:
+        # "Never negative, so 0 years" would be vacuously true and read as
+        # "pays back at once" in a report: refuse instead.
+        raise ValueError("net_benefit is empty: payback needs at least one step")
+    dt = real_number("dt", dt, finite=False)
+    _, cum = _pv_and_cumulative(arr, dt, timing, schedule, "net_benefit")
     discounted_steps = np.diff(cum, prepend=0.0)
-    years = _core.payback(discounted_steps, float(dt))
+    years = _core.payback(discounted_steps, dt)
     return math.inf if math.isinf(years) else years
 
 
@@ -82,9 +83,9 @@ def _pvs(benefits, costs, dt, timing, schedule):
             f"benefits and costs must have the same shape (one value per step), "
             f"got {benefits.shape} and {costs.shape}"
         )
-    b = present_value(benefits, dt=dt, timing=timing, schedule=schedule)
-    c = present_value(costs, dt=dt, timing=timing, schedule=schedule)
-    return b, c
+    b, _ = _pv_and_cumulative(benefits, dt, timing, schedule, "benefits")
+    c, _ = _pv_and_cumulative(costs, dt, timing, schedule, "costs")
+    return (float(b), float(c)) if b.ndim == 0 else (b, c)
 
 
 def npv(benefits: ArrayLike, costs: ArrayLike, *, dt: float = 1.0, timing="mid",

@@ -18,12 +18,12 @@ Wherever a ``schedule`` is accepted, a plain number is a flat annual rate and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from carecast import _core
+from carecast.engine._checks import check_count, check_memory, real_array, real_number
 
 __all__ = [
     "DiscountSchedule",
@@ -62,8 +62,10 @@ class DiscountSchedule:
     source: str = ""
 
     def __post_init__(self):
-        starts = tuple(float(s) for s in np.atleast_1d(np.asarray(self.starts, dtype=float)))
-        rates = tuple(float(r) for r in np.atleast_1d(np.asarray(self.rates, dtype=float)))
+        starts = tuple(float(s) for s in np.atleast_1d(real_array("schedule starts", self.starts)))
+        rates = tuple(float(r) for r in np.atleast_1d(real_array("schedule rates", self.rates)))
+        if not isinstance(self.source, str):
+            raise TypeError(f"schedule source must be a string, got {type(self.source).__name__}")
         if len(starts) == 0 or len(starts) != len(rates):
             raise ValueError("schedule: starts and rates must be non-empty and of the same length")
         if starts[0] != 0.0:
@@ -83,7 +85,7 @@ class DiscountSchedule:
     @classmethod
     def flat(cls, rate: float) -> DiscountSchedule:
         """One rate for ever (``0`` for no discounting)."""
-        return cls((0.0,), (float(rate),), source="flat rate")
+        return cls((0.0,), (real_number("schedule", rate),), source="flat rate")
 
     def rate_at(self, year: float) -> float:
         """The annual rate in force at ``year``."""
@@ -98,7 +100,7 @@ GREEN_BOOK = DiscountSchedule(
     "standard social time preference rate by year",
 )
 
-Schedule = Union[DiscountSchedule, float, int]
+Schedule = DiscountSchedule | float | int
 
 _TIMINGS = {"start": 0.0, "mid": 0.5, "end": 1.0}
 
@@ -150,9 +152,7 @@ def discount_factors(times: ArrayLike, schedule: Schedule = GREEN_BOOK) -> np.nd
     array([1.      , 0.966184, 0.345901])
     """
     s = _schedule(schedule)
-    arr = np.asarray(times)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"times must be real numbers, got dtype {arr.dtype}")
+    arr = real_array("times", times)
     flat = np.ascontiguousarray(arr, dtype=np.float64).reshape(-1)
     out = _core.discount_factors(flat, s.starts, s.rates)
     return out.reshape(arr.shape) if arr.ndim else out.reshape(()).item() * np.float64(1)
@@ -169,24 +169,23 @@ def step_discount_factors(steps: int, *, dt: float = 1.0, timing="mid",
     array([1.      , 0.966184, 0.933511])
     """
     s = _schedule(schedule)
-    return _core.step_discount_factors(_steps(steps), float(dt), timing_fraction(timing),
-                                       s.starts, s.rates)
-
-
-def _steps(steps) -> int:
-    if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (int, np.integer)):
-        raise TypeError(f"steps must be an integer, got {type(steps).__name__}")
-    return int(steps)
+    steps = check_count("steps", steps, 0)
+    check_memory([("the discount factors (steps)", 8.0 * steps)],
+                 f"ask for fewer steps (steps = {steps})")
+    return _core.step_discount_factors(steps, real_number("dt", dt, finite=False),
+                                       timing_fraction(timing), s.starts, s.rates)
 
 
 def _series(values, name: str = "values") -> np.ndarray:
-    """A per-step series as a float64 array, checked: real, at least 1-D, finite."""
-    arr = np.asarray(values)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be real numbers, got dtype {arr.dtype}")
+    """A per-step series as a float64 array, checked: real, at least 1-D, finite.
+
+    An empty series (no steps) is returned as it is: its present value is
+    exactly 0 and its cumulative empty; functions for which no steps has no
+    meaning (payback) refuse it themselves.
+    """
+    arr = real_array(name, values)
     if arr.ndim == 0:
         raise ValueError(f"{name} must be a series with one value per step, got a scalar")
-    arr = arr.astype(np.float64, copy=False)
     bad = ~np.isfinite(arr)
     if bad.any():
         where = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -198,8 +197,18 @@ def _series(values, name: str = "values") -> np.ndarray:
 def _pv_and_cumulative(values, dt, timing, schedule, name="values"):
     arr = _series(values, name)
     s = _schedule(schedule)
-    flat = np.ascontiguousarray(arr, dtype=np.float64).reshape(-1, arr.shape[-1])
-    pv, cum = _core.present_value(flat, float(dt), timing_fraction(timing), s.starts, s.rates)
+    dt = real_number("dt", dt, finite=False)
+    # (series, steps) with the series counted from the shape, not with -1:
+    # an empty series has no size to infer it from.
+    series = int(np.prod(arr.shape[:-1], dtype=np.int64))
+    flat = np.ascontiguousarray(arr, dtype=np.float64).reshape(series, arr.shape[-1])
+    try:
+        pv, cum = _core.present_value(flat, dt, timing_fraction(timing), s.starts, s.rates)
+    except ValueError as exc:  # the binding names the series "values"
+        text = str(exc)
+        if name != "values" and text.startswith("values:"):
+            raise ValueError(name + text[len("values"):]) from None
+        raise
     return pv.reshape(arr.shape[:-1]), cum.reshape(arr.shape)
 
 
@@ -222,6 +231,13 @@ def present_value(values: ArrayLike, *, dt: float, timing="mid",
     -------
     float or ndarray
         ``sum_t values[t] * factor((t + c) * dt)``; shape ``values.shape[:-1]``.
+        An empty series has a present value of exactly 0.
+
+    Raises
+    ------
+    ValueError
+        Non-finite values, or a sum that overflows although every value is
+        finite (the message names the step).
 
     Examples
     --------

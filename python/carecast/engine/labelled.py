@@ -20,15 +20,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Union
 
 import numpy as np
 
+from carecast.engine._checks import real_array
 from carecast.engine.projection import Projection, project
 
 __all__ = ["CohortModel", "LabelledProjection"]
 
-PerState = Union[Mapping[str, float], Sequence[float], np.ndarray]
+PerState = Mapping[str, float] | Sequence[float] | np.ndarray
 
 
 class CohortModel:
@@ -97,7 +97,7 @@ class CohortModel:
                     raise KeyError(f"{name}: no state named {key!r}; states are {self.states}")
                 out[self._index[key]] = v
             return out
-        return np.asarray(values, dtype=float)
+        return real_array(name, values)
 
     def project(self, x0: PerState, steps: int, *, dt: float = 1.0, kind: str = "rate",
                 values: Mapping[str, float] | np.ndarray | None = None,
@@ -111,8 +111,11 @@ class CohortModel:
                     raise KeyError(f"values: no flow named {key!r}; flows are {self.flow_names}")
                 value[self.flow_names.index(key)] = v
         elif values is not None:
-            value = np.asarray(values, dtype=float)
-        result = project(self.per_state(x0, "x0"), np.asarray(self.src, dtype=np.int64),
+            value = real_array("values", values)
+        start = self.per_state(x0, "x0")
+        if start is None:
+            raise TypeError("x0 is required: people in each state at the start")
+        result = project(start, np.asarray(self.src, dtype=np.int64),
                          np.asarray(self.dst, dtype=np.int64), value, steps, dt=dt, kind=kind,
                          inflow=self.per_state(inflow, "inflow"))
         return LabelledProjection(self, result)
@@ -130,7 +133,10 @@ class LabelledProjection:
 
     def moved_by(self, source: str, destination: str) -> np.ndarray:
         """People moved by the flow from ``source`` to ``destination`` in each step."""
-        return self.result.moved[:, self.model.flow(source, destination)]
+        moved = self.result.moved
+        if moved is None:
+            raise ValueError("this projection did not keep the people moved (keep_moved=False)")
+        return moved[:, self.model.flow(source, destination)]
 
     def to_pandas(self):
         """Occupancy as a DataFrame (time in years x state); needs pandas."""

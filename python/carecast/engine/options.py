@@ -28,11 +28,13 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from carecast.engine._checks import check_count, check_memory, real_array, real_number
+
 __all__ = ["weighted_scores", "random_weights", "rank_probabilities"]
 
 
 def _scores(scores) -> np.ndarray:
-    arr = np.asarray(scores, dtype=float)
+    arr = real_array("scores", scores)
     if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ValueError(f"scores must be 2-D (options, criteria) and non-empty, got shape {arr.shape}")
     if not np.isfinite(arr).all():
@@ -41,12 +43,12 @@ def _scores(scores) -> np.ndarray:
     return arr
 
 
-def _weights(weights, criteria: int) -> np.ndarray:
-    arr = np.asarray(weights, dtype=float)
+def _weights(weights, criteria: int, name: str = "weights") -> np.ndarray:
+    arr = real_array(name, weights)
     if arr.ndim not in (1, 2) or arr.shape[-1] != criteria:
-        raise ValueError(f"weights must be ({criteria},) or (draws, {criteria}), got shape {arr.shape}")
+        raise ValueError(f"{name} must be ({criteria},) or (draws, {criteria}), got shape {arr.shape}")
     if not np.isfinite(arr).all() or (arr < 0).any():
-        raise ValueError("weights must be finite and >= 0")
+        raise ValueError(f"{name} must be finite and >= 0")
     return arr
 
 
@@ -74,22 +76,27 @@ def random_weights(draws: int, criteria: int, *, around: ArrayLike | None = None
     With ``around=None`` every set of weights is equally likely (the flat
     Dirichlet).  With ``around`` (weights summing to 1) the draws centre on
     it; ``concentration`` (the Dirichlet's total) sets how tightly - 10 is
-    loose, 100 tight.
+    loose, 100 tight.  ``concentration`` must be a finite number above 0
+    (with ``around=None`` it is each criterion's Dirichlet parameter: 1 is
+    flat).
     """
-    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
-        raise ValueError(f"draws must be a whole number >= 1, got {draws!r}")
-    if isinstance(criteria, bool) or not isinstance(criteria, (int, np.integer)) or criteria < 1:
-        raise ValueError(f"criteria must be a whole number >= 1, got {criteria!r}")
+    draws = check_count("draws", draws, 1)
+    criteria = check_count("criteria", criteria, 1)
+    concentration = real_number("concentration", concentration)
+    if not concentration > 0:
+        # A Dirichlet with a zero parameter gives zeros (and NaN with NaN):
+        # weights that do not sum to 1.
+        raise ValueError(f"concentration must be above 0, got {concentration!r}")
+    check_memory([("the weights (draws x criteria)", 8.0 * draws * criteria)],
+                 f"draw fewer weight sets (draws = {draws})")
     rng = np.random.default_rng(rng)
     if around is None:
-        alpha = np.full(criteria, float(concentration))
+        alpha = np.full(criteria, concentration)
     else:
-        centre = _weights(around, criteria)
+        centre = _weights(around, criteria, "around")
         if centre.ndim != 1 or abs(centre.sum() - 1) > 1e-9 or (centre == 0).any():
             raise ValueError("around must be one set of positive weights summing to 1")
-        if not concentration > 0:
-            raise ValueError(f"concentration must be above 0, got {concentration!r}")
-        alpha = centre * float(concentration)
+        alpha = centre * concentration
     return rng.dirichlet(alpha, size=int(draws))
 
 

@@ -28,7 +28,6 @@ inflow[t].sum()`` to rounding.  The work is done in C with the GIL released.
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,8 +112,9 @@ def _check_kind(kind) -> str:
 def _index_array(name: str, values) -> np.ndarray:
     """Index arrays as a new int64 array (never the caller's: results keep
     ``src`` and ``dst``); floats are refused rather than truncated."""
+    values = unmask(name, values)
     try:
-        arr = np.asarray(unmask(name, values))
+        arr = np.asarray(values)
     except ValueError:
         raise TypeError(f"{name} must be an array of integers (state indices)") from None
     if arr.dtype.kind not in "iu":
@@ -213,6 +213,7 @@ def _run(x0, src, dst, value, steps, dt, kind, inflow, advance, *, replicates=-1
     src, dst = _index_array("src", src), _index_array("dst", dst)
     advance = None if advance is None else _index_array("advance", advance)
     _check_outputs_fit(x0, src, steps, replicates, keep_moved)
+    moved: np.ndarray | None
     if replicates < 0:
         occupancy, moved, arrivals = _core.project(x0, src, dst, value, steps, dt, kind, inflow,
                                                    advance)
@@ -475,7 +476,9 @@ def simulate(
     replicates = _check_int("replicates", replicates, 0)
     first_replicate = _check_int("first_replicate", first_replicate, 0)
     if seed is None:
-        seed = int(np.random.SeedSequence().entropy) % (1 << 64)
+        entropy = np.random.SeedSequence().entropy
+        assert isinstance(entropy, int)  # a fresh SeedSequence draws one int
+        seed = entropy % (1 << 64)
     elif isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
     seed = int(seed)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from carecast import _core
+from carecast.engine._checks import check_count, real_number
 
 __all__ = ["find_root"]
 
@@ -33,6 +34,11 @@ def find_root(f: Callable[[float], float], a: float, b: float, *, xtol: float = 
 
     Raises
     ------
+    TypeError
+        ``f`` is not callable, returns something other than a real number
+        (the message gives the x), or a bound is not a number.
+    ValueError
+        ``f`` returns NaN or infinity (the message gives the x).
     carecast.NotBracketedError
         ``f(a)`` and ``f(b)`` have the same sign: no root is guessed.
     carecast.ConvergenceError
@@ -44,7 +50,10 @@ def find_root(f: Callable[[float], float], a: float, b: float, *, xtol: float = 
     >>> round(carecast.find_root(lambda x: x * x - 2, 0, 2), 12)
     1.414213562373
     """
-    if isinstance(maxiter, (bool, np.bool_)) or not isinstance(maxiter, (int, np.integer)):
-        raise TypeError(f"maxiter must be an integer, got {type(maxiter).__name__}")
-    root, _, _ = _core.brent(f, float(a), float(b), float(xtol), float(rtol), int(maxiter))
+    if not callable(f):
+        raise TypeError(f"f must be callable, got {type(f).__name__}")
+    maxiter = check_count("maxiter", maxiter, 1)
+    root, _, _ = _core.brent(f, real_number("a", a, finite=False), real_number("b", b, finite=False),
+                             real_number("xtol", xtol, finite=False),
+                             real_number("rtol", rtol, finite=False), maxiter)
     return root

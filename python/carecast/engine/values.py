@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from carecast import _core
+from carecast.engine._checks import check_count, check_memory, real_number
 from carecast.engine.discounting import timing_fraction
 
 __all__ = ["Accrued", "accrue", "price_index"]
@@ -79,6 +80,13 @@ def accrue(result, per_year: ArrayLike | None = None, *,
     -------
     Accrued
 
+    Raises
+    ------
+    ValueError
+        Non-finite inputs, shapes that do not match the projection, or a
+        value that overflows (e.g. 1e300 a year for 1e10 people) although
+        every input is finite: the message names the value stream and step.
+
     Examples
     --------
     One child in care all year at £1,000 a week (52 weeks a year, an
@@ -98,6 +106,9 @@ def accrue(result, per_year: ArrayLike | None = None, *,
         )
     if isinstance(occupancy, str):
         rule, weights = occupancy, None
+    elif occupancy is None or isinstance(occupancy, (bool, np.bool_)):
+        raise TypeError(f"occupancy must be 'start', 'end', 'trapezoid' or an array of weights, "
+                        f"got {occupancy!r}")
     else:
         rule, weights = "weights", occupancy
     by_state, by_flow, by_arrival, total = _core.accrue(
@@ -119,13 +130,18 @@ def price_index(steps: int, *, dt: float = 1.0, annual_rate: float,
 
     Examples
     --------
+    An index that would overflow (e.g. 50% a year for 2,000 years) is
+    refused with a ValueError naming the first step that does; one that
+    underflows to 0 is the correctly rounded result and is returned.
+
     Prices of 2022-23 rising 2% a year, for the three years from April 2024:
 
     >>> import carecast
     >>> carecast.price_index(3, annual_rate=0.02, years_from_base=2, timing="start").round(4)
     array([1.0404, 1.0612, 1.0824])
     """
-    if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (int, np.integer)):
-        raise TypeError(f"steps must be an integer, got {type(steps).__name__}")
-    return _core.price_index(int(steps), float(dt), timing_fraction(timing),
-                             float(years_from_base), float(annual_rate))
+    steps = check_count("steps", steps, 0)
+    check_memory([("the price index (steps)", 8.0 * steps)], f"ask for fewer steps (steps = {steps})")
+    return _core.price_index(steps, real_number("dt", dt, finite=False), timing_fraction(timing),
+                             real_number("years_from_base", years_from_base, finite=False),
+                             real_number("annual_rate", annual_rate, finite=False))
