@@ -8,6 +8,7 @@ large for the machine, runaway thread counts, and root-finder callbacks that
 return non-numbers.  Calls that could crash the interpreter run in a
 subprocess.  Expected numbers are hand-computed (in the comments).
 """
+import re
 import subprocess
 import sys
 import textwrap
@@ -437,3 +438,90 @@ def test_adversarial_calls_do_not_crash_the_interpreter():
     accepted = {int(line.split()[0]) for line in lines if line.split()[1] == "accepted"}
     # Only the root search over huge values has an answer (0).
     assert accepted <= {8}, out.stdout
+
+
+# --- every argument of every public engine function, with bad values ----------
+
+def _good_calls():
+    proj = carecast.project(X0, SRC, DST, VALUE, 3, inflow=[1.0, 0.0, 0.0])
+    return {
+        "project": dict(x0=X0, src=SRC, dst=DST, value=VALUE, steps=3, dt=1.0, kind="rate",
+                        inflow=None, advance=None),
+        "project_batch": dict(x0=X0, src=SRC, dst=DST, value=np.tile(VALUE, (2, 1)), steps=3,
+                              replicates=2, dt=1.0, kind="rate", inflow=None, advance=None,
+                              threads=1, keep_moved=True, value_per_replicate=None,
+                              inflow_per_replicate=None),
+        "simulate": dict(x0=[10, 5, 0], src=SRC, dst=DST, value=VALUE, steps=3, replicates=2,
+                         seed=1, dt=1.0, kind="rate", inflow=None, advance=None, threads=1,
+                         keep_moved=True, first_replicate=0, value_per_replicate=None,
+                         inflow_per_replicate=None),
+        "accrue": dict(result=proj, per_year=[1.0, 2.0, 3.0], per_flow=None, per_arrival=None,
+                       occupancy="trapezoid", price_index=None),
+        "price_index": dict(steps=3, dt=1.0, annual_rate=0.02, years_from_base=0.0, timing="mid"),
+        "discount_factors": dict(times=[0.0, 1.0], schedule=carecast.GREEN_BOOK),
+        "step_discount_factors": dict(steps=3, dt=1.0, timing="mid", schedule=carecast.GREEN_BOOK),
+        "present_value": dict(values=[1.0, 2.0], dt=1.0, timing="mid", schedule=carecast.GREEN_BOOK),
+        "discounted_cumulative": dict(values=[1.0, 2.0], dt=1.0, timing="mid",
+                                      schedule=carecast.GREEN_BOOK),
+        "cumulative": dict(values=[1.0, 2.0]),
+        "payback": dict(net_benefit=[-1.0, 2.0], dt=1.0, timing="mid", schedule=0.0),
+        "npv": dict(benefits=[1.0, 2.0], costs=[1.0, 0.0], dt=1.0, timing="mid", schedule=0.0),
+        "benefit_cost_ratio": dict(benefits=[1.0, 2.0], costs=[1.0, 0.0], dt=1.0, timing="mid",
+                                   schedule=0.0),
+        "roi": dict(benefits=[1.0, 2.0], costs=[1.0, 0.0], dt=1.0, timing="mid", schedule=0.0),
+        "find_root": dict(f=lambda x: x, a=-1.0, b=1.0, xtol=1e-12, rtol=1e-15, maxiter=100),
+        "weighted_scores": dict(scores=[[1.0, 0.0], [0.0, 1.0]], weights=[0.5, 0.5]),
+        "random_weights": dict(draws=3, criteria=2, around=None, concentration=1.0, rng=1),
+        "rank_probabilities": dict(scores=[[1.0, 0.0], [0.0, 1.0]], weights=[[0.5, 0.5]]),
+        "DiscountSchedule": dict(starts=(0.0, 10.0), rates=(0.03, 0.02), source="x"),
+    }
+
+
+BAD_VALUES = {"None": None, "str": "1", "bool": True, "nan": float("nan"), "empty": [],
+              "negative": -1, "dict": {}, "ragged": [[1.0], [1.0, 2.0]], "complex": 1j,
+              "masked": np.ma.array([1.0, 2.0, 3.0], mask=[0, 1, 0])}
+
+# Bad values that are in fact valid for that argument (each for a reason).
+ACCEPTED = {
+    ("accrue", "per_year", "None"),              # no occupancy value
+    ("cumulative", "values", "empty"),           # an empty running sum
+    ("discount_factors", "times", "empty"),
+    ("discounted_cumulative", "values", "empty"),
+    ("present_value", "values", "empty"),        # exactly 0
+    ("find_root", "a", "negative"),              # any finite bracket
+    ("price_index", "years_from_base", "negative"),  # prices of a later year
+    ("project_batch", "threads", "None"),        # the usable CPUs
+    ("simulate", "threads", "None"),
+    ("simulate", "seed", "None"),                # a fresh seed, kept in .seed
+    ("project_batch", "keep_moved", "bool"),     # True is a valid bool
+    ("simulate", "keep_moved", "bool"),
+    ("project_batch", "value_per_replicate", "bool"),  # True matches (R, F)
+    ("simulate", "inflow_per_replicate", "bool"),      # no inflow: the flag is moot
+    ("project_batch", "inflow_per_replicate", "bool"),
+    ("random_weights", "rng", "None"),           # fresh entropy
+    ("random_weights", "rng", "empty"),          # SeedSequence([]) is valid
+    ("DiscountSchedule", "source", "str"),
+}
+
+
+def test_every_argument_of_every_engine_function_names_itself_when_bad():
+    problems = []
+    for name, kwargs in _good_calls().items():
+        function = getattr(carecast, name)
+        function(**kwargs)                      # the good call works
+        for arg in kwargs:
+            for label, bad in BAD_VALUES.items():
+                if kwargs[arg] is None and label == "None":
+                    continue
+                call = dict(kwargs, **{arg: bad})
+                try:
+                    function(**call)
+                except (ValueError, TypeError, MemoryError, KeyError) as exc:
+                    if not re.search(rf"\b{arg}\b", str(exc)):
+                        problems.append(f"{name}({arg}={label}) does not name {arg}: {exc}")
+                except Exception as exc:  # noqa: BLE001 - any other type is a finding
+                    problems.append(f"{name}({arg}={label}) raised {type(exc).__name__}: {exc}")
+                else:
+                    if (name, arg, label) not in ACCEPTED:
+                        problems.append(f"{name}({arg}={label}) was accepted")
+    assert not problems, "\n".join(problems)

@@ -89,7 +89,12 @@ def random_weights(draws: int, criteria: int, *, around: ArrayLike | None = None
         raise ValueError(f"concentration must be above 0, got {concentration!r}")
     check_memory([("the weights (draws x criteria)", 8.0 * draws * criteria)],
                  f"draw fewer weight sets (draws = {draws})")
-    rng = np.random.default_rng(rng)
+    if isinstance(rng, (bool, np.bool_)):
+        raise TypeError("rng must be a numpy Generator, a seed or None, got bool")
+    try:
+        rng = np.random.default_rng(rng)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"rng must be a numpy Generator, a seed or None: {exc}") from None
     if around is None:
         alpha = np.full(criteria, concentration)
     else:

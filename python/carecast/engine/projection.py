@@ -300,6 +300,8 @@ def _axes(x0, src, value, inflow, replicates: int, steps: int, value_per_replica
     n_states = _shape("x0", x0)[-1] if _ndim("x0", x0) else -1
     value_rows = _replicate_axis("value", value, replicates, steps, n_flows, "F",
                                  value_per_replicate)
+    if inflow is None and inflow_per_replicate is not None:
+        check_bool("inflow_per_replicate", inflow_per_replicate)
     inflow_rows = inflow is not None and _replicate_axis(
         "inflow", inflow, replicates, steps, n_states, "S", inflow_per_replicate)
     return value_rows, inflow_rows
