@@ -525,3 +525,33 @@ def test_every_argument_of_every_engine_function_names_itself_when_bad():
                     if (name, arg, label) not in ACCEPTED:
                         problems.append(f"{name}({arg}={label}) was accepted")
     assert not problems, "\n".join(problems)
+
+
+# --- the binding on its own (what a caller of carecast._core meets) ------------
+
+def test_binding_memory_message_is_readable():
+    from carecast import _core
+    # 2**40 steps x 10**6 states: the element count overflows; the message
+    # gives sizes in binary units (the old one printed a literal "%.3g").
+    with pytest.raises(MemoryError) as info:
+        _core.project(np.ones(10**6), [0], [1], [0.1], 2**40, 1.0, "rate")
+    text = str(info.value)
+    assert "%" not in text
+    assert re.search(r"\d+\.\d (KiB|MiB|GiB|TiB|PiB|EiB|ZiB) for occupancy", text), text
+    assert "steps" in text
+    with pytest.raises(MemoryError, match=r"(?s)(?=.*keep_moved=False)(?=.*replicates)"):
+        _core.project_batch(np.ones(10**3), np.zeros(10**3, np.int64), np.ones(10**3, np.int64),
+                            np.full(10**3, 0.1), 2**40, 1.0, "rate", 10**3)
+
+
+def test_binding_caps_threads_and_refuses_masked_and_bool():
+    from carecast import _core
+    occ, _, _ = _core.project_batch(X0, SRC, DST, np.tile(VALUE, (3, 1)), 2, 1.0, "rate", 3,
+                                    threads=10**9, value_per_replicate=True)
+    assert np.array_equal(occ[2], carecast.project(X0, SRC, DST, VALUE, 2).occupancy)
+    with pytest.raises(ValueError, match=names("x0", "masked")):
+        _core.project(MASKED, SRC, DST, VALUE, 2, 1.0, "rate")
+    with pytest.raises(TypeError, match=names("value")):
+        _core.project(X0, SRC, DST, np.array([True, False, True]), 2, 1.0, "rate")
+    with pytest.raises(TypeError, match=names("seed")):
+        _core.simulate([1.0, 0.0], [0], [1], [0.1], 2, 1.0, "rate", 2, True)

@@ -277,9 +277,24 @@ def project(
     Raises
     ------
     ValueError, TypeError
-        Bad shapes, dtypes, indices out of range, negative or non-finite
-        values, probabilities above 1; the message names the argument and
-        the offending index.  Inputs are never modified.
+        Bad shapes, dtypes (booleans included), indices out of range,
+        negative or non-finite values, probabilities above 1, masked arrays
+        with masked entries, and a total of people (``x0`` plus all inflow)
+        above 2**1019, beyond which the sums could overflow; the message
+        names the argument and the offending index.  Inputs are never
+        modified, and the result never shares memory with them.
+    MemoryError
+        The outputs would not fit in this machine's memory (checked before
+        anything is allocated).
+
+    Notes
+    -----
+    ``kind="rate"`` is the default (the engine contract).  A probability
+    per step passed as a rate is not an error the engine can detect: 0.7 is
+    a valid hazard (leaving probability ``1 - exp(-0.7) = 0.503`` a year)
+    as well as a valid probability, and no rule on the numbers tells which
+    was meant, so there is no warning; published cohort models usually give
+    per-cycle probabilities, so pass ``kind="prob"`` for those.
 
     Examples
     --------
