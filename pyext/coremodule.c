@@ -956,6 +956,42 @@ static int check_per_step(PyArrayObject *arr, const char *name, npy_intp steps,
     return check_finite(arr, name);
 }
 
+static int parse_rule(const char *rule_name, cc_occupancy_rule *rule)
+{
+    if (strcmp(rule_name, "start") == 0) *rule = CC_OCC_START;
+    else if (strcmp(rule_name, "end") == 0) *rule = CC_OCC_END;
+    else if (strcmp(rule_name, "trapezoid") == 0) *rule = CC_OCC_TRAPEZOID;
+    else if (strcmp(rule_name, "weights") == 0) *rule = CC_OCC_WEIGHTS;
+    else {
+        PyErr_Format(PyExc_ValueError,
+                     "occupancy must be 'start', 'end', 'trapezoid' or an array of weights, "
+                     "got '%s'", rule_name);
+        return -1;
+    }
+    return 0;
+}
+
+/* After CC_EOVERFLOW at step `step`: name the value stream whose value is
+ * not finite there (per_year before per_flow before per_arrival); if all
+ * three are finite, only their sum overflowed. */
+static void raise_accrue_overflow(ptrdiff_t step, PyArrayObject *by_state, PyArrayObject *by_flow,
+                                  PyArrayObject *by_arrival, npy_intp S, npy_intp F)
+{
+    const char *culprit = "the total of per_year, per_flow and per_arrival";
+    const struct { PyArrayObject *out; const char *name; npy_intp width; } parts[3] = {
+        {by_state, "per_year", S}, {by_flow, "per_flow", F}, {by_arrival, "per_arrival", S}};
+    for (int i = 2; i >= 0; i--) {
+        const double *row = (const double *)PyArray_DATA(parts[i].out) + step * parts[i].width;
+        for (npy_intp j = 0; j < parts[i].width; j++) {
+            if (!isfinite(row[j])) culprit = parts[i].name;
+        }
+    }
+    PyErr_Format(PyExc_ValueError,
+                 "%s: the value of step %zd overflows (is beyond +-1.8e308) although every "
+                 "input is finite; check the units of the values, the occupancy and the "
+                 "price index", culprit, (Py_ssize_t)step);
+}
+
 PyDoc_STRVAR(accrue_doc,
 "accrue(occupancy, moved, arrivals, dt, per_year, per_flow, per_arrival, rule,\n"
 "       weights, price_index)\n"
@@ -982,16 +1018,7 @@ static PyObject *core_accrue(PyObject *module, PyObject *args, PyObject *kwargs)
     }
     if (check_dt(dt) < 0) return NULL;
     cc_occupancy_rule rule;
-    if (strcmp(rule_name, "start") == 0) rule = CC_OCC_START;
-    else if (strcmp(rule_name, "end") == 0) rule = CC_OCC_END;
-    else if (strcmp(rule_name, "trapezoid") == 0) rule = CC_OCC_TRAPEZOID;
-    else if (strcmp(rule_name, "weights") == 0) rule = CC_OCC_WEIGHTS;
-    else {
-        PyErr_Format(PyExc_ValueError,
-                     "occupancy must be 'start', 'end', 'trapezoid' or an array of weights, "
-                     "got '%s'", rule_name);
-        return NULL;
-    }
+    if (parse_rule(rule_name, &rule) < 0) return NULL;
     occ = convert(occ_obj, "occupancy", NPY_DOUBLE, 2, 2);
     if (occ == NULL) goto fail;
     moved = convert(moved_obj, "moved", NPY_DOUBLE, 2, 2);
@@ -1073,21 +1100,7 @@ static PyObject *core_accrue(PyObject *module, PyObject *args, PyObject *kwargs)
                        &bad);
     Py_END_ALLOW_THREADS
     if (status == CC_EOVERFLOW) {
-        /* Name the value stream whose step-bad value is not finite; if all
-         * three are, only their sum overflowed. */
-        const char *culprit = "the total of per_year, per_flow and per_arrival";
-        const struct { PyArrayObject *out; const char *name; npy_intp width; } parts[3] = {
-            {by_state, "per_year", S}, {by_flow, "per_flow", F}, {by_arrival, "per_arrival", S}};
-        for (int i = 2; i >= 0; i--) {
-            const double *row = (const double *)PyArray_DATA(parts[i].out) + bad * parts[i].width;
-            for (npy_intp j = 0; j < parts[i].width; j++) {
-                if (!isfinite(row[j])) culprit = parts[i].name;
-            }
-        }
-        PyErr_Format(PyExc_ValueError,
-                     "%s: the value of step %zd overflows (is beyond +-1.8e308) although every "
-                     "input is finite; check the units of the values, the occupancy and the "
-                     "price index", culprit, (Py_ssize_t)bad);
+        raise_accrue_overflow(bad, by_state, by_flow, by_arrival, S, F);
         goto fail;
     }
     if (status != CC_OK) {
