@@ -25,7 +25,8 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 try:
-    from setuptools.errors import CCompilerError, ExecError as DistutilsExecError
+    from setuptools.errors import CCompilerError
+    from setuptools.errors import ExecError as DistutilsExecError
     from setuptools.errors import PlatformError as DistutilsPlatformError
 except ImportError:  # setuptools < 59
     from distutils.errors import CCompilerError, DistutilsExecError, DistutilsPlatformError
