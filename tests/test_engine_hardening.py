@@ -259,6 +259,14 @@ TYPES = [
     ("flat schedule '0.03'", lambda: carecast.present_value([1.0], dt=1.0, schedule="0.03"),
      "schedule"),
     ("schedule source 3", lambda: carecast.DiscountSchedule([0.0], [0.03], 3), "source"),
+    ("rate_at year '5'", lambda: carecast.GREEN_BOOK.rate_at("5"), "year"),
+    ("add_flow value '0.3'", lambda: carecast.CohortModel(["a", "b"]).add_flow("a", "b", "0.3"),
+     "value"),
+    ("add_flow value True", lambda: carecast.CohortModel(["a", "b"]).add_flow("a", "b", True),
+     "value"),
+    ("CohortModel.project values bool",
+     lambda: carecast.CohortModel(["a", "b"]).project({"a": 1.0}, 2, values=np.array([True])),
+     "values"),
 ]
 
 

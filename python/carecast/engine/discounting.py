@@ -89,6 +89,7 @@ class DiscountSchedule:
 
     def rate_at(self, year: float) -> float:
         """The annual rate in force at ``year``."""
+        year = real_number("year", year)
         i = int(np.searchsorted(self.starts, year, side="right")) - 1
         return self.rates[max(i, 0)]
 

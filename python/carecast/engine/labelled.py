@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from carecast.engine._checks import real_array
+from carecast.engine._checks import real_array, real_number
 from carecast.engine.projection import Projection, project
 
 __all__ = ["CohortModel", "LabelledProjection"]
@@ -68,13 +68,14 @@ class CohortModel:
         ``value`` is its rate per year or probability per step (see
         ``kind`` in :meth:`project`); it may be overridden per run.
         """
+        number = real_number("value", value)
         i, j = self.state(source), self.state(destination)
         label = name if name is not None else f"{source} -> {destination}"
         if label in self.flow_names:
             raise ValueError(f"name: a flow named {label!r} exists already")
         self.src.append(i)
         self.dst.append(j)
-        self.values.append(float(value))
+        self.values.append(number)
         self.flow_names.append(label)
         return len(self.src) - 1
 
