@@ -205,3 +205,9 @@ def test_a_broadcast_list_is_labelled_by_its_trailing_axes():
     with pytest.raises(FieldTypeError) as info:
         checks.array("exit_rates", [0.3, "0.1", 0.0], [AGES, PLACES, GROUPS], broadcast=True)
     assert info.value.position == "exit_rates[adopted]"
+
+
+def test_a_broadcast_too_large_is_refused_before_allocating():
+    ages = Axis("age bands", tuple(str(i) for i in range(1000)))
+    with pytest.raises(FieldError, match="would have 1,000,000,000 values"):
+        checks.array("move_rates", 0.0, [ages, ages, ages], broadcast=True)

@@ -441,6 +441,9 @@ def array(field: str, value: Any, axes: Sequence[Axis], *, low: float | None = 0
             raise FieldError(field, f"has no {leading} (an empty first dimension)", context=context)
         full_axes = [Axis.numbered(leading, arr.shape[0])] + axes
     want = tuple(len(ax) for ax in full_axes)
+    if math.prod(want) > MAX_ELEMENTS:
+        raise FieldError(field, f"would have {math.prod(want):,} values ({_shape_words(full_axes)}), "
+                                f"more than {MAX_ELEMENTS:,}", context=context)
     if arr.shape != want:
         fits = False
         if broadcast and arr.ndim <= len(want):
