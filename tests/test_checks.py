@@ -115,7 +115,7 @@ def test_eight_values_for_nine_placements():
 def test_shape_errors_name_the_dimension():
     with pytest.raises(FieldError) as info:
         checks.array("stock", np.zeros((3, 3)), [AGES, PLACES])
-    assert str(info.value).startswith("stock: 3 values for 2 placements (dimension 2 of 2")
+    assert str(info.value) == "stock: 3 values for 2 placements (shape (3, 3); expected 3 age bands x 2 placements)"
     with pytest.raises(FieldError) as info:
         checks.array("stock", np.zeros((3,)), [AGES, PLACES])
     assert str(info.value) == "stock: has 1 dimension (3,); expected 2: 3 age bands x 2 placements"

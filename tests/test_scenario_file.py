@@ -35,7 +35,7 @@ def test_minimal_file_loads_with_broadcasting_and_names():
     np.testing.assert_array_equal(p.weekly_cost, [650.0, 3000.0])
     assert list(f.scenarios) == ["fewer_entries", "cheaper_homes"]
     cheaper = f.scenarios["cheaper_homes"].apply(p)
-    np.testing.assert_array_equal(cheaper.weekly_cost, [0.0, 2500.0])   # a table sets missing names to 0
+    np.testing.assert_array_equal(cheaper.weekly_cost, [650.0, 2500.0])   # a table changes only what it names
     fewer = f.scenarios["fewer_entries"].apply(p)
     assert fewer.entries_per_year.sum() == pytest.approx(0.9 * 17.0)
 

@@ -390,10 +390,11 @@ def _shape_problem(got: tuple[int, ...], axes: Sequence[Axis], *, broadcast: boo
         return (f"has {len(got)} dimension{'s' if len(got) != 1 else ''} {got}; expected {len(want)}: "
                 f"{_shape_words(axes)}")
     aligned = list(axes)[len(axes) - len(got):]
-    for k, (n, ax) in enumerate(zip(got, aligned)):
+    for n, ax in zip(got, aligned):
         if n != len(ax) and not (broadcast and n == 1):
             return (f"{n} value{'s' if n != 1 else ''} for {ax.count(len(ax))} "
-                    f"(dimension {k + 1} of {len(got)}, shape {got}; expected {_shape_words(axes)})")
+                    f"(shape {got}; expected {_shape_words(axes)}"
+                    f"{', or a shape that broadcasts to it' if broadcast else ''})")
     return f"shape {got} does not fit {_shape_words(axes)}"
 
 
