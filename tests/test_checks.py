@@ -58,7 +58,7 @@ def test_number_accepts_ints_floats_and_numpy_scalars():
     with pytest.raises(FieldError, match="n: must be a whole number, got 3.5"):
         checks.integer("n", 3.5)
     assert checks.flag("f", True) is True
-    with pytest.raises(FieldTypeError, match="f: must be true or false, got a int"):
+    with pytest.raises(FieldTypeError, match="f: must be true or false, got the number 1"):
         checks.flag("f", 1)
 
 

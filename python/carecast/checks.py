@@ -184,6 +184,8 @@ def _describe(value: Any) -> str:
         return "a list"
     if value is None:
         return "nothing (None)"
+    if _is_number(value):
+        return f"the number {value!r}"
     return f"a {type(value).__name__}"
 
 

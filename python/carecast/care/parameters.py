@@ -329,7 +329,16 @@ class CareParameters:
 
         Calibration fills the arrays in place, then calls :meth:`validate`.
         """
+        sizes = {"age_bands": age_bands, "placements": placements, "time_in_care_bands": time_in_care_bands,
+                 "exit_groups": exit_groups}
+        for name, value in sizes.items():
+            if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+                raise checks.FieldTypeError(name, f"must be a list, got {type(value).__name__}")
         a, p, t, e = len(age_bands), len(placements), len(time_in_care_bands), len(exit_groups)
+        if a * p * t * max(p, e) > checks.MAX_ELEMENTS:   # refuse before allocating move_rates
+            largest = max(sizes, key=lambda k: len(sizes[k]))
+            raise checks.FieldError(largest, f"{a} age bands x {p} placements x {t} time-in-care bands x "
+                                             f"{max(p, e)} would need more than {checks.MAX_ELEMENTS:,} rates")
         return cls(stock=np.zeros((a, p, t)), entries_per_year=np.zeros((a, p)),
                    exit_rates=np.zeros((a, p, t, e)), move_rates=np.zeros((a, p, t, p)),
                    age_bands=tuple(age_bands), placements=tuple(placements),

@@ -123,8 +123,8 @@ _REQUIRED = ("stock", "entries_per_year", "exit_rates", "move_rates")
 _DIM_FIELDS = ("age_bands", "placements", "time_in_care_bands", "exit_groups")
 #: Fields of [model] that take a table by name, and the names it keys.
 _BY_NAME = {"weekly_cost": "placements", "exit_costs": "exit_groups"}
-#: entries_from_rate's argument names and the scenario-file keys they come from.
-_RATE_KEYS = {"rate_per_10000": "entry_rate_per_10000", "population": "child_population"}
+#: The two keys that give entries as a rate per 10,000 children times a population.
+_RATE_KEYS = ("entry_rate_per_10000", "child_population")
 
 
 class ScenarioFileError(ValueError):
@@ -287,26 +287,20 @@ def loads_scenario_file(text: str, *, filename: str = "<string>") -> ScenarioFil
 
 def _parameters_from_table(model: Mapping[str, Any], fail: Callable[..., ScenarioFileError]) -> CareParameters:
     """CareParameters from ``[model]``; raises FieldErrors with fields as written in ``[model]``."""
-    known = {f.name for f in dataclasses.fields(CareParameters)} | set(_RATE_KEYS.values())
+    known = {f.name for f in dataclasses.fields(CareParameters)} | set(_RATE_KEYS)
     for key in model:
         if key not in known:
             raise checks.FieldError(key, f"unknown key (known: {', '.join(sorted(known))})")
     model = dict(model)
-    rate_keys = [k for k in _RATE_KEYS.values() if k in model]
+    rate_keys = [k for k in _RATE_KEYS if k in model]
     if rate_keys:
         if "entries_per_year" in model:
             raise checks.FieldError(rate_keys[0], "give entries_per_year or entry_rate_per_10000 with "
                                                   "child_population, not both")
         if len(rate_keys) < 2:
-            missing = [k for k in _RATE_KEYS.values() if k not in model][0]
+            missing = [k for k in _RATE_KEYS if k not in model][0]
             raise checks.FieldError(rate_keys[0], f"needs {missing!r} too")
-        try:
-            model["entries_per_year"] = entries_from_rate(model.pop("entry_rate_per_10000"),
-                                                          model.pop("child_population"))
-        except checks.FieldError as err:
-            name = _RATE_KEYS.get(err.field, err.field)
-            position = err.position.replace(err.field, name, 1) if err.position else None
-            raise checks.FieldError(name, err.message, position=position) from None
+        model["entries_per_year"] = None         # computed below, once the dimensions are known
     for key in _REQUIRED:
         if key not in model:
             raise fail("model", f"missing required key {key!r}")
@@ -316,6 +310,12 @@ def _parameters_from_table(model: Mapping[str, Any], fail: Callable[..., Scenari
         if not isinstance(value, list):
             raise checks.FieldTypeError(key, f"must be a list, got {type(value).__name__}")
     base = CareParameters.empty(**dims)
+    if rate_keys:
+        rate = checks.array("entry_rate_per_10000", model.pop("entry_rate_per_10000"),
+                            base.axes("entries_per_year"), broadcast=True)
+        population = checks.array("child_population", model.pop("child_population"), base.axes("stock")[:1],
+                                  leading="years")
+        model["entries_per_year"] = entries_from_rate(rate, population)
     values: dict[str, Any] = {}
     for key, value in model.items():
         if key in _BY_NAME and isinstance(value, dict):
@@ -371,6 +371,9 @@ def _parse_toml(text: str, filename: str) -> dict[str, Any]:
         hint = _spreadsheet_hint(source)
         if hint:
             key = _key_of_line(source)
+            if key and line:
+                table = _table_at(text, line)
+                key = f"{table}.{key}" if table else key
             raise ScenarioFileError(f"{where}: {key + ': ' if key else ''}{hint} (TOML syntax error: {exc})",
                                     filename=filename, line=line, key=key) from None
         raise ScenarioFileError(f"{where}: TOML syntax error: {exc}", filename=filename, line=line) from None
@@ -464,6 +467,16 @@ def _spreadsheet_hint(line: str) -> str:
     if m:
         return f"write {float(m.group(1)) / 100:g}, not {m.group(0).strip()} (shares and rates are fractions)"
     return ""
+
+
+def _table_at(text: str, line: int) -> str:
+    """The ``[table]`` header in force at a line (``""`` at the top level)."""
+    table = ""
+    for source in text.splitlines()[:line]:
+        header = _Locator._header.match(source)
+        if header:
+            table = _normalise(header.group(1))
+    return table
 
 
 def _key_of_line(line: str) -> str | None:
