@@ -214,6 +214,9 @@ def loads_scenario_file(text: str, *, filename: str = "<string>") -> ScenarioFil
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
+    if len(text) > MAX_FILE_BYTES:
+        raise ScenarioFileError(f"{filename}: longer than {MAX_FILE_BYTES // (1024 * 1024)} MB; a scenario file "
+                                f"holds one council model and is far smaller", filename=filename)
     if text.startswith("\ufeff"):        # a byte-order mark, as Windows editors write: not part of the TOML
         text = text[1:]
     locate = _Locator(text, filename)
