@@ -31,13 +31,13 @@ Format (version 1)
     move_rates = [[[[...]]]]        # (A, P, T, P) hazards per year, diagonal 0
     price_year = "2016-17"          # financial year of the prices below
     weekly_cost = [...]             # (P,) pounds per child per week, or a table
-                                    #   { inhouse_foster = 420.0, ... } (missing = 0)
+                                    #   { inhouse_foster = 420.0, ... } naming every placement
     cost_sources = { inhouse_foster = "source title, url" }
     entry_cost = 0.0                # pounds per child entering care
     proceedings_cost = 0.0          # pounds per set of care proceedings
     proceedings_share = 0.0         # share of entries going through proceedings
     move_cost = 0.0                 # pounds per placement move
-    exit_costs = [...]              # (E,) pounds per exit, or a table by exit group
+    exit_costs = [...]              # (E,) pounds per exit, or a table by exit group (missing = 0)
     care_leaver_weekly_cost = 0.0   # pounds per week per care leaver aged 18-25
     sgo_allowance_weekly = 0.0      # pounds per week until 18, times ...
     sgo_allowance_share = 0.0       # ... the share of SGO/CAO exits paid one
@@ -49,10 +49,11 @@ Format (version 1)
     sources = ["..."]
     assumptions = ["..."]
 
-    [scenarios.fewer_entries]       # any number of named scenarios
+    [scenarios.fewer_entries]       # any number of named scenarios (not "baseline")
     description = "10% fewer entries"
     scale = { entries_per_year = 0.9 }          # multiply fields
-    set = { weekly_cost = { agency_foster = 700.0 } }   # replace fields
+    set = { weekly_cost = { agency_foster = 700.0 } }   # replace fields; a table changes only
+                                                        # the names it gives
 
     [scenarios.edge_of_care]        # policies over time (carecast.care.interventions)
     interventions = [
@@ -74,9 +75,37 @@ The dimension order of every array follows ``age_bands``, ``placements``,
 required in ``[model]``; everything else has the default documented on
 :class:`carecast.care.CareParameters`.
 
-Errors (unknown keys, wrong types, bad shapes, negative rates, TOML syntax)
-raise :class:`ScenarioFileError`, a ``ValueError`` whose message starts with
-``FILE:LINE:`` and names the key.
+Scenarios are :class:`carecast.care.scenarios.Scenario` objects and follow
+its rules, so the file and the Python API accept and refuse the same things:
+a table in ``set`` or ``scale`` changes only the names it gives (the other
+placements keep their cost, or a factor of 1); a scenario may not change the
+dimensions, ``name``, ``start_date``, ``price_year``, ``discount_rate`` or
+``general_inflation``.
+
+Checks and errors
+-----------------
+Everything is checked at load: the model, each scenario applied to it, and
+each intervention against the model (a placement or exit group it needs).
+Errors raise :class:`ScenarioFileError`, a ``ValueError`` whose message is
+``FILE:LINE: key: problem``; ``key`` is built from the
+:class:`carecast.checks.FieldError` that the check raised (its ``field`` and
+labelled ``position``, e.g. ``model.exit_rates[age 10-15, residential,
+adopted]``), never by matching message text. The line is that of the key (of
+the enclosing key for a value inside an inline table or array).
+
+Decisions where TOML or the design is silent:
+
+* A UTF-8 byte-order mark (as Windows editors write) is skipped.
+* Spreadsheet habits that TOML refuses get what to write instead:
+  ``2,285`` -> ``write 2285``; ``31/03/2012`` (read day/month/year) ->
+  ``write 2012-03-31``; ``2012-3-31``; ``3.5%`` -> ``write 0.035``; ``£650``.
+* Text is never a number (``"0.3"``), nor is ``true``.
+* Parsing is bounded: a file larger than :data:`MAX_FILE_BYTES`, brackets
+  nested deeper than :data:`MAX_NESTING`, an array with more than
+  :data:`carecast.checks.MAX_ELEMENTS` values, or dimensions whose arrays
+  would exceed it are refused before they are parsed or allocated.
+* ``start_date`` must lie in 1950-2100 and intervention timings within 200
+  years.
 
 The writer is a small TOML writer of our own (the standard library reads TOML
 but does not write it); floats are written with ``repr`` so a saved file loads
@@ -222,7 +251,7 @@ def loads_scenario_file(text: str, *, filename: str = "<string>") -> ScenarioFil
     locate = _Locator(text, filename)
 
     def fail(key: str, message: str, *, line_key: str | None = None) -> ScenarioFileError:
-        line = locate.line(_strip_positions(line_key or key))
+        line = locate.line(line_key or key)
         where = f"{filename}:{line}" if line else filename
         return ScenarioFileError(f"{where}: {key}: {message}", filename=filename, line=line, key=key)
 
@@ -493,19 +522,30 @@ def _line_from_message(message: str) -> int | None:
 
 
 class _Locator:
-    """Find the line of a dotted key in TOML text, for error messages."""
+    """Find the line of a dotted key in TOML text, for error messages.
+
+    Keys under an array of tables (``[[scenarios.a.interventions]]``) are
+    recorded with their index (``scenarios.a.interventions[1].effect``).
+    """
 
     _header = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
+    _array_header = re.compile(r"^\s*\[\[\s*([^\[\]]+?)\s*\]\]\s*(#.*)?$")
     _keyline = re.compile(r"^\s*([A-Za-z0-9_\-\"'. ]+?)\s*=")
 
     def __init__(self, text: str, filename: str):
         self.filename = filename
         self.entries: dict[str, int] = {}
+        counts: dict[str, int] = {}
         table = ""
         for number, line in enumerate(text.splitlines(), start=1):
-            header = self._header.match(line)
+            array = self._array_header.match(line)
+            header = array or self._header.match(line)
             if header:
                 table = _normalise(header.group(1))
+                if array:
+                    k = counts[table] = counts.get(table, -1) + 1
+                    self.entries.setdefault(table, number)
+                    table = f"{table}[{k}]"
                 self.entries.setdefault(table, number)
                 continue
             key = self._keyline.match(line)
@@ -515,13 +555,16 @@ class _Locator:
                 self.entries.setdefault(full, number)
 
     def line(self, dotted: str) -> int | None:
-        parts = dotted.split(".")
+        # labelled positions are not keys; list indices may be (arrays of tables)
+        indexed = re.sub(r"\[(?!\d+\])[^\]]*\]", "", dotted).split(".")
+        plain = _strip_positions(dotted).split(".")
         # the longest prefix of the key that appears in the file: a key set in an
         # inline table is reported at the line of the enclosing key.
-        for n in range(len(parts), 0, -1):
-            number = self.entries.get(".".join(parts[:n]))
-            if number is not None:
-                return number
+        for n in range(len(indexed), 0, -1):
+            for parts in (indexed, plain):
+                number = self.entries.get(".".join(parts[:n]))
+                if number is not None:
+                    return number
         return None
 
     def __call__(self, dotted: str) -> str:
@@ -567,10 +610,11 @@ def dumps_scenario_file(parameters: CareParameters,
     """The text :func:`save_scenario_file` writes."""
     if not isinstance(parameters, CareParameters):
         raise TypeError(f"parameters must be CareParameters, got {type(parameters).__name__}")
-    if step is not None and step not in STEPS:
-        raise ValueError(f"step must be one of {', '.join(STEPS)}, got {step!r}")
-    if years is not None and not (isinstance(years, (int, float)) and 0 < years <= 200):
-        raise ValueError(f"years must be a number in (0, 200], got {years!r}")
+    if step is not None:
+        checks.choice("step", step, tuple(STEPS))
+    if years is not None:
+        checks.number("years", years, low=0.0, low_open=True, high=200.0)
+    checks.text("description", description)
     if scenarios is None:
         scenarios = {}
     elif not isinstance(scenarios, Mapping):
