@@ -211,3 +211,19 @@ def test_a_broadcast_too_large_is_refused_before_allocating():
     ages = Axis("age bands", tuple(str(i) for i in range(1000)))
     with pytest.raises(FieldError, match="would have 1,000,000,000 values"):
         checks.array("move_rates", 0.0, [ages, ages, ages], broadcast=True)
+
+
+def test_values_and_series():
+    assert checks.values("cases", [[1, 2], [3, 4]]).tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    with pytest.raises(FieldError, match=r"cases\[0, 1\]: is negative \(-2\)"):
+        checks.values("cases", [[1, -2]])
+    assert checks.series("cases", (10, 12.5)).tolist() == [10.0, 12.5]
+    with pytest.raises(FieldError, match=r"cases: has no values \(one per time point is needed\)"):
+        checks.series("cases", [])
+    with pytest.raises(FieldError, match=r"cases: must be 1-D \(one value per time point\), got shape \(2, 2\)"):
+        checks.series("cases", np.ones((2, 2)))
+    with pytest.raises(FieldTypeError, match=r"cases\[1\]: must be numbers, got a true/false value"):
+        checks.series("cases", [1, True])
+    with pytest.raises(FieldTypeError, match=r"cases\[0\]: must be numbers, got the text '1'"):
+        checks.series("cases", ["1"])
+    assert checks.is_number(3) and checks.is_number(np.float32(1)) and not checks.is_number(True)

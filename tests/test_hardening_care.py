@@ -432,3 +432,43 @@ def test_bools_are_not_numbers_in_the_api():
         Scenario("x", scale={"exit_rates": True}).apply(p)
     with pytest.raises(FieldTypeError, match="EdgeOfCare: effect: must be a number, got a true/false value"):
         EdgeOfCare(effect=True)
+
+
+def test_a_scenario_without_interventions_starts_with_the_run():
+    p = council(weekly_cost=np.full(9, 900.0))
+    p.stock[0, AGENCY, 0] = 10.0
+    c = compare(run(p, years=1), run(p, years=1, scenario=Scenario("cheaper", scale={"weekly_cost": 0.5})))
+    assert c.scheme_start_step() == 0
+    assert c.payback() == 0.0                     # never negative: a saving from the first step
+    assert "payback 0.0 years from the scheme's start (the start of the run)" in c.summary()
+
+
+def test_break_even_arguments_are_checked():
+    from carecast.care.compare import break_even
+    p = council()
+    edge = Scenario("edge", interventions=[EdgeOfCare(families_per_year=10, share_would_enter=1.0, effect=0.5)])
+    with pytest.raises(FieldError, match="intervention: must be <= 0, got 1"):
+        break_even(p, edge, intervention=1)
+    with pytest.raises(FieldTypeError, match="intervention: must be a number, got a true/false"):
+        break_even(p, edge, intervention=True)
+    with pytest.raises(FieldError, match="field: EdgeOfCare has no field 'effekt'"):
+        break_even(p, edge, field="effekt")
+    with pytest.raises(FieldError, match="has no interventions to solve for"):
+        break_even(p, Scenario("none"))
+    with pytest.raises(FieldError, match="high: must be > 0.5"):
+        break_even(p, edge, low=0.5, high=0.5)
+
+
+def test_workforce_refuses_text_bools_and_empty_series():
+    import carecast
+    base = dict(target_caseload=15, permanent=10, turnover=0.1, hires_per_year=5, agency_cover=0.5, salary=40_000,
+                oncost_rate=0.3, agency_premium=20_000)
+    with pytest.raises(FieldTypeError, match=r"cases\[0\]: must be numbers, got the text '290'"):
+        carecast.staff_needed(["290"], 14.5)
+    with pytest.raises(FieldTypeError, match=r"cases\[1\]: must be numbers, got a true/false value"):
+        carecast.project_workforce([10, True], **base)
+    with pytest.raises(FieldError, match="cases: has no values"):
+        carecast.project_workforce([], **base)
+    with pytest.raises(FieldTypeError, match="turnover: must be a number, got a true/false value"):
+        carecast.project_workforce([10, 10], **{**base, "turnover": True})
+    assert np.isfinite(carecast.project_workforce([10, 10], **{**base, "hires_per_year": float("inf")}).cost).all()

@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["FieldError", "FieldTypeError", "Axis", "number", "integer", "flag", "text", "choice", "names",
-           "bands", "array", "date", "labelled_position", "MAX_ELEMENTS", "MAX_DEPTH"]
+           "bands", "array", "values", "series", "date", "labelled_position", "is_number", "MAX_ELEMENTS", "MAX_DEPTH"]
 
 #: Largest number of elements an array argument may have.
 MAX_ELEMENTS = 5_000_000
@@ -167,7 +167,8 @@ def labelled_position(field: str, index: Sequence[int], axes: Sequence[Axis] | N
     return f"{field}[{', '.join(parts)}]"
 
 
-def _is_number(value: Any) -> bool:
+def is_number(value: Any) -> bool:
+    """True for ints, floats and NumPy numbers; False for booleans, text and everything else."""
     return not isinstance(value, (bool, np.bool_)) and isinstance(value, (int, float, np.integer, np.floating))
 
 
@@ -184,7 +185,7 @@ def _describe(value: Any) -> str:
         return "a list"
     if value is None:
         return "nothing (None)"
-    if _is_number(value):
+    if is_number(value):
         return f"the number {value!r}"
     return f"a {type(value).__name__}"
 
@@ -208,7 +209,7 @@ def number(field: str, value: Any, *, low: float | None = None, high: float | No
     >>> number("discount_rate", 0.035, low=0, high=1)
     0.035
     """
-    if not _is_number(value):
+    if not is_number(value):
         raise FieldTypeError(field, f"must be a number, got {_describe(value)}{_type_hint(value)}", context=context)
     v = float(value)
     if not math.isfinite(v):
@@ -292,7 +293,7 @@ def bands(field: str, values: Any, *, upper: float | None = None, context: str |
         raise FieldError(field, f"has {len(values)} bands; at most {max_count} are allowed", context=context)
     out = []
     for i, v in enumerate(values):
-        if not _is_number(v):
+        if not is_number(v):
             raise FieldTypeError(field, f"must be a number, got {_describe(v)}{_type_hint(v)}",
                                  position=f"{field}[{i}]", context=context)
         if not math.isfinite(float(v)):
@@ -365,7 +366,7 @@ def _walk(field: str, value: Any, axes: Sequence[Axis], context: str | None) -> 
         if isinstance(node, np.ndarray):
             _check_dtype(field, node, context)
             return node.shape
-        if not _is_number(node):
+        if not is_number(node):
             where = position(path) if path else None
             raise FieldTypeError(field, f"must be numbers, got {_describe(node)}{_type_hint(node)}",
                                  position=where, context=context)
@@ -457,22 +458,65 @@ def array(field: str, value: Any, axes: Sequence[Axis], *, low: float | None = 0
                 fits = False
         if not fits:
             raise FieldError(field, _shape_problem(arr.shape, full_axes, broadcast=broadcast), context=context)
+    _check_elements(field, arr, full_axes, low, high, context)
+    return arr
+
+
+def _check_elements(field: str, arr: np.ndarray, axes: Sequence[Axis] | None, low: float | None,
+                    high: float | None, context: str | None) -> None:
+    def at(i: tuple[int, ...]) -> str:
+        return labelled_position(field, i, axes)
+
     bad = np.argwhere(~np.isfinite(arr))
     if bad.size:
-        i = tuple(bad[0])
-        raise FieldError(field, f"must be finite, got {arr[i]}", position=labelled_position(field, i, full_axes),
-                         context=context)
+        i = tuple(int(k) for k in bad[0])
+        raise FieldError(field, f"must be finite, got {arr[i]}", position=at(i), context=context)
     if low is not None:
         bad = np.argwhere(arr < low)
         if bad.size:
-            i = tuple(bad[0])
+            i = tuple(int(k) for k in bad[0])
             word = "negative" if low == 0 else f"below {low:g}"
-            raise FieldError(field, f"is {word} ({arr[i]:g})", position=labelled_position(field, i, full_axes),
-                             context=context)
+            raise FieldError(field, f"is {word} ({arr[i]:g})", position=at(i), context=context)
     if high is not None:
         bad = np.argwhere(arr > high)
         if bad.size:
-            i = tuple(bad[0])
-            raise FieldError(field, f"is above {high:g} ({arr[i]:g})",
-                             position=labelled_position(field, i, full_axes), context=context)
+            i = tuple(int(k) for k in bad[0])
+            raise FieldError(field, f"is above {high:g} ({arr[i]:g})", position=at(i), context=context)
+
+
+def values(field: str, value: Any, *, low: float | None = 0.0, high: float | None = None,
+           context: str | None = None) -> np.ndarray:
+    """A float64 array of any shape, its elements checked like :func:`array` (positions are indices).
+
+    >>> values("cases", [[1, 2], [3, 4]]).shape
+    (2, 2)
+    """
+    if isinstance(value, (str, bytes, Mapping, _dt.date)) or value is None or isinstance(value, (bool, np.bool_)):
+        raise FieldTypeError(field, f"must be a number or a list of numbers, got {_describe(value)}"
+                             f"{_type_hint(value)}", context=context)
+    if isinstance(value, np.ndarray):
+        _check_dtype(field, value, context)
+    else:
+        _walk(field, value, [], context)
+    arr = np.array(value, dtype=np.float64)
+    if arr.size > MAX_ELEMENTS:
+        raise FieldError(field, f"has {arr.size:,} values, more than {MAX_ELEMENTS:,}", context=context)
+    _check_elements(field, arr, None, low, high, context)
+    return arr
+
+
+def series(field: str, value: Any, *, low: float | None = 0.0, high: float | None = None, noun: str = "time points",
+           context: str | None = None) -> np.ndarray:
+    """A non-empty 1-D float64 array (one value per time point, say), elements checked like :func:`array`.
+
+    >>> series("cases", [10, 12.5]).tolist()
+    [10.0, 12.5]
+    """
+    arr = values(field, value, low=low, high=high, context=context)
+    if arr.ndim != 1:
+        raise FieldError(field, f"must be 1-D (one value per {noun[:-1] if noun.endswith('s') else noun}), "
+                                f"got shape {arr.shape}", context=context)
+    if arr.size == 0:
+        raise FieldError(field, f"has no values (one per {noun[:-1] if noun.endswith('s') else noun} is needed)",
+                         context=context)
     return arr

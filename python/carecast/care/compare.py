@@ -252,11 +252,17 @@ def break_even(parameters, scenario, *, intervention: int = 0, field: str = "eff
     from carecast.care.model import run
     from carecast.care.scenarios import Scenario
 
-    if not 0 <= intervention < len(scenario.interventions):
-        raise ValueError(f"intervention must index scenario.interventions (0..{len(scenario.interventions) - 1})")
+    if not isinstance(scenario, Scenario):
+        raise checks.FieldTypeError("scenario", f"must be a Scenario, got {type(scenario).__name__}")
+    if not scenario.interventions:
+        raise checks.FieldError("scenario", f"scenario {scenario.name!r} has no interventions to solve for")
+    intervention = checks.integer("intervention", intervention, low=0, high=len(scenario.interventions) - 1)
     item = scenario.interventions[intervention]
-    if field not in {f.name for f in dataclasses.fields(item)}:
-        raise ValueError(f"{type(item).__name__} has no field {field!r}")
+    names = [f.name for f in dataclasses.fields(item)]
+    if field not in names:
+        raise checks.FieldError("field", f"{type(item).__name__} has no field {field!r} (fields: {', '.join(names)})")
+    low = checks.number("low", low)
+    high = checks.number("high", high, low=low, low_open=True)
     base = run(parameters, years=years, step=step)
 
     def npv(value: float) -> float:
