@@ -149,7 +149,7 @@ class Comparison:
                             "net_saving": "GBP"})
 
     def payback_words(self) -> str:
-        """``"payback 3.1 years after the scheme starts (year 5.0 of the run)"`` and the like."""
+        """``"payback 3.1 years from the scheme's start (5.0 years into the run)"`` and the like."""
         payback = self.payback()
         if self.payback_from == "run":
             basis = f"from the start of the run ({self.baseline.parameters.start_date.isoformat()})"
@@ -159,6 +159,8 @@ class Comparison:
                      else f"from the scheme's start ({start:.1f} years into the run)")
         if not np.isfinite(payback):
             return f"payback never within the run (counted {basis})"
+        if payback == 0.0:
+            return f"no payback period: the net saving is never negative (counted {basis})"
         return f"payback {payback:.1f} years {basis}"
 
     def summary(self) -> str:
