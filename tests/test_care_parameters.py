@@ -220,3 +220,12 @@ def test_population_and_entry_rates_by_hand():
         entries_from_rate([[1.0]], np.zeros((0, 1)))
     with pytest.raises(ValueError, match="whole years"):
         population_by_age_band(pop, (0, 0.5))
+
+
+def test_eight_weekly_costs_for_nine_placements():
+    with pytest.raises(FieldError) as info:
+        CareParameters.empty(weekly_cost=[500.0] * 8)
+    assert str(info.value) == "weekly_cost: 8 values for 9 placements"
+    with pytest.raises(FieldError) as info:
+        Scenario("x", set={"weekly_cost": [500.0] * 8}).apply(CareParameters.empty())
+    assert str(info.value) == "scenario 'x': set.weekly_cost: 8 values for 9 placements"

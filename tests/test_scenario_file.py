@@ -205,3 +205,14 @@ def test_writer_refuses_bools_for_years():
     p = CareParameters.empty(age_bands=(0,), placements=("a",))
     with pytest.raises(TypeError, match="years: must be a number, got a true/false value"):
         dumps_scenario_file(p, years=True)
+
+
+def test_eight_weekly_costs_for_nine_placements_in_a_file():
+    p = CareParameters.empty(age_bands=(0,))
+    text = dumps_scenario_file(p)
+    old = next(line for line in text.splitlines() if line.startswith("weekly_cost = "))
+    bad = text.replace(old, "weekly_cost = [" + ", ".join(["500.0"] * 8) + "]")
+    with pytest.raises(ScenarioFileError) as info:
+        loads_scenario_file(bad, filename="c.toml")
+    assert str(info.value) == (f"c.toml:{line_of(bad, 'weekly_cost = [')}: model.weekly_cost: "
+                               f"8 values for 9 placements")
