@@ -467,6 +467,9 @@ def _check_elements(field: str, arr: np.ndarray, axes: Sequence[Axis] | None, lo
     def at(i: tuple[int, ...]) -> str:
         return labelled_position(field, i, axes)
 
+    # fast path: one reduction per bound; positions are looked for only when something is wrong
+    if np.isfinite(arr).all() and (low is None or (arr >= low).all()) and (high is None or (arr <= high).all()):
+        return
     bad = np.argwhere(~np.isfinite(arr))
     if bad.size:
         i = tuple(int(k) for k in bad[0])

@@ -241,21 +241,22 @@ class CareParameters:
         if "left_care_at_18" not in self.exit_groups:
             raise checks.FieldError("exit_groups", "must include 'left_care_at_18' (where ageing out goes)")
         p, e = len(self.placements), len(self.exit_groups)
-        self.stock = checks.array("stock", self.stock, self.axes("stock"))
+        axes = self._axes_table()
+        self.stock = checks.array("stock", self.stock, axes["stock"])
         self.entries_per_year = checks.array("entries_per_year", self.entries_per_year,
-                                             self.axes("entries_per_year"), leading="years")
-        self.exit_rates = checks.array("exit_rates", self.exit_rates, self.axes("exit_rates"))
-        self.move_rates = checks.array("move_rates", self.move_rates, self.axes("move_rates"))
+                                             axes["entries_per_year"], leading="years")
+        self.exit_rates = checks.array("exit_rates", self.exit_rates, axes["exit_rates"])
+        self.move_rates = checks.array("move_rates", self.move_rates, axes["move_rates"])
         diag = self.move_rates[:, np.arange(p), :, np.arange(p)]     # (P, A, T)
         if np.any(diag != 0):
             q, a, t = (int(i) for i in np.argwhere(diag != 0)[0])
             raise checks.FieldError(
                 "move_rates", f"must be 0 on the diagonal (a move to the same placement), got {diag[q, a, t]:g}",
-                position=checks.labelled_position("move_rates", (a, q, t, q), self.axes("move_rates")))
+                position=checks.labelled_position("move_rates", (a, q, t, q), axes["move_rates"]))
         self.weekly_cost = (np.zeros(p) if self.weekly_cost is None
-                            else checks.array("weekly_cost", self.weekly_cost, self.axes("weekly_cost")))
+                            else checks.array("weekly_cost", self.weekly_cost, axes["weekly_cost"]))
         self.exit_costs = (np.zeros(e) if self.exit_costs is None
-                           else checks.array("exit_costs", self.exit_costs, self.axes("exit_costs")))
+                           else checks.array("exit_costs", self.exit_costs, axes["exit_costs"]))
         parse_price_year(self.price_year)
         for name, (low, high) in SCALAR_BOUNDS.items():
             setattr(self, name, checks.number(name, getattr(self, name), low=low, high=high))
@@ -286,18 +287,21 @@ class CareParameters:
         ``entries_per_year`` has the axes of its ``(A, P)`` form; a leading
         year axis is optional.
         """
+        table = self._axes_table()
+        if field not in table:
+            raise checks.FieldError("field", f"{field!r} is not an array field (array fields: {', '.join(table)})")
+        return table[field]
+
+    def _axes_table(self) -> dict[str, list[checks.Axis]]:
         ages = age_axis(self.age_bands)
         places = checks.Axis("placements", tuple(self.placements))
         times = time_in_care_axis(self.time_in_care_bands)
         groups = checks.Axis("exit groups", tuple(self.exit_groups))
-        table = {"stock": [ages, places, times], "entries_per_year": [ages, places],
-                 "exit_rates": [ages, places, times, groups],
-                 "move_rates": [ages, places, times,
-                                checks.Axis("placements", tuple(f"to {q}" for q in self.placements))],
-                 "weekly_cost": [places], "exit_costs": [groups]}
-        if field not in table:
-            raise checks.FieldError("field", f"{field!r} is not an array field (array fields: {', '.join(table)})")
-        return table[field]
+        return {"stock": [ages, places, times], "entries_per_year": [ages, places],
+                "exit_rates": [ages, places, times, groups],
+                "move_rates": [ages, places, times,
+                               checks.Axis("placements", tuple(f"to {q}" for q in self.placements))],
+                "weekly_cost": [places], "exit_costs": [groups]}
 
     @property
     def shape(self) -> tuple[int, int, int, int]:
