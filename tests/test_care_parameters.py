@@ -229,3 +229,19 @@ def test_eight_weekly_costs_for_nine_placements():
     with pytest.raises(FieldError) as info:
         Scenario("x", set={"weekly_cost": [500.0] * 8}).apply(CareParameters.empty())
     assert str(info.value) == "scenario 'x': set.weekly_cost: 8 values for 9 placements"
+
+
+def test_ragged_lists_are_named_not_numpy_errors():
+    from carecast.care.parameters import entries_from_rate
+    with pytest.raises(FieldError, match=r"rate_per_10000\[1\]: is ragged"):
+        entries_from_rate([[1.0, 2.0], [1.0]], [1.0, 2.0])
+    p = empty()
+    with pytest.raises(FieldError, match=r"set.entries_per_year\[1\]: is ragged"):
+        Scenario("x", set={"entries_per_year": [[[1.0, 0.0], [1.0, 1.0]], [[1.0]]]}).apply(p)
+    year_by_year = p.replace(entries_per_year=np.ones((3, 2, 2)))
+    with pytest.raises(FieldError, match="scale.entries_per_year: has 2 years of factors for 3 years of entries"):
+        Scenario("x", scale={"entries_per_year": np.ones((2, 2, 2))}).apply(year_by_year)
+    doubled = Scenario("x", scale={"entries_per_year": [[2.0, 1.0], [1.0, 1.0]]}).apply(year_by_year)
+    np.testing.assert_array_equal(doubled.entries_per_year[:, 0, 0], [2.0, 2.0, 2.0])
+    set_all = Scenario("x", set={"entries_per_year": 5.0}).apply(year_by_year)
+    assert set_all.entries_per_year.shape == (3, 2, 2) and set_all.entries_per_year.sum() == 60.0

@@ -164,8 +164,7 @@ def test_list_leaves_checked_before_numpy():
         checks.array("stock", {"a": 1}, [AGES, PLACES])
     with pytest.raises(FieldError) as info:
         checks.array("stock", [[1.0, 2.0], [3.0], [5.0, 6.0]], [AGES, PLACES])
-    assert str(info.value) == ("stock[age 10-15]: is ragged: stock[age 10-15] has 1 value "
-                               "where stock[age 0-9] has 2 values")
+    assert str(info.value) == "stock[age 10-15]: is ragged: 1 value here, where stock[age 0-9] has 2 values"
 
 
 def test_depth_and_size_are_bounded():

@@ -359,8 +359,8 @@ def _walk(field: str, value: Any, axes: Sequence[Axis], context: str | None) -> 
             for i, s in enumerate(shapes[1:], start=1):
                 if s != shapes[0]:
                     what = (lambda sh: (f"{sh[0]} value{'s' if sh[0] != 1 else ''}" if sh else "a single number"))
-                    raise FieldError(field, f"is ragged: {position(path + [i])} has {what(s)} "
-                                            f"where {position(path + [0])} has {what(shapes[0])}",
+                    raise FieldError(field, f"is ragged: {what(s)} here, where {position(path + [0])} "
+                                            f"has {what(shapes[0])}",
                                      position=position(path + [i]), context=context)
             return (len(node),) + (shapes[0] if shapes else ())
         if isinstance(node, np.ndarray):

@@ -404,12 +404,12 @@ def entries_from_rate(rate_per_10000: Any, population: Any) -> np.ndarray:
     >>> entries_from_rate([[20.0, 5.0]], [[50_000.0], [55_000.0]]).tolist()
     [[[100.0, 25.0]], [[110.0, 27.5]]]
     """
-    if np.ndim(rate_per_10000) != 2:
-        raise checks.FieldError("rate_per_10000", f"must be 2-D (age band, placement), "
-                                                  f"got {np.ndim(rate_per_10000)}-D")
-    a, p = np.shape(rate_per_10000)
+    rate = checks.values("rate_per_10000", rate_per_10000, low=None)
+    if rate.ndim != 2:
+        raise checks.FieldError("rate_per_10000", f"must be 2-D (age band, placement), got {rate.ndim}-D")
+    a, p = rate.shape
     ages = checks.Axis("age bands", tuple(f"age band {i}" for i in range(a)))
     places = checks.Axis("placements", tuple(f"placement {i}" for i in range(p)))
-    rate = checks.array("rate_per_10000", rate_per_10000, [ages, places])
+    rate = checks.array("rate_per_10000", rate, [ages, places])
     pop = checks.array("population", population, [ages], leading="years")
     return rate / 10000.0 * pop[..., None]

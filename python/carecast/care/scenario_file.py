@@ -353,9 +353,8 @@ def _parameters_from_table(model: Mapping[str, Any], fail: Callable[..., Scenari
         if key in _BY_NAME and isinstance(value, dict):
             values[key] = _vector_by_name(key, value, getattr(base, _BY_NAME[key]))
         elif key in ARRAY_FIELDS:
-            leading = "years" if key == "entries_per_year" and np.ndim(value) == 3 else None
-            values[key] = checks.array(key, value, base.axes(key), broadcast=leading is None, leading=leading,
-                                       low=None)
+            values[key] = checks.array(key, value, base.axes(key), broadcast=True, low=None,
+                                       leading="years" if key == "entries_per_year" else None)
         elif key == "start_date" and isinstance(value, _dt.datetime):
             raise checks.FieldTypeError(key, f"must be a TOML date like 2017-03-31, without a time; got {value}")
         else:

@@ -196,12 +196,11 @@ class Scenario:
         if isinstance(value, Mapping):
             return self._named(parameters, where, key, value, current, low=None)
         leading = "years" if key == "entries_per_year" else None
-        if leading and np.ndim(value) == 3:
-            return checks.array(where, value, parameters.axes(key), leading=leading, context=self._context)
-        shape_axes = parameters.axes(key)
-        if key == "entries_per_year" and current.ndim == 3:
-            shape_axes = [checks.Axis.numbered("years", current.shape[0])] + shape_axes
-        return checks.array(where, value, shape_axes, broadcast=True, context=self._context)
+        arr = checks.array(where, value, parameters.axes(key), broadcast=True, leading=leading,
+                           context=self._context)
+        if arr.ndim < current.ndim:          # a (A, P) value for year-by-year entries: every year
+            arr = np.broadcast_to(arr, current.shape).copy()
+        return arr
 
     def _scaled(self, parameters: CareParameters, key: str, current: Any, factor: Any) -> Any:
         where = f"scale.{key}"
@@ -209,10 +208,13 @@ class Scenario:
             if isinstance(factor, Mapping):
                 ones = np.ones(current.shape)
                 return current * self._named(parameters, where, key, factor, ones, low=0.0)
-            axes = parameters.axes(key)
-            if key == "entries_per_year" and current.ndim == 3:
-                axes = [checks.Axis.numbered("years", current.shape[0])] + axes
-            return current * checks.array(where, factor, axes, broadcast=True, context=self._context)
+            leading = "years" if key == "entries_per_year" else None
+            arr = checks.array(where, factor, parameters.axes(key), broadcast=True, leading=leading,
+                               context=self._context)
+            if arr.ndim == current.ndim == 3 and arr.shape[0] not in (1, current.shape[0]):
+                raise checks.FieldError(where, f"has {arr.shape[0]} years of factors for {current.shape[0]} "
+                                               f"years of entries", context=self._context)
+            return current * arr
         return float(current) * checks.number(where, factor, low=0.0, context=self._context)
 
     def _check_interventions(self, parameters: CareParameters) -> None:
