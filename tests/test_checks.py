@@ -226,3 +226,7 @@ def test_values_and_series():
     with pytest.raises(FieldTypeError, match=r"cases\[0\]: must be numbers, got the text '1'"):
         checks.series("cases", ["1"])
     assert checks.is_number(3) and checks.is_number(np.float32(1)) and not checks.is_number(True)
+
+
+def test_names_from_a_numpy_array():
+    assert checks.names("placements", np.array(["a", "b"])) == ("a", "b")

@@ -260,6 +260,8 @@ def choice(field: str, value: Any, options: Sequence[str], *, context: str | Non
 
 def names(field: str, values: Any, *, context: str | None = None, max_count: int = 1000) -> tuple[str, ...]:
     """A non-empty sequence of distinct non-empty strings (not a single string)."""
+    if isinstance(values, np.ndarray) and values.ndim == 1:
+        values = values.tolist()
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
         raise FieldTypeError(field, f"must be a list of names, got {_describe(values)}", context=context)
     if not values:

@@ -341,8 +341,9 @@ class CareParameters:
         a, p, t, e = len(age_bands), len(placements), len(time_in_care_bands), len(exit_groups)
         if a * p * t * max(p, e) > checks.MAX_ELEMENTS:   # refuse before allocating move_rates
             largest = max(sizes, key=lambda k: len(sizes[k]))
-            raise checks.FieldError(largest, f"{a} age bands x {p} placements x {t} time-in-care bands x "
-                                             f"{max(p, e)} would need more than {checks.MAX_ELEMENTS:,} rates")
+            words = " x ".join(checks.Axis(noun, ()).count(n) for noun, n in (
+                ("age bands", a), ("placements", p), ("time-in-care bands", t), ("placements or exit groups", max(p, e))))
+            raise checks.FieldError(largest, f"{words} would need more than {checks.MAX_ELEMENTS:,} rates")
         return cls(stock=np.zeros((a, p, t)), entries_per_year=np.zeros((a, p)),
                    exit_rates=np.zeros((a, p, t, e)), move_rates=np.zeros((a, p, t, p)),
                    age_bands=tuple(age_bands), placements=tuple(placements),
