@@ -480,3 +480,19 @@ def test_workforce_refuses_text_bools_and_empty_series():
     with pytest.raises(FieldTypeError, match="turnover: must be a number, got a true/false value"):
         carecast.project_workforce([10, 10], **{**base, "turnover": True})
     assert np.isfinite(carecast.project_workforce([10, 10], **{**base, "hires_per_year": float("inf")}).cost).all()
+
+
+@pytest.mark.parametrize("old, new, needle", [
+    ("stock = [[[30.0], [0.0]], [[50.0], [20.0]]]", "stock = " + "[" * 5000 + "1.0" + "]" * 5000,
+     "brackets nested more than 12 deep"),
+    ("start_date = 2017-03-31", "start_date = 9999-12-31", "model.start_date: 9999-12-31 is outside"),
+    ("[scenarios.fewer_entries]", "[scenarios.baseline]", "scenarios.baseline: 'baseline' is the run"),
+])
+def test_the_command_line_reports_without_a_traceback(tmp_path, old, new, needle):
+    text = MINIMAL.replace(old, new)
+    (tmp_path / "bad.toml").write_bytes(codecs.BOM_UTF8 + text.encode("utf-8"))
+    done = subprocess.run([sys.executable, "-m", "carecast", "run", "bad.toml", "-o", "out"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stderr
+    assert f"bad.toml:{line_of(text, new[:12])}: " in done.stderr and needle in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
