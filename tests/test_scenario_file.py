@@ -35,7 +35,7 @@ def test_minimal_file_loads_with_broadcasting_and_names():
     np.testing.assert_array_equal(p.weekly_cost, [650.0, 3000.0])
     assert list(f.scenarios) == ["fewer_entries", "cheaper_homes"]
     cheaper = f.scenarios["cheaper_homes"].apply(p)
-    np.testing.assert_array_equal(cheaper.weekly_cost, [0.0, 2500.0])   # a table sets missing names to 0
+    np.testing.assert_array_equal(cheaper.weekly_cost, [650.0, 2500.0])   # a table changes only what it names
     fewer = f.scenarios["fewer_entries"].apply(p)
     assert fewer.entries_per_year.sum() == pytest.approx(0.9 * 17.0)
 
@@ -166,3 +166,53 @@ def test_entries_from_rate_and_population():
     with pytest.raises(ScenarioFileError, match=rf"f.toml:{line_of(bad, 'child_population')}: "
                                                 r"model.child_population"):
         loads_scenario_file(bad, filename="f.toml")
+
+
+def test_error_key_carries_the_labelled_position_and_line():
+    text = MINIMAL.replace("exit_rates = [0.3, 0.05, 0.05, 0.0, 0.02]",
+                           "exit_rates = [[[[0.3, 0.05, 0.05, 0.0, 0.02]], [[0.3, 0.05, 0.05, 0.0, 0.02]]],\n"
+                           "              [[[0.3, 0.05, 0.05, 0.0, 0.02]], [[0.3, -0.05, 0.05, 0.0, 0.02]]]]")
+    with pytest.raises(ScenarioFileError) as info:
+        loads_scenario_file(text, filename="council.toml")
+    err = info.value
+    # age bands (0, 10) -> "age 10-17"; placements foster, home; exit groups in taxonomy order (adopted second)
+    assert err.key == "model.exit_rates[age 10-17, home, adopted]"
+    assert (err.filename, err.line) == ("council.toml", line_of(text, "exit_rates ="))
+    assert str(err) == f"council.toml:{err.line}: model.exit_rates[age 10-17, home, adopted]: is negative (-0.05)"
+
+
+def test_arrays_of_tables_are_located_by_index():
+    text = MINIMAL + ('\n[[scenarios.e.interventions]]\ntype = "edge_of_care"\nfamilies_per_year = 100.0\n'
+                      '\n[[scenarios.e.interventions]]\ntype = "edge_of_care"\neffect = 2.0\n')
+    with pytest.raises(ScenarioFileError) as info:
+        loads_scenario_file(text, filename="c.toml")
+    assert str(info.value) == f"c.toml:{line_of(text, 'effect = 2.0')}: scenarios.e.interventions[1].effect: " \
+                              f"must be <= 1, got 2"
+
+
+def test_partial_tables_round_trip():
+    p = loads_scenario_file(MINIMAL).parameters
+    scenarios = [Scenario("dearer", set={"weekly_cost": {"home": 3500.0}}, scale={"exit_rates": {"adopted": 1.5}})]
+    f = loads_scenario_file(dumps_scenario_file(p, scenarios))
+    assert f.scenarios["dearer"].set == {"weekly_cost": {"home": 3500.0}}
+    assert f.scenarios["dearer"].scale == {"exit_rates": {"adopted": 1.5}}
+    q = f.scenarios["dearer"].apply(f.parameters)
+    np.testing.assert_array_equal(q.weekly_cost, [650.0, 3500.0])
+    np.testing.assert_array_equal(q.exit_rates[0, 0, 0], [0.3, 0.05 * 1.5, 0.05, 0.0, 0.02])
+
+
+def test_writer_refuses_bools_for_years():
+    p = CareParameters.empty(age_bands=(0,), placements=("a",))
+    with pytest.raises(TypeError, match="years: must be a number, got a true/false value"):
+        dumps_scenario_file(p, years=True)
+
+
+def test_eight_weekly_costs_for_nine_placements_in_a_file():
+    p = CareParameters.empty(age_bands=(0,))
+    text = dumps_scenario_file(p)
+    old = next(line for line in text.splitlines() if line.startswith("weekly_cost = "))
+    bad = text.replace(old, "weekly_cost = [" + ", ".join(["500.0"] * 8) + "]")
+    with pytest.raises(ScenarioFileError) as info:
+        loads_scenario_file(bad, filename="c.toml")
+    assert str(info.value) == (f"c.toml:{line_of(bad, 'weekly_cost = [')}: model.weekly_cost: "
+                               f"8 values for 9 placements")

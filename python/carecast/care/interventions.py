@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from carecast import checks
 from carecast.care.parameters import CareParameters
 from carecast.care.statespace import Modifiers
 
@@ -42,11 +43,7 @@ def _check_number(owner: str, name: str, value: Any, *, low: float = 0.0, high: 
                   allow_none: bool = False) -> None:
     if value is None and allow_none:
         return
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{owner}.{name} must be a number, got {value!r}")
-    if not np.isfinite(value) or value < low or (high is not None and value > high):
-        rng = f">= {low}" + (f" and <= {high}" if high is not None else "")
-        raise ValueError(f"{owner}.{name} must be finite and {rng}, got {value!r}")
+    checks.number(name, value, low=low, high=high, context=owner)
 
 
 @dataclass
@@ -70,12 +67,11 @@ class Intervention:
                 _check_number(name, f.name, value, high=1.0 if f.name != "effect" or self.type != "reunification"
                               else None)
             elif f.name in ("to_placement",):
-                if not isinstance(value, str):
-                    raise TypeError(f"{name}.{f.name} must be a placement name")
+                checks.text(f.name, value, empty=False, context=name)
             else:
                 _check_number(name, f.name, value)
         if self.end_year is not None and self.end_year <= self.start_year:
-            raise ValueError(f"{name}.end_year must be after start_year")
+            raise checks.FieldError("end_year", "must be after start_year", context=name)
 
     def activity(self, times: np.ndarray) -> np.ndarray:
         """Share of full activity at each time (years from the start)."""

@@ -42,10 +42,12 @@ from typing import Any
 
 import numpy as np
 
+from carecast import checks
 from carecast.care.taxonomy import EXIT_GROUPS, PLACEMENTS
 
 __all__ = ["CareParameters", "SINGLE_YEAR_AGES", "TIME_IN_CARE_BANDS", "MAX_AGE", "entries_from_rate",
-           "population_by_age_band", "parse_price_year"]
+           "population_by_age_band", "parse_price_year", "age_axis", "time_in_care_axis", "ARRAY_FIELDS",
+           "SCALAR_BOUNDS", "EARLIEST_START", "LATEST_START"]
 
 #: Nobody is in care at or after this age (years).
 MAX_AGE = 18.0
@@ -56,55 +58,47 @@ TIME_IN_CARE_BANDS: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0, 2.0)
 
 _PRICE_YEAR = re.compile(r"^(\d{4})-(\d{2})$")
 
-
-def _bands(name: str, values: Sequence[float], upper: float | None) -> tuple[float, ...]:
-    try:
-        bands = tuple(float(v) for v in values)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a sequence of numbers, got {values!r}") from None
-    if not bands:
-        raise ValueError(f"{name} must have at least one band")
-    if bands[0] != 0.0:
-        raise ValueError(f"{name}[0] must be 0 (the lowest band starts at 0), got {bands[0]}")
-    for i in range(1, len(bands)):
-        if not bands[i] > bands[i - 1]:
-            raise ValueError(f"{name} must be strictly increasing: {name}[{i}] = {bands[i]} "
-                             f"<= {name}[{i - 1}] = {bands[i - 1]}")
-    if any(not np.isfinite(b) for b in bands):
-        raise ValueError(f"{name} must be finite")
-    if upper is not None and bands[-1] >= upper:
-        raise ValueError(f"{name}[{len(bands) - 1}] = {bands[-1]} must be below {upper}")
-    return bands
+#: Fields holding arrays (their dimension order is documented on CareParameters).
+ARRAY_FIELDS = ("stock", "entries_per_year", "exit_rates", "move_rates", "weekly_cost", "exit_costs")
+#: Number fields and their inclusive bounds (low, high): costs >= 0, shares in [0, 1].
+SCALAR_BOUNDS: dict[str, tuple[float, float | None]] = {
+    "entry_cost": (0.0, None), "proceedings_cost": (0.0, None), "move_cost": (0.0, None),
+    "care_leaver_weekly_cost": (0.0, None), "sgo_allowance_weekly": (0.0, None),
+    "adoption_allowance_weekly": (0.0, None),
+    "proceedings_share": (0.0, 1.0), "sgo_allowance_share": (0.0, 1.0), "adoption_allowance_share": (0.0, 1.0),
+    "cost_inflation": (-0.5, 1.0), "general_inflation": (-0.5, 1.0)}
+#: Range of start dates accepted (a census date outside it is a typing mistake, e.g. 9999-12-31).
+EARLIEST_START = _dt.date(1950, 1, 1)
+LATEST_START = _dt.date(2100, 12, 31)
 
 
-def _array(name: str, value: Any, shapes: Sequence[tuple[int, ...]]) -> np.ndarray:
-    try:
-        arr = np.array(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be an array of numbers") from None
-    if arr.shape not in [tuple(s) for s in shapes]:
-        wanted = " or ".join(str(tuple(s)) for s in shapes)
-        raise ValueError(f"{name} has shape {arr.shape}, expected {wanted}")
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        raise ValueError(f"{name} has a non-finite value at index {tuple(int(i) for i in np.argwhere(bad)[0])}")
-    neg = arr < 0
-    if neg.any():
-        raise ValueError(f"{name} has a negative value at index {tuple(int(i) for i in np.argwhere(neg)[0])}")
-    return arr
+def _age_label(lo: float, hi: float) -> str:
+    if float(lo).is_integer() and float(hi).is_integer():
+        return f"age {int(lo)}" if hi - lo == 1 else f"age {int(lo)}-{int(hi) - 1}"
+    return f"age {lo:g}-{hi:g}"
 
 
-def _number(name: str, value: Any, *, low: float | None = 0.0, high: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    v = float(value)
-    if not np.isfinite(v):
-        raise ValueError(f"{name} must be finite, got {v}")
-    if low is not None and v < low:
-        raise ValueError(f"{name} must be >= {low}, got {v}")
-    if high is not None and v > high:
-        raise ValueError(f"{name} must be <= {high}, got {v}")
-    return v
+def _time_label(lo: float, hi: float | None) -> str:
+    if hi is None:
+        if not lo:
+            return "in care"
+        return f"in care {lo * 12:g}+ months" if lo < 1 and float(lo * 12).is_integer() else f"in care {lo:g}+ years"
+    if hi <= 1 and float(hi * 12).is_integer() and float(lo * 12).is_integer():
+        return f"in care {lo * 12:g}-{hi * 12:g} months"
+    return f"in care {lo:g}-{hi:g} years"
+
+
+def age_axis(age_bands: Sequence[float]) -> checks.Axis:
+    """Labels of age bands for error messages: ``age 0``, ``age 1-4``, ..., ``age 16-17``."""
+    edges = list(age_bands) + [MAX_AGE]
+    return checks.Axis("age bands", tuple(_age_label(lo, hi) for lo, hi in zip(edges[:-1], edges[1:])))
+
+
+def time_in_care_axis(time_in_care_bands: Sequence[float]) -> checks.Axis:
+    """Labels of time-in-care bands: ``in care 0-3 months``, ..., ``in care 2+ years``."""
+    edges: list[float | None] = list(time_in_care_bands) + [None]
+    return checks.Axis("time-in-care bands", tuple(_time_label(lo, hi)  # type: ignore[arg-type]
+                                                   for lo, hi in zip(edges[:-1], edges[1:])))
 
 
 def parse_price_year(price_year: str) -> int:
@@ -115,9 +109,12 @@ def parse_price_year(price_year: str) -> int:
     >>> parse_price_year("2016-17")
     2016
     """
-    m = _PRICE_YEAR.match(str(price_year))
+    if not isinstance(price_year, str):
+        raise checks.FieldTypeError("price_year", f"must be a financial year like \"2016-17\" (in quotes), "
+                                                  f"got {price_year!r}")
+    m = _PRICE_YEAR.match(price_year)
     if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
-        raise ValueError(f"price_year must be a financial year like '2016-17', got {price_year!r}")
+        raise checks.FieldError("price_year", f"must be a financial year like '2016-17', got {price_year!r}")
     return int(m.group(1))
 
 
@@ -225,62 +222,86 @@ class CareParameters:
         self.validate()
 
     def validate(self) -> None:
-        """Check and normalise every field; raise ValueError/TypeError naming it.
+        """Check and normalise every field; raise :class:`carecast.checks.FieldError` naming it.
 
+        A ``FieldError`` is a ``ValueError`` (``FieldTypeError`` also a
+        ``TypeError``) carrying ``field`` and, for an array element, its
+        labelled ``position`` (``exit_rates[age 10-15, residential, adopted]``).
         Called on construction; call again after changing fields in place.
+
+        Decisions: booleans and text are never numbers; ``sources`` and
+        ``assumptions`` must be lists of text (a lone string would otherwise
+        be split into letters); ``start_date`` must fall between
+        :data:`EARLIEST_START` and :data:`LATEST_START`.
         """
-        self.age_bands = _bands("age_bands", self.age_bands, MAX_AGE)
-        self.time_in_care_bands = _bands("time_in_care_bands", self.time_in_care_bands, None)
-        for label in ("placements", "exit_groups"):
-            names = getattr(self, label)
-            if isinstance(names, str) or not all(isinstance(n, str) and n for n in names):
-                raise TypeError(f"{label} must be a sequence of non-empty strings")
-            names = tuple(names)
-            if not names:
-                raise ValueError(f"{label} must not be empty")
-            if len(set(names)) != len(names):
-                raise ValueError(f"{label} has duplicate names: {names}")
-            setattr(self, label, names)
+        self.age_bands = checks.bands("age_bands", self.age_bands, upper=MAX_AGE)
+        self.time_in_care_bands = checks.bands("time_in_care_bands", self.time_in_care_bands)
+        self.placements = checks.names("placements", self.placements)
+        self.exit_groups = checks.names("exit_groups", self.exit_groups)
         if "left_care_at_18" not in self.exit_groups:
-            raise ValueError("exit_groups must include 'left_care_at_18' (where ageing out goes)")
-        a, p, t, e = self.shape
-        self.stock = _array("stock", self.stock, [(a, p, t)])
-        years = np.shape(self.entries_per_year)[0] if np.ndim(self.entries_per_year) == 3 else 0
-        self.entries_per_year = _array("entries_per_year", self.entries_per_year,
-                                       [(a, p)] + ([(years, a, p)] if years > 0 else []))
-        self.exit_rates = _array("exit_rates", self.exit_rates, [(a, p, t, e)])
-        self.move_rates = _array("move_rates", self.move_rates, [(a, p, t, p)])
-        diag = self.move_rates[:, np.arange(p), :, np.arange(p)]
+            raise checks.FieldError("exit_groups", "must include 'left_care_at_18' (where ageing out goes)")
+        p, e = len(self.placements), len(self.exit_groups)
+        axes = self._axes_table()
+        self.stock = checks.array("stock", self.stock, axes["stock"])
+        self.entries_per_year = checks.array("entries_per_year", self.entries_per_year,
+                                             axes["entries_per_year"], leading="years")
+        self.exit_rates = checks.array("exit_rates", self.exit_rates, axes["exit_rates"])
+        self.move_rates = checks.array("move_rates", self.move_rates, axes["move_rates"])
+        diag = self.move_rates[:, np.arange(p), :, np.arange(p)]     # (P, A, T)
         if np.any(diag != 0):
-            idx = np.argwhere(diag != 0)[0]
-            raise ValueError(f"move_rates must be 0 on the diagonal (a move to the same placement); "
-                             f"placement {self.placements[idx[0]]!r} has {diag[tuple(idx)]}")
+            q, a, t = (int(i) for i in np.argwhere(diag != 0)[0])
+            raise checks.FieldError(
+                "move_rates", f"must be 0 on the diagonal (a move to the same placement), got {diag[q, a, t]:g}",
+                position=checks.labelled_position("move_rates", (a, q, t, q), axes["move_rates"]))
         self.weekly_cost = (np.zeros(p) if self.weekly_cost is None
-                            else _array("weekly_cost", self.weekly_cost, [(p,)]))
+                            else checks.array("weekly_cost", self.weekly_cost, axes["weekly_cost"]))
         self.exit_costs = (np.zeros(e) if self.exit_costs is None
-                           else _array("exit_costs", self.exit_costs, [(e,)]))
+                           else checks.array("exit_costs", self.exit_costs, axes["exit_costs"]))
         parse_price_year(self.price_year)
-        for name in ("entry_cost", "proceedings_cost", "move_cost", "care_leaver_weekly_cost",
-                     "sgo_allowance_weekly", "adoption_allowance_weekly"):
-            setattr(self, name, _number(name, getattr(self, name)))
-        for name in ("proceedings_share", "sgo_allowance_share", "adoption_allowance_share"):
-            setattr(self, name, _number(name, getattr(self, name), high=1.0))
-        for name in ("cost_inflation", "general_inflation"):
-            setattr(self, name, _number(name, getattr(self, name), low=-0.5, high=1.0))
+        for name, (low, high) in SCALAR_BOUNDS.items():
+            setattr(self, name, checks.number(name, getattr(self, name), low=low, high=high))
         if self.discount_rate is not None:
-            self.discount_rate = _number("discount_rate", self.discount_rate, low=0.0, high=1.0)
-        if isinstance(self.start_date, _dt.datetime):
-            self.start_date = self.start_date.date()
-        if not isinstance(self.start_date, _dt.date):
-            raise TypeError(f"start_date must be a datetime.date, got {type(self.start_date).__name__}")
+            self.discount_rate = checks.number("discount_rate", self.discount_rate, low=0.0, high=1.0)
+        self.start_date = checks.date("start_date", self.start_date, earliest=EARLIEST_START, latest=LATEST_START)
         if not isinstance(self.cost_sources, dict):
-            raise TypeError("cost_sources must be a dict of placement name to source")
-        unknown = set(self.cost_sources) - set(self.placements)
-        if unknown:
-            raise ValueError(f"cost_sources names unknown placements: {sorted(unknown)}")
-        self.sources = [str(s) for s in self.sources]
-        self.assumptions = [str(s) for s in self.assumptions]
-        self.name = str(self.name)
+            raise checks.FieldTypeError("cost_sources", "must be a table of placement name to source")
+        for key, source in self.cost_sources.items():
+            if key not in self.placements:
+                raise checks.FieldError("cost_sources", f"names unknown placement {key!r} "
+                                                        f"(placements: {', '.join(self.placements)})")
+            checks.text("cost_sources", source, empty=False)
+        for name in ("sources", "assumptions"):
+            items = getattr(self, name)
+            if isinstance(items, str) or not isinstance(items, (list, tuple)):
+                raise checks.FieldTypeError(name, f"must be a list of text, got {type(items).__name__}")
+            for i, item in enumerate(items):
+                if not isinstance(item, str):
+                    raise checks.FieldTypeError(name, f"must be text, got {type(item).__name__}",
+                                                position=f"{name}[{i}]")
+            setattr(self, name, list(items))
+        self.name = checks.text("name", self.name)
+
+    def axes(self, field: str) -> list[checks.Axis]:
+        """The labelled dimensions of an array field (for checks and error messages).
+
+        ``entries_per_year`` has the axes of its ``(A, P)`` form; a leading
+        year axis is optional.
+        """
+        table = self._axes_table()
+        if field not in table:
+            raise checks.FieldError("field", f"{field!r} is not an array field (array fields: {', '.join(table)})")
+        return table[field]
+
+    def _axes_table(self) -> dict[str, list[checks.Axis]]:
+        ages = age_axis(self.age_bands)
+        places = checks.Axis("placements", tuple(self.placements))
+        times = time_in_care_axis(self.time_in_care_bands)
+        groups = checks.Axis("exit groups", tuple(self.exit_groups))
+        return {"stock": [ages, places, times], "entries_per_year": [ages, places],
+                "exit_rates": [ages, places, times, groups],
+                "move_rates": [ages, places, times,
+                               checks.Axis("placements", tuple(f"to {q}" for q in self.placements))],
+                "weekly_cost": [places], "exit_costs": [groups]}
 
     @property
     def shape(self) -> tuple[int, int, int, int]:
@@ -312,7 +333,17 @@ class CareParameters:
 
         Calibration fills the arrays in place, then calls :meth:`validate`.
         """
+        sizes = {"age_bands": age_bands, "placements": placements, "time_in_care_bands": time_in_care_bands,
+                 "exit_groups": exit_groups}
+        for name, value in sizes.items():
+            if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+                raise checks.FieldTypeError(name, f"must be a list, got {type(value).__name__}")
         a, p, t, e = len(age_bands), len(placements), len(time_in_care_bands), len(exit_groups)
+        if a * p * t * max(p, e) > checks.MAX_ELEMENTS:   # refuse before allocating move_rates
+            largest = max(sizes, key=lambda k: len(sizes[k]))
+            words = " x ".join(checks.Axis(noun, ()).count(n) for noun, n in (
+                ("age bands", a), ("placements", p), ("time-in-care bands", t), ("placements or exit groups", max(p, e))))
+            raise checks.FieldError(largest, f"{words} would need more than {checks.MAX_ELEMENTS:,} rates")
         return cls(stock=np.zeros((a, p, t)), entries_per_year=np.zeros((a, p)),
                    exit_rates=np.zeros((a, p, t, e)), move_rates=np.zeros((a, p, t, p)),
                    age_bands=tuple(age_bands), placements=tuple(placements),
@@ -343,12 +374,11 @@ def population_by_age_band(population_by_single_year: Any, age_bands: Sequence[f
     >>> population_by_age_band(list(range(18)), (0, 1, 5, 10, 16)).tolist()
     [0.0, 10.0, 35.0, 75.0, 33.0]
     """
-    pop = _array("population_by_single_year", population_by_single_year,
-                 [(18,)] + ([(np.shape(population_by_single_year)[0], 18)]
-                            if np.ndim(population_by_single_year) == 2 else []))
-    bands = _bands("age_bands", age_bands, MAX_AGE)
+    ages = checks.Axis("single years of age", tuple(f"age {i}" for i in range(18)))
+    pop = checks.array("population_by_single_year", population_by_single_year, [ages], leading="years")
+    bands = checks.bands("age_bands", age_bands, upper=MAX_AGE)
     if any(not float(b).is_integer() for b in bands):
-        raise ValueError("age_bands must be whole years to sum a single-year population")
+        raise checks.FieldError("age_bands", "must be whole years to sum a single-year population")
     edges = [int(b) for b in bands] + [18]
     return np.stack([pop[..., lo:hi].sum(axis=-1) for lo, hi in zip(edges[:-1], edges[1:])], axis=-1)
 
@@ -375,11 +405,12 @@ def entries_from_rate(rate_per_10000: Any, population: Any) -> np.ndarray:
     >>> entries_from_rate([[20.0, 5.0]], [[50_000.0], [55_000.0]]).tolist()
     [[[100.0, 25.0]], [[110.0, 27.5]]]
     """
-    rate = np.array(rate_per_10000, dtype=np.float64)
+    rate = checks.values("rate_per_10000", rate_per_10000, low=None)
     if rate.ndim != 2:
-        raise ValueError(f"rate_per_10000 must be 2-D (age band, placement), got shape {rate.shape}")
-    rate = _array("rate_per_10000", rate, [rate.shape])
-    a = rate.shape[0]
-    pop = np.array(population, dtype=np.float64)
-    pop = _array("population", pop, [(a,)] + ([(pop.shape[0], a)] if pop.ndim == 2 else []))
+        raise checks.FieldError("rate_per_10000", f"must be 2-D (age band, placement), got {rate.ndim}-D")
+    a, p = rate.shape
+    ages = checks.Axis("age bands", tuple(f"age band {i}" for i in range(a)))
+    places = checks.Axis("placements", tuple(f"placement {i}" for i in range(p)))
+    rate = checks.array("rate_per_10000", rate, [ages, places])
+    pop = checks.array("population", population, [ages], leading="years")
     return rate / 10000.0 * pop[..., None]

@@ -44,16 +44,15 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from carecast import checks
+
 __all__ = ["WorkforceProjection", "project_workforce", "staff_needed"]
 
 
 def _nonnegative(name: str, value, allow_inf: bool = False) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    value = float(value)
-    if math.isnan(value) or value < 0 or (math.isinf(value) and not allow_inf):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
-    return value
+    if allow_inf and checks.is_number(value) and value == math.inf:
+        return math.inf
+    return checks.number(name, value, low=0.0)
 
 
 def staff_needed(cases: ArrayLike, target_caseload: float) -> np.ndarray:
@@ -63,14 +62,8 @@ def staff_needed(cases: ArrayLike, target_caseload: float) -> np.ndarray:
     >>> carecast.staff_needed([290, 435], 14.5)
     array([20., 30.])
     """
-    caseload = _nonnegative("target_caseload", target_caseload)
-    if caseload == 0:
-        raise ValueError("target_caseload must be above 0")
-    arr = np.asarray(cases, dtype=float)
-    if not np.isfinite(arr).all() or (arr < 0).any():
-        bad = int(np.flatnonzero(~np.isfinite(arr.ravel()) | (arr.ravel() < 0))[0])
-        raise ValueError(f"cases[{bad}] = {arr.ravel()[bad]} must be finite and >= 0")
-    return arr / caseload
+    caseload = checks.number("target_caseload", target_caseload, low=0.0, low_open=True)
+    return checks.values("cases", cases, low=0.0) / caseload
 
 
 @dataclass(frozen=True)
@@ -140,9 +133,7 @@ def project_workforce(cases: ArrayLike, *, target_caseload: float, permanent: fl
     -------
     WorkforceProjection
     """
-    needed = staff_needed(cases, target_caseload)
-    if needed.ndim != 1 or needed.size == 0:
-        raise ValueError("cases must be a 1-D series with one value per time point")
+    needed = staff_needed(checks.series("cases", cases, low=0.0), target_caseload)
     permanent0 = _nonnegative("permanent", permanent)
     turnover = _nonnegative("turnover", turnover)
     hires_per_year = _nonnegative("hires_per_year", hires_per_year, allow_inf=True)
@@ -160,9 +151,7 @@ def project_workforce(cases: ArrayLike, *, target_caseload: float, permanent: fl
     salary = _nonnegative("salary", salary)
     oncost_rate = _nonnegative("oncost_rate", oncost_rate)
     agency_premium = _nonnegative("agency_premium", agency_premium)
-    dt = _nonnegative("dt", dt)
-    if dt == 0:
-        raise ValueError("dt must be above 0")
+    dt = checks.number("dt", dt, low=0.0, low_open=True)
 
     steps = needed.size - 1
     staff = np.empty(steps + 1)
