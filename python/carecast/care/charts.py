@@ -25,13 +25,14 @@ import numpy as np
 
 from carecast.care.calendar import financial_year_label, financial_year_weights
 from carecast.care.costs import CostKind
+from carecast.care.taxonomy import AGENCY_FOSTER, INHOUSE_FOSTER, KINSHIP_FOSTER, RESIDENTIAL, SECURE
 
 __all__ = ["plot_children_by_placement", "plot_entries_exits", "plot_costs", "save_charts",
            "matplotlib_available"]
 
 _GREYS = ("0.15", "0.85", "0.45", "1.0", "0.65", "0.3", "0.95", "0.55", "0.75")
 _HATCHES = ("", "//", "", "..", "xx", "", "\\\\", "++", "--")
-_FOSTER = ("kinship_foster", "inhouse_foster", "agency_foster")
+_FOSTER = (KINSHIP_FOSTER, INHOUSE_FOSTER, AGENCY_FOSTER)
 
 
 def matplotlib_available() -> bool:
@@ -151,7 +152,7 @@ def _cost_groups(result) -> dict[str, np.ndarray]:
     placement_of = np.array([names[c.placement] if c.kind is CostKind.PLACEMENT else "" for c in costs.parts])
     is_placement = costs.is_kind(CostKind.PLACEMENT)
     foster = is_placement & np.isin(placement_of, _FOSTER)
-    homes = is_placement & np.isin(placement_of, ("residential", "secure"))
+    homes = is_placement & np.isin(placement_of, (RESIDENTIAL, SECURE))
     return {"Foster care": foster, "Children's homes and secure": homes,
             "Other placements": is_placement & ~foster & ~homes,
             "After care (18-25) and allowances": costs.is_kind(CostKind.POST_EXIT),

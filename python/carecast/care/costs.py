@@ -38,6 +38,7 @@ from carecast import engine
 from carecast.care.calendar import WEEKS_PER_YEAR, origin, years_between
 from carecast.care.parameters import CareParameters, parse_price_year
 from carecast.care.statespace import LEAVER_GROUP, StateSpace
+from carecast.care.taxonomy import ADOPTED, SGO_CAO
 
 __all__ = ["CostKind", "CostComponent", "StepCosts", "step_costs", "cost_factors"]
 
@@ -73,8 +74,8 @@ class CostComponent:
 
 #: Post-exit chains: exit group, table label, and the weekly cost per child in the chain.
 _POST_EXIT = ((LEAVER_GROUP, "care leavers 18-25", lambda p: p.care_leaver_weekly_cost),
-              ("adopted", "adoption allowances", lambda p: p.adoption_allowance_weekly * p.adoption_allowance_share),
-              ("sgo_cao", "SGO/CAO allowances", lambda p: p.sgo_allowance_weekly * p.sgo_allowance_share))
+              (ADOPTED, "adoption allowances", lambda p: p.adoption_allowance_weekly * p.adoption_allowance_share),
+              (SGO_CAO, "SGO/CAO allowances", lambda p: p.sgo_allowance_weekly * p.sgo_allowance_share))
 
 
 @dataclass

@@ -38,6 +38,7 @@ import numpy as np
 
 from carecast.care.parameters import CareParameters
 from carecast.care.statespace import Modifiers
+from carecast.care.taxonomy import AGENCY_FOSTER, INHOUSE_FOSTER, RESIDENTIAL, RETURNED_HOME
 
 __all__ = ["Intervention", "EdgeOfCare", "ReunificationSupport", "InHouseFostering", "ResidentialStepDown",
            "Bounds", "Effects", "intervention_from_dict", "modifiers_and_costs", "INTERVENTION_TYPES"]
@@ -251,7 +252,7 @@ class ReunificationSupport(Intervention):
 
     def apply(self, effects: Effects, label: str) -> None:
         """The hazard of returning home is multiplied by ``1 + effect * strength``."""
-        g = effects.exit_group("returned_home", "ReunificationSupport")
+        g = effects.exit_group(RETURNED_HOME, "ReunificationSupport")
         effects.exit_factor[:, 0, 0, 0, g] *= 1.0 + self.effect * self.strength(effects.mid)
         effects.costs[label] = self.cost_per_year * self.activity(effects.mid)
         effects.used.add("exit")
@@ -270,8 +271,8 @@ class InHouseFostering(Intervention):
 
     def apply(self, effects: Effects, label: str) -> None:
         """A share of agency entrants placed in-house; agency to in-house moves at ``-log(1 - share)`` a year."""
-        agency = effects.placement("agency_foster", "InHouseFostering")
-        inhouse = effects.placement("inhouse_foster", "InHouseFostering")
+        agency = effects.placement(AGENCY_FOSTER, "InHouseFostering")
+        inhouse = effects.placement(INHOUSE_FOSTER, "InHouseFostering")
         strength = self.strength(effects.mid)
         shift = effects.entries_shift
         take = self.share_of_agency_entries * strength * shift[:, agency, agency]
@@ -289,7 +290,7 @@ class ResidentialStepDown(Intervention):
     type: ClassVar[str] = "residential_step_down"
     field_bounds: ClassVar[Mapping[str, Bounds]] = {"share_per_year": SHARE_PER_YEAR, "cost_per_move": AMOUNT}
     share_per_year: float = 0.0
-    to_placement: str = "inhouse_foster"
+    to_placement: str = INHOUSE_FOSTER
     cost_per_move: float = 0.0
 
     def apply(self, effects: Effects, label: str) -> None:
@@ -299,7 +300,7 @@ class ResidentialStepDown(Intervention):
         intervention adds: its hazard over its hazard plus the parameters'
         mean hazard of that move.
         """
-        residential = effects.placement("residential", "ResidentialStepDown")
+        residential = effects.placement(RESIDENTIAL, "ResidentialStepDown")
         target = effects.placement(self.to_placement, "ResidentialStepDown")
         hazard = -np.log1p(-self.share_per_year) * self.strength(effects.mid)
         effects.extra_moves[:, 0, residential, 0, target] += hazard

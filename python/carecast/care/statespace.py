@@ -93,6 +93,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from carecast.care.parameters import MAX_AGE, CareParameters
+from carecast.care.taxonomy import ADOPTED, LEFT_CARE_AT_18, SGO_CAO
 
 __all__ = ["StateSpace", "CareStructure", "FlowSelection", "CareValues", "EngineArrays", "Modifiers",
            "build_state_space", "care_structure", "care_values", "engine_arrays", "entries_per_step",
@@ -103,9 +104,9 @@ FLOW_EXIT, FLOW_MOVE, FLOW_AGE, FLOW_TIME_IN_CARE, FLOW_POST_EXIT_AGE = range(5)
 #: Care leavers are carried from 18 to this many years later (to 25).
 CARE_LEAVER_YEARS = 7.0
 #: The exit group children age out into (every model has it).
-LEAVER_GROUP = "left_care_at_18"
+LEAVER_GROUP = LEFT_CARE_AT_18
 #: Exit groups carried as a chain of ages to 18 with ``post_exit=True`` (allowances).
-CHAINED_GROUPS = ("adopted", "sgo_cao")
+CHAINED_GROUPS = (ADOPTED, SGO_CAO)
 _TOL = 1e-9
 # where a flow's hazard comes from: none (staying put while clocks tick), an exit rate, a move rate
 _NO_RATE, _EXIT_RATE, _MOVE_RATE = 0, 1, 2
@@ -387,39 +388,26 @@ class CareStructure:
         return found
 
 
-def _build_structure(space: StateSpace, age_bands: tuple[float, ...], time_in_care_bands: tuple[float, ...],
-                     exit_groups: tuple[str, ...]) -> CareStructure:
-    A, T, E = len(age_bands), len(time_in_care_bands), len(exit_groups)
-    P = space.in_care // (A * T)
-    dt = space.dt
-    S, S_in = space.size, space.in_care
-    widths = _age_widths(age_bands)
-    tic_widths = np.diff(np.asarray(time_in_care_bands, dtype=float))
-    leaver = exit_groups.index(LEAVER_GROUP)
-    idx = np.arange(S_in).reshape(A, P, T)
+def _in_care_flows(space: StateSpace, shape: tuple[int, int, int, int], leaver: int,
+                   tic_on: np.ndarray) -> dict[str, np.ndarray]:
+    """Every candidate flow out of an in-care state, in the engine's order.
+
+    Per state ``(a, p, t)``: its exits by group, then for each placement ``q``
+    and each combination of the ageing and time-in-care clocks (not firing,
+    firing) a flow - a move when ``q != p``, otherwise a clock alone (the
+    combination where nothing happens is no flow). Ageing out of the last
+    band is an exit to ``left_care_at_18``.
+    """
+    A, P, T, E = shape
+    idx = np.arange(space.in_care).reshape(A, P, T)
     entry = np.stack(space.exit_entry)                           # (E, A)
-    age_on = not space.exact_ageing
-    tic_on = np.zeros(T, dtype=bool)
-    if T > 1 and not space.exact_time_in_care:
-        tic_on[: T - 1] = True
-    age_clock = np.zeros(S)
-    tic_clock = np.zeros(S)
-    if age_on:
-        age_clock[:S_in] = np.repeat(1.0 / widths, P * T)
-    tic_rate = np.zeros(T)
-    tic_rate[tic_on] = 1.0 / tic_widths[tic_on[: T - 1]] if T > 1 else 0.0
-    tic_clock[:S_in] = np.tile(tic_rate, A * P)
-    a_, p_, t_ = np.meshgrid(np.arange(A), np.arange(P), np.arange(T), indexing="ij")
     n_exit_rates = A * P * T * E
     zero_rate = n_exit_rates + A * P * T * P
-
-    # exits: (A, P, T, E)
-    g_ = np.arange(E)
-    ex = {
+    exits = {
         "src": np.broadcast_to(idx[..., None], (A, P, T, E)),
         "dst": np.broadcast_to(entry.T[:, None, None, :], (A, P, T, E)),
         "type": np.full((A, P, T, E), FLOW_EXIT),
-        "group": np.broadcast_to(g_, (A, P, T, E)),
+        "group": np.broadcast_to(np.arange(E), (A, P, T, E)),
         "to": np.full((A, P, T, E), -1),
         "rate_kind": np.full((A, P, T, E), _EXIT_RATE),
         "rate_index": np.arange(n_exit_rates).reshape(A, P, T, E),
@@ -429,78 +417,118 @@ def _build_structure(space: StateSpace, age_bands: tuple[float, ...], time_in_ca
     }
     # a move to q (or none, q == p) with each combination of clocks: (A, P, T, P, 2, 2)
     shape6 = (A, P, T, P, 2, 2)
-    a6, p6, t6 = (x[..., None, None, None] for x in (a_, p_, t_))
-    q6 = np.arange(P)[None, None, None, :, None, None]
-    af6 = np.array([False, True])[:, None]
-    tf6 = np.array([False, True])[None, :]
-    moving = q6 != p6
-    valid = (~af6 | age_on) & (~tf6 | tic_on[t6]) & (moving | af6 | tf6)
-    ages_out = af6 & (a6 + 1 == A)
-    a_to = np.minimum(a6 + af6, A - 1)
-    t_to = np.minimum(t6 + tf6, T - 1)
-    inside = idx[a_to, q6, t_to]
-    dst6 = np.where(ages_out, entry[leaver][a6], inside)
-    type6 = np.where(ages_out, FLOW_EXIT, np.where(moving, FLOW_MOVE, np.where(af6, FLOW_AGE, FLOW_TIME_IN_CARE)))
-    mv = {
-        "src": np.broadcast_to(idx[..., None, None, None], shape6),
-        "dst": np.broadcast_to(dst6, shape6),
-        "type": np.broadcast_to(type6, shape6),
-        "group": np.broadcast_to(np.where(ages_out, leaver, -1), shape6),
-        "to": np.broadcast_to(np.where(moving & ~ages_out, q6, -1), shape6),
-        "rate_kind": np.broadcast_to(np.where(moving, _MOVE_RATE, _NO_RATE), shape6),
-        "rate_index": np.broadcast_to(np.where(moving, n_exit_rates + idx[..., None, None, None] * P + q6,
-                                               zero_rate), shape6),
-        "age_fire": np.broadcast_to(af6, shape6),
-        "tic_fire": np.broadcast_to(tf6, shape6),
-        "valid": np.broadcast_to(valid, shape6),
+    a, p, t = (x[..., None, None, None] for x in np.meshgrid(np.arange(A), np.arange(P), np.arange(T),
+                                                             indexing="ij"))
+    q = np.arange(P)[None, None, None, :, None, None]
+    age_fires = np.array([False, True])[:, None]
+    tic_fires = np.array([False, True])[None, :]
+    moving = q != p
+    valid = (~age_fires | (not space.exact_ageing)) & (~tic_fires | tic_on[t]) & (moving | age_fires | tic_fires)
+    ages_out = age_fires & (a + 1 == A)
+    inside = idx[np.minimum(a + age_fires, A - 1), q, np.minimum(t + tic_fires, T - 1)]
+    kind = np.where(ages_out, FLOW_EXIT, np.where(moving, FLOW_MOVE, np.where(age_fires, FLOW_AGE,
+                                                                              FLOW_TIME_IN_CARE)))
+    moves = {
+        "src": idx[..., None, None, None],
+        "dst": np.where(ages_out, entry[leaver][a], inside),
+        "type": kind,
+        "group": np.where(ages_out, leaver, -1),
+        "to": np.where(moving & ~ages_out, q, -1),
+        "rate_kind": np.where(moving, _MOVE_RATE, _NO_RATE),
+        "rate_index": np.where(moving, n_exit_rates + idx[..., None, None, None] * P + q, zero_rate),
+        "age_fire": age_fires,
+        "tic_fire": tic_fires,
+        "valid": valid,
     }
-    # per in-care state: its exits, then its moves and clocks (the engine's order, by source)
-    flows = {k: np.concatenate([ex[k].reshape(A, P, T, E), mv[k].reshape(A, P, T, P * 4)], axis=3).ravel()
-             for k in ex}
+    flows = {k: np.concatenate([exits[k].reshape(A, P, T, E),
+                                np.broadcast_to(moves[k], shape6).reshape(A, P, T, P * 4)], axis=3).ravel()
+             for k in exits}
     keep = flows.pop("valid")
-    flows = {k: v[keep] for k, v in flows.items()}
+    return {k: v[keep] for k, v in flows.items()}
 
-    advance = None
-    if space.exact_ageing or space.exact_time_in_care:
-        a2 = a_ + 1 if space.exact_ageing else a_
-        t2 = np.minimum(t_ + 1, T - 1) if space.exact_time_in_care else t_
-        advance = np.full(S, -1, dtype=np.int64)
-        advance[:S_in] = np.where(a2 < A, idx[np.minimum(a2, A - 1), p_, t2], entry[leaver][a_]).ravel()
-    # the post-exit chains age like children in care
-    post_src, post_dst, post_group = [], [], []
-    for g in range(E):
+
+def _advance_map(space: StateSpace, shape: tuple[int, int, int, int], leaver: int) -> np.ndarray | None:
+    """Where everyone in care moves at the end of a step under exact ageing or time in care."""
+    if not (space.exact_ageing or space.exact_time_in_care):
+        return None
+    A, P, T, _ = shape
+    idx = np.arange(space.in_care).reshape(A, P, T)
+    a, p, t = np.meshgrid(np.arange(A), np.arange(P), np.arange(T), indexing="ij")
+    a2 = a + 1 if space.exact_ageing else a
+    t2 = np.minimum(t + 1, T - 1) if space.exact_time_in_care else t
+    advance = np.full(space.size, -1, dtype=np.int64)
+    advance[: space.in_care] = np.where(a2 < A, idx[np.minimum(a2, A - 1), p, t2],
+                                        space.exit_entry[leaver][a]).ravel()
+    return advance
+
+
+def _post_exit_chains(space: StateSpace, widths: np.ndarray, leaver: int, zero_rate: int,
+                      advance: np.ndarray | None, age_clock: np.ndarray) -> dict[str, np.ndarray] | None:
+    """The post-exit chains age like children in care: by the advance map, or by ageing flows.
+
+    Sets ``advance`` (exact ageing) or ``age_clock`` (otherwise) for the chain
+    states, and returns the ageing flows (None under exact ageing or without chains).
+    """
+    src, dst, group = [], [], []
+    for g in range(len(space.exit_entry)):
         chain = np.flatnonzero((space.group == g) & (space.kind == "post_exit"))
         if chain.size == 0:
             continue
         ended = np.flatnonzero((space.group == g) & (space.kind == "post_exit_ended"))[0]
         nxt = np.append(chain[1:], ended)
-        band_widths = np.full(chain.size, space.leaver_band_width) if g == leaver else widths
         if space.exact_ageing:
             assert advance is not None
             advance[chain] = nxt
-        else:
-            age_clock[chain] = 1.0 / band_widths
-            post_src.append(chain)
-            post_dst.append(nxt)
-            post_group.append(np.full(chain.size, g))
-    if post_src:
-        n = sum(c.size for c in post_src)
-        extra = {"src": np.concatenate(post_src), "dst": np.concatenate(post_dst),
-                 "type": np.full(n, FLOW_POST_EXIT_AGE), "group": np.concatenate(post_group),
-                 "to": np.full(n, -1), "rate_kind": np.full(n, _NO_RATE), "rate_index": np.full(n, zero_rate),
-                 "age_fire": np.ones(n, dtype=bool), "tic_fire": np.zeros(n, dtype=bool)}
-        flows = {k: np.concatenate([flows[k], extra[k]]) for k in flows}
+            continue
+        age_clock[chain] = 1.0 / (np.full(chain.size, space.leaver_band_width) if g == leaver else widths)
+        src.append(chain)
+        dst.append(nxt)
+        group.append(np.full(chain.size, g))
+    if not src:
+        return None
+    n = sum(c.size for c in src)
+    return {"src": np.concatenate(src), "dst": np.concatenate(dst), "type": np.full(n, FLOW_POST_EXIT_AGE),
+            "group": np.concatenate(group), "to": np.full(n, -1), "rate_kind": np.full(n, _NO_RATE),
+            "rate_index": np.full(n, zero_rate), "age_fire": np.ones(n, dtype=bool),
+            "tic_fire": np.zeros(n, dtype=bool)}
+
+
+def _build_structure(space: StateSpace, age_bands: tuple[float, ...], time_in_care_bands: tuple[float, ...],
+                     exit_groups: tuple[str, ...]) -> CareStructure:
+    A, T, E = len(age_bands), len(time_in_care_bands), len(exit_groups)
+    P = space.in_care // (A * T)
+    shape = (A, P, T, E)
+    S, S_in = space.size, space.in_care
+    widths = _age_widths(age_bands)
+    leaver = exit_groups.index(LEAVER_GROUP)
+    # the clocks: ageing (unless exact) and time in care (every band but the last, unless exact)
+    tic_on = np.zeros(T, dtype=bool)
+    tic_rate = np.zeros(T)
+    if T > 1 and not space.exact_time_in_care:
+        tic_on[: T - 1] = True
+        tic_rate[: T - 1] = 1.0 / np.diff(np.asarray(time_in_care_bands, dtype=float))
+    age_clock = np.zeros(S)
+    tic_clock = np.zeros(S)
+    if not space.exact_ageing:
+        age_clock[:S_in] = np.repeat(1.0 / widths, P * T)
+    tic_clock[:S_in] = np.tile(tic_rate, A * P)
+
+    flows = _in_care_flows(space, shape, leaver, tic_on)
+    advance = _advance_map(space, shape, leaver)
+    post = _post_exit_chains(space, widths, leaver, A * P * T * (E + P), advance, age_clock)
+    if post is not None:
+        flows = {k: np.concatenate([flows[k], post[k]]) for k in flows}
 
     src = flows["src"].astype(np.int64)
     rate_kind = flows["rate_kind"].astype(np.int64)
+    # each flow's clock outcome over a step and over half a step (exit-rate flows have none)
     clock = np.ones((2, src.size))
-    with_clocks = rate_kind != _EXIT_RATE
-    for row, delta in enumerate((dt, dt / 2)):
+    for row, delta in enumerate((space.dt, space.dt / 2)):
         age = np.where(flows["age_fire"], -np.expm1(-age_clock[src] * delta), np.exp(-age_clock[src] * delta))
         tic = np.where(flows["tic_fire"], -np.expm1(-tic_clock[src] * delta), np.exp(-tic_clock[src] * delta))
-        clock[row] = np.where(with_clocks, age * tic, 1.0)
+        clock[row] = np.where(rate_kind != _EXIT_RATE, age * tic, 1.0)
+    entry_states = np.arange(S_in).reshape(A, P, T)[:, :, 0].ravel()
     entry_slot = np.full(S, -1, dtype=np.int64)
-    entry_states = idx[:, :, 0].ravel()
     entry_slot[entry_states] = np.arange(A * P)
     return CareStructure(
         space=space, src=_frozen(src), dst=_frozen(flows["dst"], np.int64),
@@ -509,7 +537,7 @@ def _build_structure(space: StateSpace, age_bands: tuple[float, ...], time_in_ca
         rate_index=_frozen(flows["rate_index"], np.int64), clock=_frozen(clock),
         advance=None if advance is None else _frozen(advance),
         entry_states=_frozen(entry_states, np.int64), entry_slot=_frozen(entry_slot),
-        shape=(A, P, T, E), leaver_group=leaver,
+        shape=shape, leaver_group=leaver,
         exit_flows=_frozen(np.flatnonzero(rate_kind == _EXIT_RATE)),
         move_flows=_frozen(np.flatnonzero(rate_kind == _MOVE_RATE)),
         clock_flows=_frozen(np.flatnonzero(rate_kind == _NO_RATE)))
