@@ -311,12 +311,16 @@ def test_run_batch_refuses_mixed_shapes():
         run_batch([p], years=1).result(1)
 
 
-def test_run_batch_without_moved_refuses_events():
+def test_run_batch_without_moved_has_the_same_events():
+    # events are occupancy times the flows' probabilities, so they do not need the engine's moved
     p = random_parameters(1)
-    batch = run_batch([p, p], years=1, keep_moved=False)
-    close(batch.children_in_care()[1], run(p, years=1).children_in_care(), "children")
-    with pytest.raises(ValueError, match="keep_moved"):
-        batch.event_counts()
+    batch = run_batch([p, p], years=1, keep_moved=False, scenario=SCENARIO)
+    assert batch.projection.moved is None
+    single = run(p, years=1, scenario=SCENARIO)
+    close(batch.children_in_care()[1], single.children_in_care(), "children")
+    for name in ("exits", "moves"):
+        close(batch.event_counts()[name][1], single.event_counts()[name], name)
+    close(batch.result(0).step_costs().cash, single.step_costs().cash, "cash")
 
 
 def test_inputs_not_modified():

@@ -122,29 +122,47 @@ def run(parameters: CareParameters, years: float = 5.0, step: str | float = "mon
 
 
 def _event_counts(space: StateSpace, shape: tuple[int, int, int, int], selection: FlowSelection,
-                  moved: np.ndarray | None, occupancy: np.ndarray, arrival_pairs: np.ndarray,
+                  occupancy: np.ndarray, value: np.ndarray, varying: bool, arrival_pairs: np.ndarray,
                   pair_of_step: np.ndarray, entries: np.ndarray) -> dict[str, np.ndarray]:
-    """Entries, exits and moves per step from the engine's ``moved``, with any leading draw axis."""
-    if moved is None:
-        raise ValueError("events need the people moved by each flow: run with keep_moved=True")
+    """Entries, exits and moves per step, with any leading draw axis.
+
+    The engine moves ``occupancy[t, src[f]] * value[t, f]`` by flow ``f`` in
+    step ``t`` (``kind="prob"``), so the events of the children in care at a
+    step's start are that occupancy times the flows' probabilities summed by
+    source state and kind of event; the entrants' events within their
+    arrival step are added from ``arrival_pairs``. ``value`` is as given to
+    the engine: ``(..., F)``, or ``(..., steps, F)`` when ``varying``.
+    """
     A, P, T, E = shape
-    steps = moved.shape[-2]
-    lead = moved.shape[:-2]
-    exits = selection.exits(moved) + selection.sum("entry_exits", arrival_pairs)[..., pair_of_step, :]
-    moves = selection.moves(moved) + selection.sum("entry_moves", arrival_pairs)[..., pair_of_step, :]
-    exits = exits.reshape(lead + (steps, E, A, P))
-    moves = moves.reshape(lead + (steps, P, P))
+    S_in = space.in_care
+    steps = occupancy.shape[-2] - 1
+    lead = occupancy.shape[:-2]
+    x = occupancy[..., :-1, :S_in].reshape(lead + (steps, A, P, T))
+    w = "...tk" if varying else "...k"          # the weights' step axis, if any
+
+    def weights(name: str, width: int) -> np.ndarray:
+        summed = selection.sum(name, value)
+        return summed.reshape(summed.shape[:-1] + (A, P, T) + ((width,) if width else ()))
+
+    exits = np.einsum(f"...tapu,{w[:-1]}apug->...tgap", x, weights("exit_weights", E))
+    moves = np.einsum(f"...tapu,{w[:-1]}apuq->...tpq", x, weights("move_weights", P))
+    exits = exits + selection.sum("entry_exits", arrival_pairs)[..., pair_of_step, :].reshape(exits.shape)
+    moves = moves + selection.sum("entry_moves", arrival_pairs)[..., pair_of_step, :].reshape(moves.shape)
     if space.exact_ageing:
         # leaving care at 18 by the advance map: the last age band after the step's flows
-        last = occupancy[..., :-1, (A - 1) * P * T: A * P * T].reshape(lead + (steps, P, T)).sum(axis=-1)
-        last = last - selection.sum("last_band_out", moved) + selection.sum("last_band_in", moved)
-        exits[..., selection.structure.leaver_group, A - 1, :] += last
+        last = x[..., A - 1, :, :]                                                  # (..., steps, P, T)
+        leaving = weights("out_weights", 0)[..., A - 1, :, :]
+        arriving = weights("last_band_in_weights", P)
+        after = (last.sum(axis=-1) - np.einsum(f"...tpu,{w[:-1]}pu->...tp", last, leaving)
+                 + np.einsum(f"...tapu,{w[:-1]}apuq->...tq", x, arriving))
+        exits[..., selection.structure.leaver_group, A - 1, :] += after
     return {"entries": entries, "exits": exits, "moves": moves}
 
 
-_STOCHASTIC_EVENTS = ("events and costs of a stochastic run are not available: arrivals are drawn per "
-                      "state, so entries by age and placement and the events of entrants within their "
-                      "arrival step are not known (use stochastic=False for them)")
+_STOCHASTIC_EVENTS = ("events and costs of a stochastic run are not available: its exits and moves are "
+                      "drawn (not occupancy times probability), and arrivals are drawn per state, so who "
+                      "entered where and the events of entrants within their arrival step are not known "
+                      "(use stochastic=False for them)")
 
 
 @dataclass
@@ -223,7 +241,7 @@ class CareResult:
                 raise ValueError(_STOCHASTIC_EVENTS)
             arr = self.arrays
             self._events = _event_counts(self.space, self.parameters.shape, arr.selection,
-                                         self.projection.moved, np.asarray(self.projection.occupancy),
+                                         np.asarray(self.projection.occupancy), arr.value, arr.value.ndim == 2,
                                          arr.arrival_pairs, arr.pair_of_step, arr.entries)
         return self._events
 
@@ -433,8 +451,10 @@ def run_batch(parameters: Sequence[CareParameters], *, years: float, step: str |
         Stochastic replicates of each draw (replicate ``i`` is of draw
         ``i // replicates_per_draw``); must be 1 unless ``stochastic``.
     keep_moved : bool
-        ``False`` does not keep the people moved by each flow: less memory,
-        but events and costs are then refused.
+        ``False`` does not keep the people moved by each flow
+        (``projection.moved`` is None), which saves ``R * steps * F`` doubles;
+        events and costs are computed from occupancy and the flows'
+        probabilities, so they are the same either way.
 
     Returns
     -------
@@ -582,9 +602,9 @@ class CareBatch:
             if self.stochastic:
                 raise ValueError(_STOCHASTIC_EVENTS)
             v = self.values
-            self._events = _event_counts(self.space, self.structure.shape, v.selection, self.projection.moved,
-                                         np.asarray(self.projection.occupancy), v.arrival_pairs,
-                                         v.pair_of_step, v.entries)
+            self._events = _event_counts(self.space, self.structure.shape, v.selection,
+                                         np.asarray(self.projection.occupancy), v.engine_value(),
+                                         v.value_rows.shape[1] > 1, v.arrival_pairs, v.pair_of_step, v.entries)
         return self._events
 
     def step_costs(self) -> StepCosts:

@@ -78,8 +78,11 @@ one :func:`carecast.project_batch` or :func:`carecast.simulate` call.
 Flows whose probability is 0 in every step (and every draw) are left out of
 the engine's arrays, as before; the flows kept are a :class:`FlowSelection`
 of the structure, cached on it by which flows are kept, with the index arrays
-that sum the engine's ``moved`` into events (``np.add.reduceat`` over flows
-sorted once, never ``np.add.at``). Structures and selections are shared
+that sum flow probabilities by what each flow is (``np.add.reduceat`` over
+flows sorted once, never ``np.add.at``). Events per step are then the
+occupancy at the start of each step times those sums (the engine moves
+``occupancy[t, src] * value[t, f]`` by flow ``f``), which never passes over
+the ``(steps, F)`` array of people moved. Structures and selections are shared
 between runs, so their arrays are read-only.
 """
 
@@ -314,7 +317,7 @@ class _SumByKey:
     def __call__(self, x: np.ndarray) -> np.ndarray:
         out = np.zeros(x.shape[:-1] + (self.size,))
         if self.take.size:
-            out[..., self.cells] = np.add.reduceat(x[..., self.take], self.starts, axis=-1)
+            out[..., self.cells] = np.add.reduceat(np.take(x, self.take, axis=-1), self.starts, axis=-1)
         return out
 
 
@@ -592,12 +595,21 @@ class FlowSelection:
         move_key = src_place * P + self.flow_to_placement
         entry = np.zeros(self.size, dtype=bool)
         entry[self.entry_flows] = True
-        if name == "exits":
+        # probabilities per source state, summed by what the flow is: moved = occupancy x probability,
+        # so events per step are occupancy (steps, S) times these (S, K) - no pass over (steps, F)
+        if name == "exit_weights":          # (source state, exit group)
             take = np.flatnonzero(exits)
-            return _SumByKey(take, exit_key[take], E * A * P)
-        if name == "moves":
+            return _SumByKey(take, self.src[take] * E + self.flow_group[take], S_in * E)
+        if name == "move_weights":          # (source state, placement moved to)
             take = np.flatnonzero(moves)
-            return _SumByKey(take, move_key[take], P * P)
+            return _SumByKey(take, self.src[take] * P + self.flow_to_placement[take], S_in * P)
+        if name == "out_weights":           # source state: the probability of leaving it
+            take = np.flatnonzero(src_in)
+            return _SumByKey(take, self.src[take], S_in)
+        if name == "last_band_in_weights":  # (source state, placement in the last age band arrived in)
+            last_band = (A - 1) * P * T
+            take = np.flatnonzero(src_in & (self.dst >= last_band) & (self.dst < S_in))
+            return _SumByKey(take, self.src[take] * P + space.placement[self.dst[take]], S_in * P)
         # the same over the entry flows only (arrays of shape (..., entry_flows))
         if name == "entry_exits":
             take = np.flatnonzero(exits[self.entry_flows])
@@ -609,23 +621,7 @@ class FlowSelection:
             return _SumByKey(np.arange(self.entry_flows.size), self.src[self.entry_flows], space.size)
         if name == "entry_in":
             return _SumByKey(np.arange(self.entry_flows.size), self.dst[self.entry_flows], space.size)
-        # flows out of and into the last age band, by placement (leaving care at 18 under exact ageing)
-        last_band = (A - 1) * P * T
-        if name == "last_band_out":
-            take = np.flatnonzero((self.src >= last_band) & src_in)
-            return _SumByKey(take, space.placement[self.src[take]], P)
-        if name == "last_band_in":
-            take = np.flatnonzero((self.dst >= last_band) & (self.dst < S_in))
-            return _SumByKey(take, space.placement[self.dst[take]], P)
         raise KeyError(name)
-
-    def exits(self, moved: np.ndarray) -> np.ndarray:
-        """``moved`` (..., F) summed into exits by (group, age band, placement left): (..., E * A * P)."""
-        return self._sum("exits")(moved)
-
-    def moves(self, moved: np.ndarray) -> np.ndarray:
-        """``moved`` (..., F) summed into moves from placement to placement: (..., P * P)."""
-        return self._sum("moves")(moved)
 
     def sum(self, name: str, values: np.ndarray) -> np.ndarray:
         """One of the precomputed sums by name (see the source for the list)."""
