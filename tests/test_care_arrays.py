@@ -184,6 +184,14 @@ def test_structure_is_cached_and_read_only():
         care_structure(p, 0.0)
 
 
+def test_results_pickle():
+    import pickle
+    r = run(random_parameters(3), years=1, scenario=SCENARIO)
+    again = pickle.loads(pickle.dumps(r))
+    assert again.arrays.selection.structure is r.arrays.selection.structure      # the cached one
+    close(again.step_costs().cash, r.step_costs().cash, "cash")
+
+
 # ------------------------------------------------------------------ batches
 def draws_of(p, n, seed=0):
     rng = np.random.default_rng(seed)

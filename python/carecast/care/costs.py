@@ -226,7 +226,7 @@ def step_costs(parameters: CareParameters | Sequence[CareParameters], space: Sta
         parts.append(CostComponent(name, CostKind.PROGRAMME))
         columns.append(np.broadcast_to(per_year_cost, (R, steps)) * dt * price)
     for origin_p, target, cost, extra_share, label in (per_move_costs or []):
-        parts.append(CostComponent(f"{label}: moves", CostKind.PROGRAMME, placement=target))
+        parts.append(CostComponent(f"{label}: moves", CostKind.PROGRAMME))
         columns.append(ev["moves"][..., origin_p, target] * extra_share * cost * price)
     cash = np.stack(columns, axis=-1)
     to_real = 1.0 / general

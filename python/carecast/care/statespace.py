@@ -89,6 +89,7 @@ between runs, so their arrays are read-only.
 from __future__ import annotations
 
 import functools
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -225,7 +226,8 @@ def _cached_structure(age_bands: tuple[float, ...], time_in_care_bands: tuple[fl
                       placements: tuple[str, ...], exit_groups: tuple[str, ...], dt: float,
                       post_exit: bool) -> CareStructure:
     space = _build_space(age_bands, time_in_care_bands, placements, exit_groups, dt, post_exit)
-    return _build_structure(space, age_bands, time_in_care_bands, exit_groups)
+    key = (age_bands, time_in_care_bands, placements, exit_groups, dt, post_exit)
+    return _build_structure(space, age_bands, time_in_care_bands, exit_groups, key)
 
 
 def _age_widths(age_bands: Sequence[float]) -> np.ndarray:
@@ -366,28 +368,35 @@ class CareStructure:
     entry_slot: np.ndarray
     shape: tuple[int, int, int, int]
     leaver_group: int
+    key: tuple
     exit_flows: np.ndarray
     move_flows: np.ndarray
     clock_flows: np.ndarray
     _selections: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def size(self) -> int:
         """Number of candidate flows."""
         return int(self.src.size)
 
+    def __reduce__(self):
+        # pickled as its key: unpickling finds (or builds) the cached structure
+        return (_cached_structure, self.key)
+
     def select(self, keep: np.ndarray) -> FlowSelection:
         """The flows with ``keep`` true, with their event sums (cached by ``keep``)."""
         keep = np.asarray(keep, dtype=bool)
         key = np.packbits(keep).tobytes()
-        found = self._selections.get(key)
-        if found is None:
-            found = FlowSelection(self, np.flatnonzero(keep))
-            self._selections[key] = found
-            while len(self._selections) > _SELECTIONS_KEPT:
-                self._selections.popitem(last=False)
-        else:
-            self._selections.move_to_end(key)
+        with self._lock:                     # runs in threads may share a structure
+            found = self._selections.get(key)
+            if found is None:
+                found = FlowSelection(self, np.flatnonzero(keep))
+                self._selections[key] = found
+                while len(self._selections) > _SELECTIONS_KEPT:
+                    self._selections.popitem(last=False)
+            else:
+                self._selections.move_to_end(key)
         return found
 
 
@@ -497,7 +506,7 @@ def _post_exit_chains(space: StateSpace, widths: np.ndarray, leaver: int, zero_r
 
 
 def _build_structure(space: StateSpace, age_bands: tuple[float, ...], time_in_care_bands: tuple[float, ...],
-                     exit_groups: tuple[str, ...]) -> CareStructure:
+                     exit_groups: tuple[str, ...], key: tuple) -> CareStructure:
     A, T, E = len(age_bands), len(time_in_care_bands), len(exit_groups)
     P = space.in_care // (A * T)
     shape = (A, P, T, E)
@@ -540,7 +549,7 @@ def _build_structure(space: StateSpace, age_bands: tuple[float, ...], time_in_ca
         rate_index=_frozen(flows["rate_index"], np.int64), clock=_frozen(clock),
         advance=None if advance is None else _frozen(advance),
         entry_states=_frozen(entry_states, np.int64), entry_slot=_frozen(entry_slot),
-        shape=shape, leaver_group=leaver,
+        shape=shape, leaver_group=leaver, key=key,
         exit_flows=_frozen(np.flatnonzero(rate_kind == _EXIT_RATE)),
         move_flows=_frozen(np.flatnonzero(rate_kind == _MOVE_RATE)),
         clock_flows=_frozen(np.flatnonzero(rate_kind == _NO_RATE)))
@@ -575,6 +584,11 @@ class FlowSelection:
     @property
     def size(self) -> int:
         return int(self.flows.size)
+
+    def __reduce__(self):
+        keep = np.zeros(self.structure.size, dtype=bool)
+        keep[self.flows] = True
+        return (CareStructure.select, (self.structure, keep))
 
     def _sum(self, name: str) -> _SumByKey:
         found = self._sums.get(name)
