@@ -40,7 +40,7 @@ from carecast.care.parameters import CareParameters, parse_price_year
 from carecast.care.statespace import LEAVER_GROUP, StateSpace
 from carecast.care.taxonomy import ADOPTED, SGO_CAO
 
-__all__ = ["CostKind", "CostComponent", "StepCosts", "step_costs", "cost_factors"]
+__all__ = ["CostKind", "CostComponent", "StepCosts", "step_costs", "cost_factors", "UNIT_COST_FIELDS", "unit_costs"]
 
 
 class CostKind(str, enum.Enum):
@@ -70,6 +70,38 @@ class CostComponent:
     kind: CostKind
     placement: int = -1
     group: int = -1
+
+
+#: The fields of :class:`~carecast.care.parameters.CareParameters` that are unit costs and their
+#: price basis, as against demand (stock, entries, hazards) and the discount rate: what a model
+#: built from SSDA903 returns, which hold no costs, takes from elsewhere.
+UNIT_COST_FIELDS = ("weekly_cost", "price_year", "cost_sources", "entry_cost", "proceedings_cost",
+                    "proceedings_share", "move_cost", "exit_costs", "care_leaver_weekly_cost",
+                    "sgo_allowance_weekly", "sgo_allowance_share", "adoption_allowance_weekly",
+                    "adoption_allowance_share", "cost_inflation", "general_inflation")
+
+
+def unit_costs(parameters: CareParameters) -> dict:
+    """The unit costs of ``parameters`` (copies), ready for ``other.replace(**unit_costs(parameters))``.
+
+    ``weekly_cost`` is by placement and ``exit_costs`` by exit group, so the
+    other parameters need the same placements and exit groups, in the same
+    order: the caller checks the names (``replace`` refuses only a different
+    number of them).
+
+    Examples
+    --------
+    >>> from carecast.care.parameters import CareParameters
+    >>> source = CareParameters.empty(age_bands=(0,), placements=("foster",), weekly_cost=[800.0], move_cost=50.0)
+    >>> target = CareParameters.empty(age_bands=(0, 10), placements=("foster",))
+    >>> target.replace(**unit_costs(source)).weekly_cost.tolist()
+    [800.0]
+    """
+    out = {}
+    for name in UNIT_COST_FIELDS:
+        value = getattr(parameters, name)
+        out[name] = value.copy() if isinstance(value, (np.ndarray, dict)) else value
+    return out
 
 
 #: Post-exit chains: exit group, table label, and the weekly cost per child in the chain.
