@@ -339,3 +339,24 @@ def test_inputs_not_modified():
     for d, c in zip(draws, copies):
         for f, v in c.items():
             np.testing.assert_array_equal(getattr(d, f), v)
+
+
+def test_bad_modifiers_are_named():
+    from carecast.care.statespace import Modifiers, care_values
+    p = random_parameters(1)
+    A, P, T, E = p.shape
+    s = care_structure(p, 1 / 12)
+    with pytest.raises(ValueError, match=r"modifiers.exit_factor has shape \(12, 1, 1, 1, 3\)"):
+        care_values(s, [p], 12, Modifiers(exit_factor=np.ones((12, 1, 1, 1, 3))))
+    with pytest.raises(ValueError, match=r"modifiers.entries_factor .* draw axis must be 2"):
+        care_values(s, [p, p], 12, Modifiers(entries_factor=np.ones((3, 12, A, P))))
+    with pytest.raises(ValueError, match="negative or non-finite"):
+        care_values(s, [p], 12, Modifiers(exit_factor=-np.ones((12, 1, 1, 1, E))))
+    with pytest.raises(ValueError, match="steps must be a positive integer"):
+        care_values(s, [p], 0)
+    # a modifier with a draw axis gives each draw its own change
+    factor = np.ones((2, 12, 1, 1, 1, E))
+    factor[1] = 2.0
+    v = care_values(s, [p, p], 12, Modifiers(exit_factor=factor))
+    p2 = p.replace(exit_rates=p.exit_rates * 2.0)
+    close(v.engine_value()[1], care_values(s, [p2], 12).engine_value(0), "doubled exits")

@@ -352,6 +352,18 @@ class CareStructure:
     entry_states : ndarray of int64 (A * P,)
         State ``(a, p, first time-in-care band)`` where entrants aged ``a``
         placed in ``p`` arrive.
+    entry_slot : ndarray of int64 (S,)
+        ``a * P + p`` for those states, -1 for the others.
+    shape : tuple
+        ``(A, P, T, E)``.
+    leaver_group : int
+        Index of ``left_care_at_18`` among the exit groups.
+    key : tuple
+        What the structure is cached by: the four dimensions' labels, ``dt``
+        and ``post_exit``.
+    exit_flows, move_flows, clock_flows : ndarray of int64
+        The candidate flows whose hazard is an exit rate, a move rate, or
+        none (a clock alone, or ageing in a post-exit chain).
     """
 
     space: StateSpace
@@ -710,17 +722,18 @@ def _leading(modifier, R: int, shape: tuple[int, ...], name: str) -> np.ndarray 
     if modifier is None:
         return None
     arr = np.asarray(modifier, dtype=np.float64)
+    given = arr.shape
     if arr.ndim == len(shape) + 1:
         if arr.shape[0] not in (1, R):
-            raise ValueError(f"modifiers.{name} has shape {arr.shape}: its draw axis must be {R}")
+            raise ValueError(f"modifiers.{name} has shape {given}: its draw axis must be {R}")
+    elif arr.ndim > len(shape):
+        raise ValueError(f"modifiers.{name} has shape {given}, which does not broadcast to {shape}")
     else:
-        if arr.ndim > len(shape):
-            raise ValueError(f"modifiers.{name} has shape {arr.shape}, which does not broadcast to {shape}")
         arr = arr.reshape((1,) * (len(shape) + 1 - arr.ndim) + arr.shape)
     try:
         np.broadcast_shapes(arr.shape[1:], shape)
     except ValueError:
-        raise ValueError(f"modifiers.{name} has shape {arr.shape}, which does not broadcast to {shape}") from None
+        raise ValueError(f"modifiers.{name} has shape {given}, which does not broadcast to {shape}") from None
     return np.broadcast_to(arr, (R,) + shape[:1] + arr.shape[2:])
 
 
