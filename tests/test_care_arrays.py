@@ -360,3 +360,16 @@ def test_bad_modifiers_are_named():
     v = care_values(s, [p, p], 12, Modifiers(exit_factor=factor))
     p2 = p.replace(exit_rates=p.exit_rates * 2.0)
     close(v.engine_value()[1], care_values(s, [p2], 12).engine_value(0), "doubled exits")
+
+
+def test_run_batch_draws_with_different_zero_hazards():
+    # the batch keeps the union of the draws' flows; each draw's figures are still those of run()
+    a, b = random_parameters(2, zeros=0.5), random_parameters(3, zeros=0.5)
+    batch = run_batch([a, b], years=2, step="month")
+    for r, p in enumerate((a, b)):
+        single = run(p, years=2, step="month")
+        assert batch.result(r).arrays.src.size > single.arrays.src.size
+        close(batch.result(r).projection.occupancy, single.projection.occupancy, "occupancy")
+        for name in ("entries", "exits", "moves"):
+            close(batch.result(r).event_counts()[name], single.event_counts()[name], name)
+        close(batch.result(r).step_costs().cash, single.step_costs().cash, "cash")

@@ -459,6 +459,11 @@ def run_batch(parameters: Sequence[CareParameters], *, years: float, step: str |
     Returns
     -------
     CareBatch
+        ``.result(r)`` is draw ``r`` as a :class:`CareResult`: the same
+        children, events and costs as ``run(parameters[r], ...)`` (to
+        rounding). Its flows are those of the whole batch, so where draws
+        differ in which hazards are zero it has flows of probability 0 that
+        ``run`` would leave out.
 
     Examples
     --------
