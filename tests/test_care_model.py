@@ -221,7 +221,10 @@ def continuous_reference(p, years, n=20000):
     h = years / n
     f = lambda y: Q @ y + inflow  # noqa: E731
     for _ in range(n):
-        k1 = f(x); k2 = f(x + h / 2 * k1); k3 = f(x + h / 2 * k2); k4 = f(x + h * k3)
+        k1 = f(x)
+        k2 = f(x + h / 2 * k1)
+        k3 = f(x + h / 2 * k2)
+        k4 = f(x + h * k3)
         x = x + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
     return x.sum()
 
