@@ -200,7 +200,9 @@ def backtest(returns: Returns, starts=None, *, window_years: float = 2.0, horizo
     level : float
         Interval level.
     seed : int
-        Seed for the draws.
+        Seed for the draws: each start date takes from it a seed for the
+        posterior draws and, with ``chance``, one for the stochastic runs
+        (draw ``k`` is stream ``k`` of it; see the module notes).
     chance : bool
         Each draw is also a stochastic run with whole children (the stock
         observed on the start date is whole), so the interval carries the
