@@ -317,6 +317,9 @@ def test_run_batch_refuses_mixed_shapes():
         run_batch([p], years=1, replicates_per_draw=2)
     with pytest.raises(IndexError, match="replicate"):
         run_batch([p], years=1).result(1)
+    fractional = p.replace(stock=np.full(p.stock.shape, 2.5))
+    with pytest.raises(ValueError, match=r"parameters\[1\].stock\[0, 0, 0\] = 2.5 is not a whole number"):
+        run_batch([p.replace(stock=np.round(p.stock)), fractional], years=1, stochastic=True, seed=1)
 
 
 def test_run_batch_without_moved_has_the_same_events():

@@ -502,6 +502,14 @@ def run_batch(parameters: Sequence[CareParameters], *, years: float, step: str |
                          "are identical)")
     if scenario is not None:
         params = [scenario.apply(p) for p in params]
+    if stochastic:
+        for i, p in enumerate(params):
+            fraction = p.stock != np.round(p.stock)
+            if fraction.any():
+                a, q, t = (int(k) for k in np.argwhere(fraction)[0])
+                after = " (after the scenario)" if scenario is not None else ""
+                raise ValueError(f"a stochastic batch moves whole children: parameters[{i}].stock[{a}, {q}, {t}] "
+                                 f"= {p.stock[a, q, t]}{after} is not a whole number")
     structure = care_structure(params[0], dt, post_exit=post_exit)
     modifiers, programme_costs, per_move_costs = _stack_interventions(params, scenario, steps, dt)
     values = care_values(structure, params, steps, modifiers)
