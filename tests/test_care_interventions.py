@@ -165,7 +165,53 @@ def test_intervention_errors_in_a_run():
     p = CareParameters.empty(age_bands=(0.0,), placements=("a", "b"))
     with pytest.raises(ValueError, match="needs placement 'agency_foster'"):
         run(p, years=1, scenario=Scenario("x", interventions=[InHouseFostering(share_moved_per_year=0.1)]))
-    with pytest.raises(ValueError, match="below 1"):
+    with pytest.raises(ValueError, match="share_per_year: must be < 1"):
         run(model(), years=1, scenario=Scenario("x", interventions=[ResidentialStepDown(share_per_year=1.0)]))
     with pytest.raises(TypeError, match=r"interventions\[0\]: must be an Intervention"):
         Scenario("x", interventions=[{"type": "edge_of_care"}])
+
+
+def test_each_type_knows_its_bounds():
+    from carecast.care.interventions import INTERVENTION_TYPES, Bounds
+    for cls in INTERVENTION_TYPES.values():
+        bounds = cls.bounds()
+        numeric = {f.name for f in __import__("dataclasses").fields(cls) if f.name != "to_placement"}
+        assert set(bounds) == numeric, cls.__name__          # every numeric field has bounds
+        assert bounds["fade_per_year"] == Bounds(high=1.0)  # shared timing fields are inherited
+    assert EdgeOfCare.bounds()["effect"].high == 1.0
+    assert ReunificationSupport.bounds()["effect"].high is None   # a relative increase: may exceed 1
+    assert ResidentialStepDown.bounds()["share_per_year"].high_open
+    with pytest.raises(ValueError, match=r"InHouseFostering: share_moved_per_year: must be < 1, got 1"):
+        InHouseFostering(share_moved_per_year=1.0)
+    with pytest.raises(ValueError, match=r"EdgeOfCare: share_would_enter: must be <= 1, got 1.2"):
+        EdgeOfCare(share_would_enter=1.2)
+    with pytest.raises(TypeError, match=r"ReunificationSupport: cost_per_year: must be a number"):
+        ReunificationSupport(cost_per_year="a lot")
+    assert ReunificationSupport(effect=2.5).effect == 2.5
+
+
+def test_a_new_intervention_type_needs_no_change_elsewhere():
+    # an intervention is a type with bounds and an apply(); modifiers_and_costs just calls it
+    from dataclasses import dataclass
+    from typing import ClassVar
+
+    from carecast.care.interventions import AMOUNT, Intervention
+
+    @dataclass
+    class FewerAdoptions(Intervention):
+        type: ClassVar[str] = "fewer_adoptions"
+        field_bounds: ClassVar[dict] = {"factor": AMOUNT}
+        factor: float = 1.0
+
+        def apply(self, effects, label):
+            g = effects.exit_group("adopted", "FewerAdoptions")
+            effects.exit_factor[:, 0, 0, 0, g] *= self.factor
+            effects.used.add("exit")
+
+    p = model()
+    p.stock[0, 0, 0] = 100.0
+    p.exit_rates[0, 0, 0, EXIT_GROUPS.index("adopted")] = 0.4
+    r = run(p, years=1, step="year", scenario=Scenario("x", interventions=[FewerAdoptions(factor=0.5)]))
+    assert r.children_in_care()[-1] == pytest.approx(100 * math.exp(-0.2 - 1 / 18), rel=1e-12)
+    with pytest.raises(ValueError, match="FewerAdoptions: factor: must be >= 0"):
+        FewerAdoptions(factor=-1.0)

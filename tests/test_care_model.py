@@ -221,7 +221,10 @@ def continuous_reference(p, years, n=20000):
     h = years / n
     f = lambda y: Q @ y + inflow  # noqa: E731
     for _ in range(n):
-        k1 = f(x); k2 = f(x + h / 2 * k1); k3 = f(x + h / 2 * k2); k4 = f(x + h * k3)
+        k1 = f(x)
+        k2 = f(x + h / 2 * k1)
+        k3 = f(x + h / 2 * k2)
+        k4 = f(x + h * k3)
         x = x + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
     return x.sum()
 
@@ -387,3 +390,21 @@ def test_rates_that_underflow_in_a_step_do_not_break_the_engine_arrays():
         p.exit_rates[..., leaving_at_18] = 0.0
         arrays = engine_arrays(p, build_state_space(p, 1 / 12), 12)
         assert np.isfinite(arrays.value).all() and np.isfinite(arrays.inflow).all()
+
+
+def test_every_parameter_field_is_demand_or_unit_cost():
+    # a new cost field must join UNIT_COST_FIELDS, or `calibrate --costs-from` would leave it at zero
+    import dataclasses
+
+    from carecast.care.costs import UNIT_COST_FIELDS, unit_costs
+    demand_and_labels = {"stock", "entries_per_year", "exit_rates", "move_rates", "age_bands", "placements",
+                         "time_in_care_bands", "exit_groups", "start_date", "name", "discount_rate", "sources",
+                         "assumptions"}
+    fields = {f.name for f in dataclasses.fields(CareParameters)}
+    assert fields == demand_and_labels | set(UNIT_COST_FIELDS)
+    assert not demand_and_labels & set(UNIT_COST_FIELDS)
+    source = small(weekly_cost=[700.0, 10.0], care_leaver_weekly_cost=250.0, sgo_allowance_share=0.5)
+    copied = small(age_bands=(0.0, 10.0)).replace(**unit_costs(source))
+    assert copied.care_leaver_weekly_cost == 250.0 and copied.weekly_cost.tolist() == [700.0, 10.0]
+    copied.weekly_cost[0] = 1.0
+    assert source.weekly_cost[0] == 700.0                    # copies, not views

@@ -18,7 +18,8 @@ parameters
 statespace
     States (age x placement x time in care, exits, post-exit) and engine arrays.
 model
-    :func:`run` and :class:`CareResult` (tidy tables of children, events, costs).
+    :func:`run` and :class:`CareResult` (tidy tables of children, events, costs);
+    :func:`run_batch` and :class:`CareBatch` (many parameter draws in one engine call).
 costs, calendar, tables, report
     Cash / real / discounted costs, financial years, tables, text summaries.
 scenarios, interventions, compare
@@ -32,10 +33,11 @@ from carecast.care.interventions import (
            ResidentialStepDown,
            ReunificationSupport,
 )
-from carecast.care.model import CareResult, run
+from carecast.care.model import CareBatch, CareResult, run, run_batch
 from carecast.care.parameters import CareParameters
 from carecast.care.scenarios import Scenario
 from carecast.care.tables import Table
 
-__all__ = ["CareParameters", "CareResult", "Comparison", "EdgeOfCare", "InHouseFostering",
-           "ResidentialStepDown", "ReunificationSupport", "Scenario", "Table", "break_even", "compare", "run"]
+__all__ = ["CareBatch", "CareParameters", "CareResult", "Comparison", "EdgeOfCare", "InHouseFostering",
+           "ResidentialStepDown", "ReunificationSupport", "Scenario", "Table", "break_even", "compare", "run",
+           "run_batch"]

@@ -16,11 +16,45 @@ import datetime as _dt
 import numpy as np
 
 __all__ = ["origin", "years_between", "step_dates", "financial_year_label",
-           "financial_year_weights", "DAYS_PER_YEAR", "WEEKS_PER_YEAR"]
+           "financial_year_weights", "step_length", "step_name", "DAYS_PER_YEAR", "WEEKS_PER_YEAR",
+           "STEP_NAMES"]
 
+#: Days in an average (Julian) year: model years, exposure in SSDA903 data, weeks per year.
 DAYS_PER_YEAR = 365.25
 #: Weeks in an average year, to turn weekly costs into costs per year.
 WEEKS_PER_YEAR = DAYS_PER_YEAR / 7
+#: Step names and their length in years.
+STEP_NAMES: dict[str, float] = {"week": 7 / DAYS_PER_YEAR, "month": 1 / 12, "quarter": 0.25, "year": 1.0}
+
+
+def step_length(step: str | float) -> float:
+    """Step length in years from a name (``week``, ``month``, ``quarter``, ``year``) or a number.
+
+    >>> step_length("quarter")
+    0.25
+    """
+    if isinstance(step, str):
+        if step not in STEP_NAMES:
+            raise ValueError(f"step must be one of {', '.join(STEP_NAMES)} or a number of years, got {step!r}")
+        return STEP_NAMES[step]
+    if isinstance(step, bool) or not isinstance(step, (int, float, np.integer, np.floating)):
+        raise TypeError(f"step must be a name or a number of years, got {type(step).__name__}")
+    dt = float(step)
+    if not (np.isfinite(dt) and 0 < dt <= 1):
+        raise ValueError(f"step must be a number of years in (0, 1], got {step!r}")
+    return dt
+
+
+def step_name(dt: float) -> str:
+    """``"monthly steps"`` etc. for the standard steps, else ``"steps of X years"``.
+
+    >>> step_name(7 / 365.25), step_name(0.1)
+    ('weekly steps', 'steps of 0.1 years')
+    """
+    for name, length in STEP_NAMES.items():
+        if abs(dt - length) < 1e-12:
+            return f"{name}ly steps"
+    return f"steps of {dt:g} years"
 
 
 def origin(start_date: _dt.date) -> _dt.date:

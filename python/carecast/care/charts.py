@@ -2,7 +2,8 @@
 
 Three charts a council analyst would put in a report: children in care by
 placement (stacked areas), entries and exits by financial year, and cost by
-financial year. Each is titled and labelled, money axes are in pounds, and
+financial year (grouped by each component's kind and placement, from the
+result's arrays, not by re-filtering its tables). Each is titled and labelled, money axes are in pounds, and
 series are told apart by grey level *and* hatching so they read when printed
 in black and white.
 
@@ -22,12 +23,16 @@ from typing import Any
 
 import numpy as np
 
+from carecast.care.calendar import financial_year_label, financial_year_weights
+from carecast.care.costs import CostKind
+from carecast.care.taxonomy import AGENCY_FOSTER, INHOUSE_FOSTER, KINSHIP_FOSTER, RESIDENTIAL, SECURE
+
 __all__ = ["plot_children_by_placement", "plot_entries_exits", "plot_costs", "save_charts",
            "matplotlib_available"]
 
 _GREYS = ("0.15", "0.85", "0.45", "1.0", "0.65", "0.3", "0.95", "0.55", "0.75")
 _HATCHES = ("", "//", "", "..", "xx", "", "\\\\", "++", "--")
-_FOSTER = ("kinship_foster", "inhouse_foster", "agency_foster")
+_FOSTER = (KINSHIP_FOSTER, INHOUSE_FOSTER, AGENCY_FOSTER)
 
 
 def matplotlib_available() -> bool:
@@ -105,20 +110,24 @@ def plot_children_by_placement(result, ax=None):
     return fig
 
 
+def _by_financial_year(result, per_step: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Financial-year labels and ``per_step`` (steps, ...) summed into those years."""
+    years, weights, _ = financial_year_weights(result.parameters.start_date, result.steps, result.dt)
+    return [financial_year_label(y) for y in years], np.tensordot(weights, per_step, axes=(0, 0))
+
+
 def plot_entries_exits(result, ax=None):
     """Entries beside exits (stacked by destination) per financial year. Returns the figure."""
     fig, ax = _new_axes(ax)
     p = result.parameters
-    table = result.events("financial_year")
-    years = list(dict.fromkeys(table["financial_year"].tolist()))
+    events = result.event_counts()
+    years, entries = _by_financial_year(result, events["entries"].sum(axis=(1, 2)))
+    _, exits = _by_financial_year(result, events["exits"].sum(axis=(2, 3)))          # (years, E)
     x = np.arange(len(years))
-    entries = np.array([table["children"][(table["financial_year"] == y) & (table["event"] == "entry")].sum()
-                        for y in years])
     ax.bar(x - 0.2, entries, width=0.38, color="white", edgecolor="black", hatch="//", label="Entries")
     bottom = np.zeros(len(years))
     for k, group in enumerate(p.exit_groups):
-        values = np.array([table["children"][(table["financial_year"] == y) & (table["event"] == "exit")
-                                             & (table["detail"] == group)].sum() for y in years])
+        values = exits[:, k]
         if values.max() <= 0:
             continue
         ax.bar(x + 0.2, values, width=0.38, bottom=bottom, color=_GREYS[(k + 1) % len(_GREYS)],
@@ -136,25 +145,32 @@ def plot_entries_exits(result, ax=None):
     return fig
 
 
+def _cost_groups(result) -> dict[str, np.ndarray]:
+    """Chart groups of cost components (masks over ``step_costs().parts``), by kind and placement."""
+    costs = result.step_costs()
+    names = result.parameters.placements
+    placement_of = np.array([names[c.placement] if c.kind is CostKind.PLACEMENT else "" for c in costs.parts])
+    is_placement = costs.is_kind(CostKind.PLACEMENT)
+    foster = is_placement & np.isin(placement_of, _FOSTER)
+    homes = is_placement & np.isin(placement_of, (RESIDENTIAL, SECURE))
+    return {"Foster care": foster, "Children's homes and secure": homes,
+            "Other placements": is_placement & ~foster & ~homes,
+            "After care (18-25) and allowances": costs.is_kind(CostKind.POST_EXIT),
+            "One-off costs (entries, proceedings, moves, exits)": costs.is_kind(CostKind.EVENT),
+            "Programmes (interventions)": costs.is_kind(CostKind.PROGRAMME)}
+
+
 def plot_costs(result, ax=None, *, terms: str = "cash"):
     """Cost by financial year, stacked by kind of cost, in ``cash``, ``real`` or ``discounted`` terms."""
     if terms not in ("cash", "real", "discounted"):
         raise ValueError(f"terms must be 'cash', 'real' or 'discounted', got {terms!r}")
     fig, ax = _new_axes(ax)
     p = result.parameters
-    table = result.costs("component")
-    years = list(dict.fromkeys(table["financial_year"].tolist()))
-    groups = {"Foster care": [f"placement: {n}" for n in _FOSTER],
-              "Children's homes and secure": ["placement: residential", "placement: secure"],
-              "Other placements": [f"placement: {n}" for n in p.placements
-                                   if n not in _FOSTER + ("residential", "secure")]}
-    listed = {c for members in groups.values() for c in members}
-    groups["One-off and after care"] = [c for c in dict.fromkeys(table["component"].tolist()) if c not in listed]
+    years, by_year = _by_financial_year(result, result.step_costs().terms(terms))     # (years, K)
     x = np.arange(len(years))
     bottom = np.zeros(len(years))
-    for k, (name, members) in enumerate(groups.items()):
-        values = np.array([table[terms][(table["financial_year"] == y) & np.isin(table["component"], members)].sum()
-                           for y in years])
+    for k, (name, members) in enumerate(_cost_groups(result).items()):
+        values = by_year[:, members].sum(axis=1)
         if values.max() <= 0:
             continue
         ax.bar(x, values, bottom=bottom, width=0.7, color=_GREYS[k % len(_GREYS)], edgecolor="black",

@@ -33,6 +33,7 @@ import numpy as np
 
 from carecast import checks, engine
 from carecast.care.calendar import financial_year_label, financial_year_weights
+from carecast.care.costs import CostKind
 from carecast.care.tables import Table
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class Comparison:
 
     def _split(self, result) -> tuple[np.ndarray, np.ndarray]:
         c = result.step_costs()
-        programme = np.array([name.startswith("programme:") for name in c.components])
+        programme = c.is_kind(CostKind.PROGRAMME)
         real = c.real
         return real[:, ~programme].sum(axis=1), real[:, programme].sum(axis=1)
 

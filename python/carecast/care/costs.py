@@ -15,11 +15,21 @@ Conventions
   step. Real: cash deflated by ``general_inflation`` back to ``price_year``
   prices. Discounted: real terms discounted to the start date at mid-step with
   ``discount_rate`` (``None`` = the Green Book schedule).
+
+Each component carries its kind (:class:`CostKind`: placement, post-exit,
+event or programme) and, where it has one, the placement or exit group it
+belongs to, so that appraisal and charts select components by kind rather
+than by their names. Costs are computed with NumPy on whole arrays, with an
+optional leading draw axis (one :class:`StepCosts` for a batch of runs); the
+trapezoid rule is that of :func:`carecast.accrue`, applied to occupancy summed
+by placement first (the same figures to rounding).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,31 +37,120 @@ import numpy as np
 from carecast import engine
 from carecast.care.calendar import WEEKS_PER_YEAR, origin, years_between
 from carecast.care.parameters import CareParameters, parse_price_year
-from carecast.care.statespace import EngineArrays, StateSpace
+from carecast.care.statespace import LEAVER_GROUP, StateSpace
+from carecast.care.taxonomy import ADOPTED, SGO_CAO
 
-__all__ = ["StepCosts", "step_costs"]
+__all__ = ["CostKind", "CostComponent", "StepCosts", "step_costs", "cost_factors", "UNIT_COST_FIELDS", "unit_costs"]
+
+
+class CostKind(str, enum.Enum):
+    """What a cost component is."""
+
+    #: Weekly cost of children in a placement.
+    PLACEMENT = "placement"
+    #: Weekly cost after care: care leavers 18-25, adoption and special guardianship allowances.
+    POST_EXIT = "post-exit"
+    #: One-off cost per event: entering care, care proceedings, a placement move, an exit.
+    EVENT = "event"
+    #: The cost of an intervention (a programme a year, or per move it adds).
+    PROGRAMME = "programme"
+
+
+@dataclass(frozen=True)
+class CostComponent:
+    """One column of :class:`StepCosts`.
+
+    ``name`` is the label in tables (``"placement: agency_foster"``,
+    ``"care leavers 18-25"``, ``"exit: adopted"``, ``"programme: edge_of_care"``);
+    ``placement`` and ``group`` index the placement or exit group the
+    component belongs to (-1 when none).
+    """
+
+    name: str
+    kind: CostKind
+    placement: int = -1
+    group: int = -1
+
+
+#: The fields of :class:`~carecast.care.parameters.CareParameters` that are unit costs and their
+#: price basis, as against demand (stock, entries, hazards) and the discount rate: what a model
+#: built from SSDA903 returns, which hold no costs, takes from elsewhere.
+UNIT_COST_FIELDS = ("weekly_cost", "price_year", "cost_sources", "entry_cost", "proceedings_cost",
+                    "proceedings_share", "move_cost", "exit_costs", "care_leaver_weekly_cost",
+                    "sgo_allowance_weekly", "sgo_allowance_share", "adoption_allowance_weekly",
+                    "adoption_allowance_share", "cost_inflation", "general_inflation")
+
+
+def unit_costs(parameters: CareParameters) -> dict:
+    """The unit costs of ``parameters`` (copies), ready for ``other.replace(**unit_costs(parameters))``.
+
+    ``weekly_cost`` is by placement and ``exit_costs`` by exit group, so the
+    other parameters need the same placements and exit groups, in the same
+    order: the caller checks the names (``replace`` refuses only a different
+    number of them).
+
+    Examples
+    --------
+    >>> from carecast.care.parameters import CareParameters
+    >>> source = CareParameters.empty(age_bands=(0,), placements=("foster",), weekly_cost=[800.0], move_cost=50.0)
+    >>> target = CareParameters.empty(age_bands=(0, 10), placements=("foster",))
+    >>> target.replace(**unit_costs(source)).weekly_cost.tolist()
+    [800.0]
+    """
+    out = {}
+    for name in UNIT_COST_FIELDS:
+        value = getattr(parameters, name)
+        out[name] = value.copy() if isinstance(value, (np.ndarray, dict)) else value
+    return out
+
+
+#: Post-exit chains: exit group, table label, and the weekly cost per child in the chain.
+_POST_EXIT = ((LEAVER_GROUP, "care leavers 18-25", lambda p: p.care_leaver_weekly_cost),
+              (ADOPTED, "adoption allowances", lambda p: p.adoption_allowance_weekly * p.adoption_allowance_share),
+              (SGO_CAO, "SGO/CAO allowances", lambda p: p.sgo_allowance_weekly * p.sgo_allowance_share))
 
 
 @dataclass
 class StepCosts:
     """Costs per step by component (cash terms) and the factors to restate them.
 
-    ``cash`` is ``(steps, K)`` for the components named in ``components``;
-    ``real = cash * to_real[:, None]`` and ``discounted = real * discount[:, None]``.
+    ``cash`` is ``(..., steps, K)`` for the components in ``parts`` (a leading
+    draw axis for a batch); ``real = cash * to_real[..., None]`` and
+    ``discounted = real * discount[..., None]``.
     """
 
-    components: list[str]
+    parts: tuple[CostComponent, ...]
     cash: np.ndarray
     to_real: np.ndarray
     discount: np.ndarray
 
     @property
+    def components(self) -> list[str]:
+        """The components' names, as in tables."""
+        return [c.name for c in self.parts]
+
+    @property
     def real(self) -> np.ndarray:
-        return self.cash * self.to_real[:, None]
+        return self.cash * self.to_real[..., None]
 
     @property
     def discounted(self) -> np.ndarray:
-        return self.real * self.discount[:, None]
+        return self.real * self.discount[..., None]
+
+    def terms(self, terms: str) -> np.ndarray:
+        """``cash``, ``real`` or ``discounted`` costs, ``(..., steps, K)``."""
+        if terms not in ("cash", "real", "discounted"):
+            raise ValueError(f"terms must be 'cash', 'real' or 'discounted', got {terms!r}")
+        return getattr(self, terms)
+
+    def is_kind(self, *kinds: CostKind) -> np.ndarray:
+        """Boolean mask over the components: those of any of ``kinds``."""
+        return np.array([c.kind in kinds for c in self.parts], dtype=bool)
+
+    def by_kind(self, terms: str = "cash") -> dict[CostKind, np.ndarray]:
+        """Costs per step summed by kind, ``{kind: (..., steps)}`` (every kind, zeros where none)."""
+        values = self.terms(terms)
+        return {kind: values[..., self.is_kind(kind)].sum(axis=-1) for kind in CostKind}
 
 
 def _years_from_price_base(parameters: CareParameters) -> float:
@@ -61,74 +160,108 @@ def _years_from_price_base(parameters: CareParameters) -> float:
     return years_between(base, o) if o >= base else -years_between(o, base)
 
 
-def step_costs(parameters: CareParameters, space: StateSpace, arrays: EngineArrays,
-               projection, events: dict[str, np.ndarray], *,
-               programme_costs: dict[str, np.ndarray] | None = None,
-               per_move_costs: list | None = None) -> StepCosts:
-    """Cost of each step by component, from a projection and its events.
-
-    ``events`` holds ``entries`` (steps, A, P), ``exits`` (steps, E, A, P) and
-    ``moves`` (steps, P, P) as computed by :mod:`carecast.care.model`.
-    ``programme_costs`` maps a component to its cost a year in each step
-    (interventions, at ``price_year`` prices); ``per_move_costs`` lists
-    ``(from, to, cost, extra_share, label)``: a cost per move from placement
-    ``from`` to ``to``, for the share of those moves the intervention added.
-    """
-
-    steps, dt = arrays.steps, arrays.dt
+def cost_factors(parameters: CareParameters, steps: int, dt: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(cash price index, general price index, discount factor) per step, at mid-step."""
     p = parameters
     base_years = _years_from_price_base(p)
-    price = engine.price_index(steps, dt=dt, annual_rate=p.cost_inflation,
-                                 years_from_base=base_years, timing="mid")
-    general = engine.price_index(steps, dt=dt, annual_rate=p.general_inflation,
-                                   years_from_base=base_years, timing="mid")
+    price = engine.price_index(steps, dt=dt, annual_rate=p.cost_inflation, years_from_base=base_years,
+                               timing="mid")
+    general = engine.price_index(steps, dt=dt, annual_rate=p.general_inflation, years_from_base=base_years,
+                                 timing="mid")
     schedule = engine.GREEN_BOOK if p.discount_rate is None else p.discount_rate
     discount = engine.step_discount_factors(steps, dt=dt, timing="mid", schedule=schedule)
+    return price, general, discount
 
-    S = space.size
-    per_year = np.zeros(S)
-    in_care = slice(0, space.in_care)
-    per_year[in_care] = p.weekly_cost[space.placement[in_care]] * WEEKS_PER_YEAR
-    post_weekly = {"left_care_at_18": p.care_leaver_weekly_cost,
-                   "adopted": p.adoption_allowance_weekly * p.adoption_allowance_share,
-                   "sgo_cao": p.sgo_allowance_weekly * p.sgo_allowance_share}
-    post_components = []
-    for name, weekly in post_weekly.items():
-        if name in p.exit_groups:
-            g = p.exit_groups.index(name)
-            chain = (space.kind == "post_exit") & (space.group == g)
-            if chain.any():
-                per_year[chain] = weekly * WEEKS_PER_YEAR
-                post_components.append((name, chain))
-    accrued = engine.accrue(projection, per_year, price_index=price)
-    by_state = accrued.by_state
 
-    components: list[str] = []
+def _per_draw(parameters: Sequence[CareParameters], steps: int, dt: float) -> tuple[np.ndarray, ...]:
+    """Price, general index and discount per draw (computed once per distinct economic assumption)."""
+    found: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    rows = []
+    for p in parameters:
+        key = (p.cost_inflation, p.general_inflation, p.discount_rate, p.price_year, p.start_date)
+        if key not in found:
+            found[key] = cost_factors(p, steps, dt)
+        rows.append(found[key])
+    return tuple(np.stack([r[i] for r in rows]) for i in range(3))
+
+
+def step_costs(parameters: CareParameters | Sequence[CareParameters], space: StateSpace,
+               occupancy: np.ndarray, events: dict[str, np.ndarray], dt: float, *,
+               programme_costs: dict[str, np.ndarray] | None = None,
+               per_move_costs: list | None = None) -> StepCosts:
+    """Cost of each step by component, from occupancy and events.
+
+    Parameters
+    ----------
+    parameters : CareParameters, or a sequence of them (one per draw)
+    space : StateSpace
+    occupancy : array (steps + 1, S), or (R, steps + 1, S) for a sequence of parameters
+    events : dict
+        ``entries`` (..., steps, A, P), ``exits`` (..., steps, E, A, P) and
+        ``moves`` (..., steps, P, P) as computed by :mod:`carecast.care.model`.
+    dt : float
+    programme_costs : dict, optional
+        Component name to its cost a year in each step, ``(steps,)`` or
+        ``(R, steps)`` (interventions, at ``price_year`` prices).
+    per_move_costs : list, optional
+        ``(from, to, cost, extra_share, label)``: a cost per move from
+        placement ``from`` to ``to``, for the share of those moves the
+        intervention added (``extra_share`` per step, ``(steps,)`` or ``(R, steps)``).
+    """
+    single = isinstance(parameters, CareParameters)
+    params: list[CareParameters] = [parameters] if isinstance(parameters, CareParameters) else list(parameters)
+    occ = np.asarray(occupancy)[None] if single else np.asarray(occupancy)
+    ev = {k: (np.asarray(v)[None] if single else np.asarray(v)) for k, v in events.items()}
+    R = len(params)
+    steps = occ.shape[-2] - 1
+    first = params[0]
+    A, P, T, E = first.shape
+    price, general, discount = _per_draw(params, steps, dt)          # (R, steps)
+
+    parts: list[CostComponent] = []
     columns: list[np.ndarray] = []
-    for q, placement in enumerate(p.placements):
-        components.append(f"placement: {placement}")
-        columns.append(by_state[:, : space.in_care][:, space.placement[: space.in_care] == q].sum(axis=1))
-    labels = {"left_care_at_18": "care leavers 18-25", "adopted": "adoption allowances",
-              "sgo_cao": "SGO/CAO allowances"}
-    for name, chain in post_components:
-        components.append(labels[name])
-        columns.append(by_state[:, chain].sum(axis=1))
-    entries = events["entries"].sum(axis=(1, 2))
-    components.append("entering care")
-    columns.append(entries * p.entry_cost * price)
-    components.append("care proceedings")
-    columns.append(entries * p.proceedings_share * p.proceedings_cost * price)
-    components.append("placement moves")
-    columns.append(events["moves"].sum(axis=(1, 2)) * p.move_cost * price)
-    exits = events["exits"].sum(axis=(2, 3))               # (steps, E)
-    for g, name in enumerate(p.exit_groups):
-        components.append(f"exit: {name}")
-        columns.append(exits[:, g] * p.exit_costs[g] * price)
+    by_placement = occ[..., : space.in_care].reshape(R, steps + 1, A, P, T).sum(axis=(2, 4))
+    trapezoid = 0.5 * (by_placement[:, :-1] + by_placement[:, 1:])                  # (R, steps, P)
+    weekly = np.stack([np.asarray(p.weekly_cost) for p in params])                            # (R, P)
+    placement_cost = trapezoid * (weekly * WEEKS_PER_YEAR)[:, None, :] * dt * price[..., None]
+    for q, placement in enumerate(first.placements):
+        parts.append(CostComponent(f"placement: {placement}", CostKind.PLACEMENT, placement=q))
+        columns.append(placement_cost[..., q])
+    for name, label, weekly_of in _POST_EXIT:
+        if name not in first.exit_groups:
+            continue
+        g = first.exit_groups.index(name)
+        chain = (space.kind == "post_exit") & (space.group == g)
+        if not chain.any():
+            continue
+        in_chain = occ[..., chain].sum(axis=-1)
+        per_year = np.array([weekly_of(p) for p in params]) * WEEKS_PER_YEAR
+        parts.append(CostComponent(label, CostKind.POST_EXIT, group=g))
+        columns.append(0.5 * (in_chain[:, :-1] + in_chain[:, 1:]) * per_year[:, None] * dt * price)
+
+    def scalar(name: str) -> np.ndarray:
+        return np.array([getattr(p, name) for p in params])[:, None]
+
+    entries = ev["entries"].sum(axis=(-2, -1))                                       # (R, steps)
+    parts.append(CostComponent("entering care", CostKind.EVENT))
+    columns.append(entries * scalar("entry_cost") * price)
+    parts.append(CostComponent("care proceedings", CostKind.EVENT))
+    columns.append(entries * scalar("proceedings_share") * scalar("proceedings_cost") * price)
+    parts.append(CostComponent("placement moves", CostKind.EVENT))
+    columns.append(ev["moves"].sum(axis=(-2, -1)) * scalar("move_cost") * price)
+    exits = ev["exits"].sum(axis=(-2, -1))                                           # (R, steps, E)
+    exit_costs = np.stack([np.asarray(p.exit_costs) for p in params])                          # (R, E)
+    for g, name in enumerate(first.exit_groups):
+        parts.append(CostComponent(f"exit: {name}", CostKind.EVENT, group=g))
+        columns.append(exits[..., g] * exit_costs[:, g, None] * price)
     for name, per_year_cost in (programme_costs or {}).items():
-        components.append(name)
-        columns.append(np.asarray(per_year_cost) * dt * price)
+        parts.append(CostComponent(name, CostKind.PROGRAMME))
+        columns.append(np.broadcast_to(per_year_cost, (R, steps)) * dt * price)
     for origin_p, target, cost, extra_share, label in (per_move_costs or []):
-        components.append(f"{label}: moves")
-        columns.append(events["moves"][:, origin_p, target] * extra_share * cost * price)
-    cash = np.column_stack(columns)
-    return StepCosts(components=components, cash=cash, to_real=1.0 / general, discount=discount)
+        parts.append(CostComponent(f"{label}: moves", CostKind.PROGRAMME))
+        columns.append(ev["moves"][..., origin_p, target] * extra_share * cost * price)
+    cash = np.stack(columns, axis=-1)
+    to_real = 1.0 / general
+    if single:
+        return StepCosts(parts=tuple(parts), cash=cash[0], to_real=to_real[0], discount=discount[0])
+    return StepCosts(parts=tuple(parts), cash=cash, to_real=to_real, discount=discount)

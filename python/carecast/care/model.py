@@ -1,13 +1,18 @@
 """Run the children-in-care model and read its results as tidy tables.
 
-:func:`run` lays out the states (:mod:`carecast.care.statespace`), hands the
-flat arrays to :func:`carecast.project`, and wraps the projection in a
-:class:`CareResult` with children, events and costs as
-:class:`~carecast.care.tables.Table` objects.
+:func:`run` takes the cached structure of the parameters' shape
+(:func:`carecast.care.statespace.care_structure`), computes the engine's
+values as arrays (:func:`carecast.care.statespace.care_values`), hands them to
+:func:`carecast.project`, and wraps the projection in a :class:`CareResult`
+with children, events and costs as :class:`~carecast.care.tables.Table`
+objects. :func:`run_batch` does the same for many parameter sets of one shape
+in one :func:`carecast.project_batch` (or :func:`carecast.simulate`) call.
+Events and costs are computed when first asked for.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,46 +20,49 @@ import numpy as np
 
 from carecast import engine
 from carecast.care.calendar import (
+    STEP_NAMES,
     financial_year_label,
     financial_year_weights,
     step_dates,
+    step_length,
 )
-from carecast.care.costs import StepCosts, step_costs
+from carecast.care.costs import CostKind, StepCosts, step_costs
 from carecast.care.interventions import modifiers_and_costs
 from carecast.care.parameters import CareParameters
 from carecast.care.scenarios import Scenario
 from carecast.care.statespace import (
-    FLOW_EXIT,
-    FLOW_MOVE,
+    CareStructure,
+    CareValues,
     EngineArrays,
+    FlowSelection,
+    Modifiers,
     StateSpace,
-    build_state_space,
-    engine_arrays,
+    care_structure,
+    care_values,
+    entries_per_step,
 )
 from carecast.care.tables import Table
 
-__all__ = ["run", "CareResult", "step_length", "STEP_NAMES"]
-
-#: Step names and their length in years.
-STEP_NAMES = {"week": 7 / 365.25, "month": 1 / 12, "quarter": 0.25, "year": 1.0}
+__all__ = ["run", "run_batch", "CareResult", "CareBatch", "step_length", "STEP_NAMES"]
 
 
-def step_length(step: str | float) -> float:
-    """Step length in years from a name (``week``, ``month``, ``quarter``, ``year``) or a number.
+def _check_years(years) -> None:
+    if isinstance(years, bool) or not isinstance(years, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(years) or not 0 < years <= 200:
+        raise ValueError(f"years must be a number in (0, 200], got {years!r}")
 
-    >>> step_length("quarter")
-    0.25
-    """
-    if isinstance(step, str):
-        if step not in STEP_NAMES:
-            raise ValueError(f"step must be one of {', '.join(STEP_NAMES)} or a number of years, got {step!r}")
-        return STEP_NAMES[step]
-    if isinstance(step, bool) or not isinstance(step, (int, float, np.integer, np.floating)):
-        raise TypeError(f"step must be a name or a number of years, got {type(step).__name__}")
-    dt = float(step)
-    if not (np.isfinite(dt) and 0 < dt <= 1):
-        raise ValueError(f"step must be a number of years in (0, 1], got {step!r}")
-    return dt
+
+def _check_scenario(scenario) -> None:
+    if scenario is not None and not isinstance(scenario, Scenario):
+        raise TypeError(f"scenario must be a Scenario, got {type(scenario).__name__}")
+
+
+def _interventions(parameters: CareParameters, scenario: Scenario | None, steps: int, dt: float
+                   ) -> tuple[Modifiers | None, dict[str, np.ndarray], list]:
+    if scenario is None or not scenario.interventions:
+        return None, {}, []
+    return modifiers_and_costs(parameters, scenario.interventions, steps, dt,
+                               entries_per_step(parameters, steps, dt))
 
 
 def run(parameters: CareParameters, years: float = 5.0, step: str | float = "month", *,
@@ -96,28 +104,65 @@ def run(parameters: CareParameters, years: float = 5.0, step: str | float = "mon
 
     if not isinstance(parameters, CareParameters):
         raise TypeError(f"parameters must be CareParameters, got {type(parameters).__name__}")
-    if isinstance(years, bool) or not isinstance(years, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(years) or not 0 < years <= 200:
-        raise ValueError(f"years must be a number in (0, 200], got {years!r}")
+    _check_years(years)
     dt = step_length(step)
     steps = max(1, int(round(float(years) / dt)))
+    _check_scenario(scenario)
     if scenario is not None:
-        if not isinstance(scenario, Scenario):
-            raise TypeError(f"scenario must be a Scenario, got {type(scenario).__name__}")
         parameters = scenario.apply(parameters)
-    space = build_state_space(parameters, dt, post_exit=post_exit)
-    arrays = engine_arrays(parameters, space, steps)
-    programme_costs: dict[str, np.ndarray] = {}
-    per_move_costs: list = []
-    if scenario is not None and scenario.interventions:
-        modifiers, programme_costs, per_move_costs = modifiers_and_costs(
-            parameters, scenario.interventions, steps, dt, arrays.entries)
-        arrays = engine_arrays(parameters, space, steps, modifiers)
+    structure = care_structure(parameters, dt, post_exit=post_exit)
+    modifiers, programme_costs, per_move_costs = _interventions(parameters, scenario, steps, dt)
+    values = care_values(structure, [parameters], steps, modifiers)
+    arrays = values.arrays(0)
     projection = engine.project(arrays.x0, arrays.src, arrays.dst, arrays.value, steps, dt=dt,
-                                  kind="prob", inflow=arrays.inflow, advance=arrays.advance)
-    return CareResult(parameters=parameters, space=space, arrays=arrays, projection=projection,
+                                kind="prob", inflow=arrays.engine_inflow, advance=arrays.advance)
+    return CareResult(parameters=parameters, space=structure.space, arrays=arrays, projection=projection,
                       scenario=scenario.name if scenario is not None else "baseline",
                       programme_costs=programme_costs, per_move_costs=per_move_costs)
+
+
+def _event_counts(space: StateSpace, shape: tuple[int, int, int, int], selection: FlowSelection,
+                  occupancy: np.ndarray, value: np.ndarray, varying: bool, arrival_pairs: np.ndarray,
+                  pair_of_step: np.ndarray, entries: np.ndarray) -> dict[str, np.ndarray]:
+    """Entries, exits and moves per step, with any leading draw axis.
+
+    The engine moves ``occupancy[t, src[f]] * value[t, f]`` by flow ``f`` in
+    step ``t`` (``kind="prob"``), so the events of the children in care at a
+    step's start are that occupancy times the flows' probabilities summed by
+    source state and kind of event; the entrants' events within their
+    arrival step are added from ``arrival_pairs``. ``value`` is as given to
+    the engine: ``(..., F)``, or ``(..., steps, F)`` when ``varying``.
+    """
+    A, P, T, E = shape
+    S_in = space.in_care
+    steps = occupancy.shape[-2] - 1
+    lead = occupancy.shape[:-2]
+    x = occupancy[..., :-1, :S_in].reshape(lead + (steps, A, P, T))
+    w = "...tk" if varying else "...k"          # the weights' step axis, if any
+
+    def weights(name: str, width: int) -> np.ndarray:
+        summed = selection.sum(name, value)
+        return summed.reshape(summed.shape[:-1] + (A, P, T) + ((width,) if width else ()))
+
+    exits = np.einsum(f"...tapu,{w[:-1]}apug->...tgap", x, weights("exit_weights", E))
+    moves = np.einsum(f"...tapu,{w[:-1]}apuq->...tpq", x, weights("move_weights", P))
+    exits = exits + selection.sum("entry_exits", arrival_pairs)[..., pair_of_step, :].reshape(exits.shape)
+    moves = moves + selection.sum("entry_moves", arrival_pairs)[..., pair_of_step, :].reshape(moves.shape)
+    if space.exact_ageing:
+        # leaving care at 18 by the advance map: the last age band after the step's flows
+        last = x[..., A - 1, :, :]                                                  # (..., steps, P, T)
+        leaving = weights("out_weights", 0)[..., A - 1, :, :]
+        arriving = weights("last_band_in_weights", P)
+        after = (last.sum(axis=-1) - np.einsum(f"...tpu,{w[:-1]}pu->...tp", last, leaving)
+                 + np.einsum(f"...tapu,{w[:-1]}apuq->...tq", x, arriving))
+        exits[..., selection.structure.leaver_group, A - 1, :] += after
+    return {"entries": entries, "exits": exits, "moves": moves}
+
+
+_STOCHASTIC_EVENTS = ("events and costs of a stochastic run are not available: its exits and moves are "
+                      "drawn (not occupancy times probability), and arrivals are drawn per state, so who "
+                      "entered where and the events of entrants within their arrival step are not known "
+                      "(use stochastic=False for them)")
 
 
 @dataclass
@@ -136,6 +181,9 @@ class CareResult:
         The engine's result (``occupancy``, ``moved``, ``inflow``).
     scenario : str
         ``"baseline"`` or the scenario's name.
+    stochastic : bool
+        Whether the projection is one stochastic replicate (whole children);
+        its events and costs are then refused (see :func:`run_batch`).
     """
 
     parameters: CareParameters
@@ -145,6 +193,7 @@ class CareResult:
     scenario: str = "baseline"
     programme_costs: dict[str, np.ndarray] = field(default_factory=dict)
     per_move_costs: list = field(default_factory=list)
+    stochastic: bool = False
     _events: dict[str, np.ndarray] | None = field(default=None, repr=False)
     _costs: StepCosts | None = field(default=None, repr=False)
 
@@ -187,37 +236,21 @@ class CareResult:
         are included; under exact ageing, leaving care at 18 by ageing out is
         counted from the occupancy of the last age band after the step's flows.
         """
-        if self._events is not None:
-            return self._events
-        A, P, T, E = self.parameters.shape
-        arr, space = self.arrays, self.space
-        moved = np.asarray(self.projection.moved) + arr.arrival_events
-        src = arr.src
-        in_src = src < space.in_care
-        src_age = np.where(in_src, space.age[src], -1)
-        src_place = np.where(in_src, space.placement[src], -1)
-        exits = np.zeros((self.steps, E, A, P))
-        for f in np.flatnonzero((arr.flow_type == FLOW_EXIT) & in_src):
-            exits[:, arr.flow_group[f], src_age[f], src_place[f]] += moved[:, f]
-        moves = np.zeros((self.steps, P, P))
-        for f in np.flatnonzero(arr.flow_type == FLOW_MOVE):
-            moves[:, src_place[f], arr.flow_to_placement[f]] += moved[:, f]
-        if space.exact_ageing:
-            occ = np.asarray(self.projection.occupancy)
-            after = occ[:-1].copy()
-            np.subtract.at(after.T, src, np.asarray(self.projection.moved).T)
-            np.add.at(after.T, arr.dst, np.asarray(self.projection.moved).T)
-            last = after[:, : space.in_care].reshape(self.steps, A, P, T)[:, A - 1].sum(axis=2)
-            exits[:, self.parameters.exit_groups.index("left_care_at_18"), A - 1, :] += last
-        self._events = {"entries": arr.entries, "exits": exits, "moves": moves}
+        if self._events is None:
+            if self.stochastic:
+                raise ValueError(_STOCHASTIC_EVENTS)
+            arr = self.arrays
+            self._events = _event_counts(self.space, self.parameters.shape, arr.selection,
+                                         np.asarray(self.projection.occupancy), arr.value, arr.value.ndim == 2,
+                                         arr.arrival_pairs, arr.pair_of_step, arr.entries)
         return self._events
 
     # ---------------------------------------------------------------- costs
     def step_costs(self) -> StepCosts:
-        """Costs per step by component (see :mod:`carecast.care.costs`)."""
+        """Costs per step by component, each with its kind (see :mod:`carecast.care.costs`)."""
         if self._costs is None:
-            self._costs = step_costs(self.parameters, self.space, self.arrays, self.projection,
-                                     self.event_counts(), programme_costs=self.programme_costs,
+            self._costs = step_costs(self.parameters, self.space, np.asarray(self.projection.occupancy),
+                                     self.event_counts(), self.dt, programme_costs=self.programme_costs,
                                      per_move_costs=self.per_move_costs)
         return self._costs
 
@@ -225,7 +258,7 @@ class CareResult:
         """Present value at the start date of all costs over the run (real terms, discounted mid-step)."""
         rate = self.parameters.discount_rate
         return float(engine.present_value(self.step_costs().real.sum(axis=1), dt=self.dt, timing="mid",
-                                            schedule=engine.GREEN_BOOK if rate is None else rate))
+                                          schedule=engine.GREEN_BOOK if rate is None else rate))
 
     # ---------------------------------------------------------------- tables
     def children(self, by: tuple[str, ...] = ("age", "placement")) -> Table:
@@ -281,8 +314,9 @@ class CareResult:
         names, groups = self.parameters.placements, self.parameters.exit_groups
 
         def add(k: int, event: str, placement: str, detail: str, value: float) -> None:
-            rows[key_name].append(keys[k]); rows["event"].append(event); rows["placement"].append(placement)
-            rows["detail"].append(detail); rows["children"].append(float(value))
+            for column, item in ((key_name, keys[k]), ("event", event), ("placement", placement),
+                                 ("detail", detail), ("children", float(value))):
+                rows[column].append(item)
 
         for k in range(len(keys)):
             for p in range(P):
@@ -331,3 +365,290 @@ class CareResult:
         """A plain-text summary: children now and at the end by placement, cost per year, PV."""
         from carecast.care.report import summary_text
         return summary_text(self)
+
+
+# -------------------------------------------------------------------- batches
+def _check_same_shape(parameters: Sequence[CareParameters]) -> None:
+    """Refuse parameter sets that cannot share one structure, naming the first that differs."""
+    first = parameters[0]
+    for i, p in enumerate(parameters):
+        if not isinstance(p, CareParameters):
+            raise TypeError(f"parameters[{i}] must be CareParameters, got {type(p).__name__}")
+        if i == 0:
+            continue
+        for name in ("age_bands", "placements", "time_in_care_bands", "exit_groups"):
+            if getattr(p, name) != getattr(first, name):
+                raise ValueError(f"parameters[{i}] differs from parameters[0] in {name}: a batch needs "
+                                 f"parameter sets of the same shape")
+        if p.entries_per_year.shape != first.entries_per_year.shape:
+            raise ValueError(f"parameters[{i}] differs from parameters[0] in the shape of entries_per_year "
+                             f"({p.entries_per_year.shape} against {first.entries_per_year.shape})")
+        if p.start_date != first.start_date:
+            raise ValueError(f"parameters[{i}] differs from parameters[0] in start_date")
+
+
+def _stack_interventions(parameters: Sequence[CareParameters], scenario: Scenario | None, steps: int,
+                         dt: float) -> tuple[Modifiers | None, dict[str, np.ndarray], list]:
+    """Interventions' modifiers and costs for each draw, stacked on a leading draw axis."""
+    per_draw = [_interventions(p, scenario, steps, dt) for p in parameters]
+    if per_draw[0][0] is None:
+        return None, {}, []
+    mods = [m for m, _, _ in per_draw]
+
+    def stacked(name: str) -> np.ndarray | None:
+        first = getattr(mods[0], name)
+        return None if first is None else np.stack([getattr(m, name) for m in mods])
+
+    modifiers = Modifiers(entries_factor=stacked("entries_factor"), entries_shift=stacked("entries_shift"),
+                          exit_factor=stacked("exit_factor"), extra_moves=stacked("extra_moves"))
+    programme = {name: np.stack([costs[name] for _, costs, _ in per_draw]) for name in per_draw[0][1]}
+    per_move = [(o, t, cost, np.stack([moves[k][3] for _, _, moves in per_draw]), label)
+                for k, (o, t, cost, _, label) in enumerate(per_draw[0][2])]
+    return modifiers, programme, per_move
+
+
+def _per_replicate(arr: np.ndarray, repeats: int, replicates: int, steps: int) -> np.ndarray:
+    """A per-draw engine argument (R, ...) as one row per replicate, never ambiguous for the engine."""
+    if repeats > 1:
+        arr = np.repeat(arr, repeats, axis=0)
+    if arr.ndim == 2 and replicates == steps:        # (R, width) would read as (steps, width)
+        arr = np.broadcast_to(arr[:, None, :], (replicates, steps, arr.shape[1]))
+    return arr
+
+
+def run_batch(parameters: Sequence[CareParameters], *, years: float, step: str | float = "month",
+              scenario: Scenario | None = None, threads: int | None = None, stochastic: bool = False,
+              seed: int | None = None, replicates_per_draw: int = 1, post_exit: bool = True,
+              keep_moved: bool = True) -> CareBatch:
+    """Run many parameter sets of one shape in one engine call (probabilistic sensitivity analysis).
+
+    Every parameter set shares the structure of the first (states, flows,
+    advance map); their values are computed as arrays with a leading draw
+    axis and run by one :func:`carecast.project_batch` call, or with
+    ``stochastic=True`` one :func:`carecast.simulate` call.
+
+    Parameters
+    ----------
+    parameters : sequence of CareParameters
+        ``R`` draws of the same shape: the same age bands, placements,
+        time-in-care bands, exit groups, start date and shape of
+        ``entries_per_year`` (refused otherwise, naming the first index that
+        differs). Stocks, rates and unit costs may all differ.
+    years, step, scenario, post_exit
+        As in :func:`run`; the scenario is applied to each draw.
+    threads : int, optional
+        Engine threads (default: the usable CPUs); results do not depend on it.
+    stochastic : bool
+        Whole children moved by chance (:func:`carecast.simulate`) instead of
+        expected numbers. Stocks must then be whole numbers. Events and costs
+        are refused for stochastic runs (entrants are drawn per state, so who
+        entered where is not known); children in care are available.
+    seed : int, optional
+        Seed of a stochastic batch; replicate ``i`` uses stream ``i`` of it
+        (see :func:`carecast.simulate`). Default: a fresh seed, kept in
+        ``.projection.seed``.
+    replicates_per_draw : int
+        Stochastic replicates of each draw (replicate ``i`` is of draw
+        ``i // replicates_per_draw``); must be 1 unless ``stochastic``.
+    keep_moved : bool
+        ``False`` does not keep the people moved by each flow
+        (``projection.moved`` is None), which saves ``R * steps * F`` doubles;
+        events and costs are computed from occupancy and the flows'
+        probabilities, so they are the same either way.
+
+    Returns
+    -------
+    CareBatch
+        ``.result(r)`` is draw ``r`` as a :class:`CareResult`: the same
+        children, events and costs as ``run(parameters[r], ...)`` (to
+        rounding). Its flows are those of the whole batch, so where draws
+        differ in which hazards are zero it has flows of probability 0 that
+        ``run`` would leave out.
+
+    Examples
+    --------
+    Three draws of the hazard of returning home, ``h``; one band of ages 0-17,
+    so children also age out at 1/18 a year: after a year ``100 exp(-h - 1/18)``
+    are in care. Each draw's result is that of :func:`run`:
+
+    >>> import numpy as np
+    >>> from carecast.care import CareParameters, run, run_batch
+    >>> base = CareParameters.empty(age_bands=(0,), placements=("foster", "home"))
+    >>> base.stock[0, 0, 0] = 100.0
+    >>> draws = [base.replace(exit_rates=np.full(base.exit_rates.shape, h) * [1, 0, 0, 0, 0])
+    ...          for h in (0.2, 0.3, 0.4)]
+    >>> batch = run_batch(draws, years=1, step="year")
+    >>> batch.children_in_care()[:, -1].round(2)
+    array([77.45, 70.08, 63.41])
+    >>> bool(np.allclose(batch.result(1).children_in_care(), run(draws[1], years=1, step="year")
+    ...                  .children_in_care(), rtol=1e-12))
+    True
+    """
+    if isinstance(parameters, CareParameters):
+        raise TypeError("parameters must be a sequence of CareParameters (use run for one)")
+    params = list(parameters)
+    if not params:
+        raise ValueError("parameters must hold at least one CareParameters")
+    _check_same_shape(params)
+    _check_years(years)
+    dt = step_length(step)
+    steps = max(1, int(round(float(years) / dt)))
+    _check_scenario(scenario)
+    if isinstance(replicates_per_draw, bool) or not isinstance(replicates_per_draw, (int, np.integer)) \
+            or replicates_per_draw < 1:
+        raise ValueError(f"replicates_per_draw must be a whole number >= 1, got {replicates_per_draw!r}")
+    if replicates_per_draw != 1 and not stochastic:
+        raise ValueError("replicates_per_draw above 1 needs stochastic=True (deterministic runs of one draw "
+                         "are identical)")
+    if scenario is not None:
+        params = [scenario.apply(p) for p in params]
+    if stochastic:
+        for i, p in enumerate(params):
+            fraction = p.stock != np.round(p.stock)
+            if fraction.any():
+                a, q, t = (int(k) for k in np.argwhere(fraction)[0])
+                after = " (after the scenario)" if scenario is not None else ""
+                raise ValueError(f"a stochastic batch moves whole children: parameters[{i}].stock[{a}, {q}, {t}] "
+                                 f"= {p.stock[a, q, t]}{after} is not a whole number")
+    structure = care_structure(params[0], dt, post_exit=post_exit)
+    modifiers, programme_costs, per_move_costs = _stack_interventions(params, scenario, steps, dt)
+    values = care_values(structure, params, steps, modifiers)
+    R = len(params)
+    k = int(replicates_per_draw)
+    x0 = values.engine_x0()
+    if np.all(x0 == x0[0]):
+        x0 = x0[0]
+    value, inflow = values.engine_value(), values.engine_inflow()
+    sel = values.selection
+    projection: engine.Projection
+    if stochastic:
+        replicates = R * k
+        if x0.ndim == 2:
+            x0 = np.repeat(x0, k, axis=0)
+        projection = engine.simulate(x0, sel.src, sel.dst, _per_replicate(value, k, replicates, steps), steps,
+                                     replicates=replicates, seed=seed, dt=dt, kind="prob",
+                                     inflow=_per_replicate(inflow, k, replicates, steps),
+                                     advance=structure.advance, threads=threads, keep_moved=keep_moved)
+    else:
+        projection = engine.project_batch(x0, sel.src, sel.dst, value, steps, replicates=R, dt=dt, kind="prob",
+                                          inflow=inflow, advance=structure.advance, threads=threads,
+                                          keep_moved=keep_moved)
+    return CareBatch(parameters=params, structure=structure, values=values, projection=projection,
+                     scenario=scenario.name if scenario is not None else "baseline", stochastic=bool(stochastic),
+                     replicates_per_draw=k, programme_costs=programme_costs, per_move_costs=per_move_costs)
+
+
+@dataclass(eq=False)
+class CareBatch:
+    """Runs of many parameter sets of one shape (from :func:`run_batch`).
+
+    Arrays carry a leading replicate axis: one replicate per draw for
+    deterministic runs, ``replicates_per_draw`` per draw for stochastic ones
+    (replicate ``i`` is of draw ``i // replicates_per_draw``).
+
+    Attributes
+    ----------
+    parameters : list of CareParameters
+        The draws run (after any scenario).
+    structure : CareStructure
+        The shared states and flows (``.space`` for labels).
+    values : CareValues
+        The engine's values for every draw.
+    projection : Projection or Simulation
+        The engine's result, ``occupancy`` ``(replicates, steps + 1, S)``.
+    """
+
+    parameters: list[CareParameters]
+    structure: CareStructure
+    values: CareValues
+    projection: Any
+    scenario: str = "baseline"
+    stochastic: bool = False
+    replicates_per_draw: int = 1
+    programme_costs: dict[str, np.ndarray] = field(default_factory=dict)
+    per_move_costs: list = field(default_factory=list)
+    _events: dict[str, np.ndarray] | None = field(default=None, repr=False)
+    _costs: StepCosts | None = field(default=None, repr=False)
+
+    @property
+    def space(self) -> StateSpace:
+        return self.structure.space
+
+    @property
+    def draws(self) -> int:
+        return len(self.parameters)
+
+    @property
+    def replicates(self) -> int:
+        return int(self.projection.occupancy.shape[0])
+
+    @property
+    def dt(self) -> float:
+        return self.space.dt
+
+    @property
+    def steps(self) -> int:
+        return self.values.steps
+
+    @property
+    def dates(self) -> np.ndarray:
+        """Dates of ``occupancy[:, 0..steps]``, ``datetime64[D]``."""
+        return step_dates(self.parameters[0].start_date, self.steps, self.dt)
+
+    def in_care_occupancy(self) -> np.ndarray:
+        """Children in care, ``(replicates, steps + 1, A, P, T)``."""
+        A, P, T, _ = self.structure.shape
+        occ = self.projection.occupancy[..., : self.space.in_care]
+        return occ.reshape(self.replicates, self.steps + 1, A, P, T)
+
+    def children_in_care(self) -> np.ndarray:
+        """Total children in care, ``(replicates, steps + 1)``."""
+        return self.in_care_occupancy().sum(axis=(2, 3, 4))
+
+    def children_by_placement(self) -> np.ndarray:
+        """Children in care by placement, ``(replicates, steps + 1, P)``."""
+        return self.in_care_occupancy().sum(axis=(2, 4))
+
+    def event_counts(self) -> dict[str, np.ndarray]:
+        """Entries ``(R, steps, A, P)``, exits ``(R, steps, E, A, P)``, moves ``(R, steps, P, P)`` per draw."""
+        if self._events is None:
+            if self.stochastic:
+                raise ValueError(_STOCHASTIC_EVENTS)
+            v = self.values
+            self._events = _event_counts(self.space, self.structure.shape, v.selection,
+                                         np.asarray(self.projection.occupancy), v.engine_value(),
+                                         v.value_rows.shape[1] > 1, v.arrival_pairs, v.pair_of_step, v.entries)
+        return self._events
+
+    def step_costs(self) -> StepCosts:
+        """Costs per draw, step and component: ``cash`` ``(R, steps, K)``, with each component's kind."""
+        if self._costs is None:
+            self._costs = step_costs(self.parameters, self.space, np.asarray(self.projection.occupancy),
+                                     self.event_counts(), self.dt, programme_costs=self.programme_costs,
+                                     per_move_costs=self.per_move_costs)
+        return self._costs
+
+    def costs_by_kind(self, terms: str = "cash") -> dict[CostKind, np.ndarray]:
+        """Costs per draw and step by kind (placement, post-exit, event, programme): ``{kind: (R, steps)}``."""
+        return self.step_costs().by_kind(terms)
+
+    def present_values(self) -> np.ndarray:
+        """Present value of all costs of each draw (real terms, discounted mid-step), ``(R,)``."""
+        return self.step_costs().discounted.sum(axis=(1, 2))
+
+    def result(self, replicate: int) -> CareResult:
+        """An ordinary :class:`CareResult` for one replicate (for deterministic runs, draw ``replicate``)."""
+        if isinstance(replicate, bool) or not isinstance(replicate, (int, np.integer)) \
+                or not 0 <= replicate < self.replicates:
+            raise IndexError(f"replicate must be in 0..{self.replicates - 1}, got {replicate!r}")
+        i = int(replicate)
+        draw = i // self.replicates_per_draw
+        arrays = self.values.arrays(draw)
+        pr = self.projection
+        projection = engine.Projection(pr.occupancy[i], None if pr.moved is None else pr.moved[i],
+                                       pr.inflow[i], pr.dt, pr.src, pr.dst)
+        programme = {name: cost[draw] for name, cost in self.programme_costs.items()}
+        per_move = [(o, t, cost, share[draw], label) for o, t, cost, share, label in self.per_move_costs]
+        return CareResult(parameters=self.parameters[draw], space=self.space, arrays=arrays,
+                          projection=projection, scenario=self.scenario, programme_costs=programme,
+                          per_move_costs=per_move, stochastic=self.stochastic)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from carecast.care.calendar import step_name
+
 __all__ = ["summary_text", "money", "step_name"]
 
 
@@ -20,15 +22,6 @@ def money(value: float) -> str:
     if v >= 1e6:
         return f"{sign}£{v / 1e6:,.1f}m"
     return f"{sign}£{v:,.0f}"
-
-
-def step_name(dt: float) -> str:
-    """``"monthly"`` etc. for the standard steps, else ``"steps of X years"``."""
-    names = {7 / 365.25: "weekly", 1 / 12: "monthly", 0.25: "quarterly", 1.0: "yearly"}
-    for length, name in names.items():
-        if abs(dt - length) < 1e-12:
-            return f"{name} steps"
-    return f"steps of {dt:g} years"
 
 
 def _date(d: np.datetime64) -> str:

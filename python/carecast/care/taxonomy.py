@@ -135,6 +135,13 @@ EXIT_GROUPS: tuple[str, ...] = (
     "other",
 )
 
+#: Exit groups and placements the model gives a meaning to, by name (a custom taxonomy keeps these
+#: names for the model to find them): ageing out, the allowance chains, reunification, and the
+#: placements that interventions and charts single out.
+LEFT_CARE_AT_18, ADOPTED, SGO_CAO, RETURNED_HOME = "left_care_at_18", "adopted", "sgo_cao", "returned_home"
+KINSHIP_FOSTER, INHOUSE_FOSTER, AGENCY_FOSTER = "kinship_foster", "inhouse_foster", "agency_foster"
+RESIDENTIAL, SECURE = "residential", "secure"
+
 #: SSDA903 placement type codes (PLACE) with the guidance's description.
 PLACE_CODES: Mapping[str, str] = MappingProxyType({
     "A3": "Placed for adoption with parental/guardian consent with current foster carer(s)",

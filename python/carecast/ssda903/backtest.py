@@ -20,6 +20,17 @@ Measures, at the end of the horizon, over the start dates:
   in the rate of entries after the window, so expect coverage below its
   nominal level where those changed.
 
+The draws of one start date run as one batch
+(:func:`carecast.care.run_batch`: one :func:`carecast.simulate` call, or
+:func:`carecast.project_batch` with ``chance=False``). Seeding: for each
+start date one seed for the posterior draws and then one for the stochastic
+runs are taken from ``numpy.random.default_rng(seed)``; draw ``k`` is
+replicate (stream) ``k`` of the stochastic runs' seed. (Before the batch,
+each draw took its own seed from that generator and ran as stream 0 of it,
+so the intervals with chance - and their coverage - for a given ``seed``
+differ from earlier versions' by chance alone. Intervals from rate
+uncertainty only are unchanged.)
+
 Examples
 --------
 >>> from carecast.ssda903 import read_returns, sample_returns_path
@@ -33,8 +44,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from carecast import engine
-from carecast.care.parameters import TIME_IN_CARE_BANDS
+from carecast.care.calendar import DAYS_PER_YEAR
+from carecast.care.parameters import SINGLE_YEAR_AGES, TIME_IN_CARE_BANDS
 from carecast.ssda903.calibration import calibrate
 from carecast.ssda903.dates import add_years, format_date, to_date, to_days
 from carecast.ssda903.facts import stock
@@ -162,17 +173,6 @@ class BacktestResult:
         return fig
 
 
-def _simulated_end_by_placement(result, seed: int) -> np.ndarray:
-    """Children in care by placement at the end of one stochastic run of a model run's arrays."""
-
-    a = result.arrays
-    sim = engine.simulate(a.x0, a.src, a.dst, a.value, a.steps, dt=a.dt, kind="prob",
-                            inflow=a.inflow, advance=a.advance, replicates=1, seed=seed,
-                            threads=1, keep_moved=False)
-    A, P, T, _ = result.parameters.shape
-    return sim.occupancy[0, -1, : result.space.in_care].reshape(A, P, T).sum(axis=(0, 2))
-
-
 def _census_dates(returns: Returns) -> list[int]:
     ends = sorted(returns.collection_end.values())
     first = int(add_years(np.int64(ends[0]), -1))
@@ -180,7 +180,7 @@ def _census_dates(returns: Returns) -> list[int]:
 
 
 def backtest(returns: Returns, starts=None, *, window_years: float = 2.0, horizon_years: float = 1.0,
-             age_bands=tuple(range(18)), time_in_care_bands=TIME_IN_CARE_BANDS,
+             age_bands=SINGLE_YEAR_AGES, time_in_care_bands=TIME_IN_CARE_BANDS,
              prior_child_years: float = 1.0, draws: int = 0, level: float = 0.9,
              seed: int = 0, chance: bool = True) -> BacktestResult:
     """Fit, project and compare for several start dates (see module notes).
@@ -200,13 +200,15 @@ def backtest(returns: Returns, starts=None, *, window_years: float = 2.0, horizo
     level : float
         Interval level.
     seed : int
-        Seed for the draws.
+        Seed for the draws: each start date takes from it a seed for the
+        posterior draws and, with ``chance``, one for the stochastic runs
+        (draw ``k`` is stream ``k`` of it; see the module notes).
     chance : bool
         Each draw is also a stochastic run with whole children (the stock
         observed on the start date is whole), so the interval carries the
         chance in who enters and leaves as well as the rates' uncertainty.
     """
-    from carecast.care.model import run
+    from carecast.care.model import run, run_batch
 
     if not isinstance(returns, Returns):
         raise TypeError("returns must be a carecast.ssda903.Returns (from read_returns)")
@@ -215,8 +217,8 @@ def backtest(returns: Returns, starts=None, *, window_years: float = 2.0, horizo
     if not (0 < level < 1):
         raise ValueError("level must be in (0, 1)")
     first, last = returns.data_start - 1, returns.data_end - 1
-    win_days = int(round(window_years * 365.25))
-    hor_days = int(round(horizon_years * 365.25))
+    win_days = int(round(window_years * DAYS_PER_YEAR))
+    hor_days = int(round(horizon_years * DAYS_PER_YEAR))
     if starts is None:
         start_days = [c for c in _census_dates(returns)
                       if c - win_days >= first - 1 and c + hor_days <= last + 1]
@@ -243,17 +245,13 @@ def backtest(returns: Returns, starts=None, *, window_years: float = 2.0, horizo
         out.observed.append(observed)
         if draws > 0:
             sample = cal.sample_parameters(draws, seed=int(rng.integers(0, 2 ** 62)))
-            ends = []
-            for k in range(draws):
-                p = cal.parameters.replace(exit_rates=sample["exit_rates"][k], move_rates=sample["move_rates"][k],
-                                           entries_per_year=sample["entries_per_year"][k])
-                r = run(p, years=horizon_years, step="month", post_exit=False)
-                if chance:
-                    last_row = _simulated_end_by_placement(r, seed=int(rng.integers(0, 2 ** 62)))
-                else:
-                    last_row = r.children_by_placement()[-1]
-                ends.append(np.append(last_row, last_row.sum()))
-            ends = np.array(ends)
+            params = [cal.parameters.replace(exit_rates=sample["exit_rates"][k], move_rates=sample["move_rates"][k],
+                                             entries_per_year=sample["entries_per_year"][k]) for k in range(draws)]
+            batch = run_batch(params, years=horizon_years, step="month", post_exit=False, stochastic=chance,
+                              seed=int(rng.integers(0, 2 ** 62)) if chance else None, threads=1,
+                              keep_moved=False)
+            last_rows = batch.children_by_placement()[:, -1]
+            ends = np.column_stack([last_rows, last_rows.sum(axis=1)])
             q = (1 - level) / 2
             out.lower.append(np.quantile(ends, q, axis=0))
             out.upper.append(np.quantile(ends, 1 - q, axis=0))

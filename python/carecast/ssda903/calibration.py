@@ -63,7 +63,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from carecast.care.parameters import TIME_IN_CARE_BANDS, CareParameters
+from carecast.care.parameters import SINGLE_YEAR_AGES, TIME_IN_CARE_BANDS, CareParameters
 from carecast.ssda903.dates import format_date, to_date, to_days
 from carecast.ssda903.facts import Summary, summarise
 from carecast.ssda903.reader import Returns, read_returns
@@ -206,7 +206,7 @@ class Calibration:
         return {"exit_rates": ex, "move_rates": mv, "entries_per_year": self.entries_per_year.sample(size, s3)}
 
 
-def calibrate(returns: Returns, start, end, *, age_bands=tuple(range(18)),
+def calibrate(returns: Returns, start, end, *, age_bands=SINGLE_YEAR_AGES,
               time_in_care_bands=TIME_IN_CARE_BANDS, prior_child_years: float = 1.0,
               name: str = "SSDA903 calibration") -> Calibration:
     """Build a children-in-care model from returns over a reference window.

@@ -174,11 +174,9 @@ def _calibrate(args) -> int:
             return 2
         ex = load_example(args.costs_from).parameters
         if tuple(ex.placements) == tuple(params.placements):
+            from carecast.care.costs import unit_costs
             params = params.replace(
-                weekly_cost=ex.weekly_cost, price_year=ex.price_year, cost_sources=dict(ex.cost_sources),
-                entry_cost=ex.entry_cost, proceedings_cost=ex.proceedings_cost,
-                proceedings_share=ex.proceedings_share, move_cost=ex.move_cost, exit_costs=ex.exit_costs,
-                cost_inflation=ex.cost_inflation, general_inflation=ex.general_inflation,
+                **unit_costs(ex),
                 assumptions=[a for a in params.assumptions if "Unit costs" not in a]
                 + [f"Unit costs are copied from the built-in '{args.costs_from}' example "
                    f"({ex.price_year} prices); SSDA903 returns hold no costs."])

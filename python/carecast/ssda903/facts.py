@@ -44,14 +44,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from carecast.care.calendar import DAYS_PER_YEAR
+from carecast.care.parameters import SINGLE_YEAR_AGES
 from carecast.ssda903.dates import add_years, age_in_years, format_date, to_days
 from carecast.ssda903.reader import Returns
 
 __all__ = ["stock", "entries", "exits", "moves", "exposure", "Summary", "summarise",
            "age_band_index", "time_in_care_index", "DAYS_PER_YEAR"]
 
-DAYS_PER_YEAR = 365.25
-_DEFAULT_AGES = tuple(float(a) for a in range(18))
+_DEFAULT_AGES = SINGLE_YEAR_AGES
 
 
 def _check_bands(age_bands, time_in_care_bands):
