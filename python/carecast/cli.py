@@ -69,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         register(sub)
+    from carecast.councils.cli import register as register_councils
+    register_councils(sub)
     return parser
 
 
