@@ -44,6 +44,7 @@ from typing import Any
 from carecast.councils.measures import (
     BOUNDARY_CHANGES,
     CEASED_REASONS,
+    CODE_SUCCESSORS,
     MEASURE_INDEX,
     MEASURES,
     MISSING_CODES,
@@ -767,7 +768,10 @@ def _assemble(b: _Builder) -> dict[str, Any]:
     def current(a: _Area) -> str:
         if not a.codes:
             return a.key
-        return max(a.codes.items(), key=lambda kv: (kv[1], kv[0]))[0]
+        code = max(a.codes.items(), key=lambda kv: (kv[1], kv[0]))[0]
+        while code in CODE_SUCCESSORS:
+            code = CODE_SUCCESSORS[code]
+        return code
 
     code_of = {key: (key if a.level == "joint service" else current(a)) for key, a in b.areas.items()}
     region_of: dict[str, tuple[str, str]] = {}
@@ -793,10 +797,10 @@ def _assemble(b: _Builder) -> dict[str, Any]:
                                                     code_of[a.key]))
     for a in order:
         notes = list(changes.get(a.key, []))
-        if len(a.codes) > 1 and a.level == "local authority":
-            seq = sorted(a.codes.items(), key=lambda kv: kv[1])
-            notes.append("ONS code changed " + " -> ".join(c for c, _ in seq) + " (same council, the series "
-                         "continues)")
+        codes = set(a.codes) | ({code_of[a.key]} if a.level == "local authority" else set())
+        if len(codes) > 1 and a.level == "local authority":
+            seq = sorted(codes, key=lambda c: a.codes.get(c, 10**6))
+            notes.append("ONS code changed " + " -> ".join(seq) + " (same council, the series continues)")
         if a.level == "joint service":
             notes.append("figures published jointly for the councils " + ", ".join(a.key.split(" / ")))
         for joint in b.areas.values():
@@ -805,7 +809,9 @@ def _assemble(b: _Builder) -> dict[str, Any]:
         name = max(a.names.items(), key=lambda kv: (kv[1], len(kv[0])))[0] if a.names else a.key
         neigh, model = b.neighbours.get(a.key, ([], ""))
         areas.append({
-            "code": code_of[a.key], "old_code": a.old_code, "codes": sorted(a.codes), "name": name,
+            "code": code_of[a.key], "old_code": a.old_code,
+            "codes": sorted(set(a.codes) | ({code_of[a.key]} if a.level == "local authority" else set())),
+            "name": name,
             "level": a.level, "region_code": region_of.get(a.key, ("", ""))[0],
             "region": region_of.get(a.key, ("", ""))[1],
             "neighbours": [code_of[n] for n in neigh if n in code_of],

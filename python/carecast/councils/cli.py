@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-__all__ = ["register"]
+__all__ = ["register", "run_parameters"]
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -54,6 +54,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     b.add_argument("raw_dir", metavar="RAW_DIR", help="folder in the layout of shared/data/dfe_la")
     b.add_argument("-o", "--output", required=True, metavar="FILE", help="dataset to write (.json or .json.gz)")
     b.set_defaults(func=_build)
+
+    from carecast.councils.forecast_cli import add_forecast_parsers
+    add_forecast_parsers(sub)
 
     return p
 
@@ -146,3 +149,51 @@ def _build(args) -> int:
     print(f"wrote {args.output}: {n} councils, {len(dataset['releases'])} releases, "
           f"{os.path.getsize(args.output):,} bytes in {time.perf_counter() - t0:.1f} s")
     return 0
+
+
+def run_parameters(council: str, year: int | None, data: str | None = None):
+    """``(parameters, checks, name)`` for ``carecast run --council NAME --from YEAR``; SystemExit(2) after an error.
+
+    Without ``--from`` the model starts at the last 31 March with a published stock.
+    """
+    from carecast.councils.model import CouncilModelError
+    ds = load(argparse.Namespace(data=data))
+    if ds is None:
+        raise SystemExit(2)
+    area = find(ds, council)
+    if area is None:
+        raise SystemExit(2)
+    if year is None:
+        years = area.years_with("cla_31mar")
+        if not years:
+            _error(f"{area.name} has no published children looked after at 31 March")
+            raise SystemExit(2)
+        year = years[-1]
+    first, last = int(ds.years[0]), int(ds.years[-1])
+    if not first <= year <= last:
+        _error(f"--from {year} is outside the published years {first}-{last}")
+        raise SystemExit(2)
+    try:
+        params = area.parameters(int(year))
+    except CouncilModelError as exc:
+        _error(str(exc))
+        raise SystemExit(2) from None
+    slug = "".join(ch if ch.isalnum() else "-" for ch in area.name.lower()).strip("-")
+    return params, council_checks(area, int(year)), f"{slug}-{year}"
+
+
+def council_checks(area, year: int, horizon: int = 5) -> list:
+    """The published stock at the start (which the model reproduces) and at each later 31 March
+    published within ``horizon`` years (what happened, within 10%), as the examples' checks."""
+    import datetime as _dt
+
+    from carecast.care.examples import Check
+    checks = []
+    for y in range(year, year + horizon + 1):
+        v = area.value("cla_31mar", y)
+        if v.value is None:
+            continue
+        label = (f"children in care on 31 March {y} (start)" if y == year
+                 else f"children in care on 31 March {y} (published later: what happened)")
+        checks.append(Check(label, _dt.date(y, 3, 31), v.value, v.release or "", 0.0005 if y == year else 0.10))
+    return checks

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Measure", "MEASURES", "MEASURE_INDEX", "MISSING_CODES", "BOUNDARY_CHANGES", "BoundaryChange",
+__all__ = ["CODE_SUCCESSORS", "Measure", "MEASURES", "MEASURE_INDEX", "MISSING_CODES", "BOUNDARY_CHANGES", "BoundaryChange",
            "AGE_BANDS", "CEASED_REASONS", "STOCK_PLACEMENTS", "REGION_CODES"]
 
 #: DfE's (and the older files') codes used in place of numbers, with their meaning.
@@ -189,3 +189,16 @@ BOUNDARY_CHANGES: tuple[BoundaryChange, ...] = (
     BoundaryChange(2023, ("909",), ("942", "943"),
                    "Cumbria was split into Cumberland and Westmorland and Furness on 1 April 2023", True),
 )
+
+
+#: ONS code changes of councils whose boundaries did not change (the series continues): old -> new.
+#: Applied by the builder so that a council carries its newest code even in a folder cut before the change.
+CODE_SUCCESSORS: dict[str, str] = {
+    "E08000020": "E08000037",  # Gateshead, 2013
+    "E06000048": "E06000057",  # Northumberland, 2013
+    "E08000016": "E08000038",  # Barnsley, 2019 (boundary with Sheffield, minor)
+    "E08000019": "E08000039",  # Sheffield, 2019
+    "E10000002": "E06000060",  # Buckinghamshire, 2020 (unitary)
+    "E10000023": "E06000065",  # North Yorkshire, 2023 (unitary)
+    "E10000027": "E06000066",  # Somerset, 2023 (unitary)
+}
