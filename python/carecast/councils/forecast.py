@@ -292,7 +292,10 @@ class BacktestResult:
         lines.append("Mean absolute percentage error")
         lines.append(head)
         for name, label in (("forecast", "carecast forecast (drift)"), ("persistence", "persistence (last count)"),
-                            ("trend", "4-year linear trend"), ("stock_flow", "stock-and-flow, last year's rates")):
+                            ("trend", "4-year linear trend"), ("stock_flow", "stock-and-flow, last year's rates"),
+                            ("care_model", "care model, last year's rates")):
+            if name not in self.mape:
+                continue
             lines.append(f"{label:<34}" + "".join(f"{self.mape[name][h]:>9.1f}%" for h in self.horizons))
         lines.append(f"{'forecast vs persistence':<34}" + "".join(
             f"{100 * (self.mape['forecast'][h] / self.mape['persistence'][h] - 1):>+9.1f}%" for h in self.horizons))
@@ -325,13 +328,29 @@ def _stock_flow(panel: Panel, i: int, origin: int, h: int) -> float:
     return float(n)
 
 
-def backtest(data: CouncilData, origins: list[int] | range = range(2014, 2024), horizons: int = 3
-             ) -> BacktestResult:
-    """Forecast from each origin with only what was published by then; score against what was published later."""
+def _care_model(area: Area, origin: int, horizons: int) -> list[float] | None:
+    """Children in care at each 31 March after ``origin`` from the council's care model (last year's rates)."""
+    from carecast.care.model import run
+    from carecast.councils.model import CouncilModelError, council_parameters
+    try:
+        p = council_parameters(area, origin)
+    except CouncilModelError:
+        return None
+    c = run(p, years=horizons, step="month", post_exit=False).children_in_care()
+    return [float(c[12 * h]) for h in range(1, horizons + 1)]
+
+
+def backtest(data: CouncilData, origins: list[int] | range = range(2014, 2024), horizons: int = 3, *,
+             care_model: bool = True) -> BacktestResult:
+    """Forecast from each origin with only what was published by then; score against what was published later.
+
+    ``care_model`` also scores the council's care model (:func:`~carecast.councils.model.council_parameters`
+    at the origin, run on with last year's entries and hazards).
+    """
     origins = [int(o) for o in origins]
     full = Panel(data, int(data.years[-1]))
-    errs: dict[str, dict[int, list[float]]] = {k: {h: [] for h in range(1, horizons + 1)}
-                                               for k in ("forecast", "persistence", "trend", "stock_flow")}
+    methods = ("forecast", "persistence", "trend", "stock_flow") + (("care_model",) if care_model else ())
+    errs: dict[str, dict[int, list[float]]] = {k: {h: [] for h in range(1, horizons + 1)} for k in methods}
     inside: dict[int, list[bool]] = {h: [] for h in range(1, horizons + 1)}
     per_origin: dict[int, dict[int, tuple[float, float, int]]] = {}
     row_of = {a.code: i for i, a in enumerate(full.councils)}
@@ -339,6 +358,7 @@ def backtest(data: CouncilData, origins: list[int] | range = range(2014, 2024), 
         fc = forecast(data, origin, horizons)
         panel = Panel(data, origin)
         by_h: dict[int, list[tuple[float, float]]] = {h: [] for h in range(1, horizons + 1)}
+        models: dict[str, list[float] | None] = {}
         for r in fc.rows:
             h = r["year"] - origin
             i = row_of[r["council_code"]]
@@ -352,6 +372,12 @@ def backtest(data: CouncilData, origins: list[int] | range = range(2014, 2024), 
             errs["persistence"][h].append(abs(last - obs) / obs)
             errs["trend"][h].append(abs(_trend(panel, i, origin, h) - obs) / obs)
             errs["stock_flow"][h].append(abs(_stock_flow(panel, i, origin, h) - obs) / obs)
+            if care_model:
+                code = r["council_code"]
+                if code not in models:
+                    models[code] = _care_model(full.councils[i], origin, horizons)
+                m = models[code]
+                errs["care_model"][h].append(abs((m[h - 1] if m else last) - obs) / obs)
             inside[h].append(r["lower80"] <= obs <= r["upper80"])
             by_h[h].append((abs(r["median"] - obs) / obs, abs(last - obs) / obs))
         per_origin[origin] = {h: (100 * float(np.mean([a for a, _ in v])), 100 * float(np.mean([b for _, b in v])),
