@@ -149,3 +149,18 @@ def test_parameters_use_nothing_after_their_year(tmp_path):
     for field in ("stock", "entries_per_year", "exit_rates"):
         assert np.array_equal(getattr(full, field), getattr(part, field)), field
     shutil.rmtree(cut)
+
+
+@pytest.mark.parametrize("name", ["england", "birmingham-2013", "norfolk-2017"])
+def test_published_examples_keep_their_checks(name):
+    from carecast.care.examples import load_example
+    from carecast.councils.examples import published_example
+    new, old = published_example(name), load_example(name)
+    assert new.parameters.start_date == old.parameters.start_date
+    # the hand-fitted example's checks against published figures are all still there
+    old_checks = {c.description.split(" (")[0] for c in old.checks if "(start)" not in c.description}
+    assert old_checks <= {c.description.split(" (")[0] for c in new.checks}
+    r = run(new.parameters, years=5, step="month")
+    for c in new.checks:
+        if "start" in c.description:
+            assert abs(c.modelled(r) / c.published - 1) <= c.tolerance, c.description

@@ -233,9 +233,10 @@ class _Builder:
             key, lev = old, "local authority"
         else:
             raise BuildError(file, f"unknown geographic level {level!r}", line, "geographic_level")
-        a = self.areas.get(key)
-        if a is None:
-            a = self.areas[key] = _Area(key=key, level=lev, old_code=key if lev == "local authority" else None)
+        found = self.areas.get(key)
+        if found is None:
+            found = self.areas[key] = _Area(key=key, level=lev, old_code=key if lev == "local authority" else None)
+        a = found
         a.seen(year, new_code.strip() or (key if lev != "local authority" else None), name)
         if region_code.strip() and lev == "local authority":
             # London boroughs are filed under Inner or Outer London: their region is London
@@ -502,6 +503,7 @@ _REASON_PARTS: dict[str, tuple[str, ...]] = {
 
 
 def _cea_columns(header_norm: set[str]) -> tuple[dict[str, str | tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    derived: dict[str, tuple[str, ...]]
     cols: dict[str, str | tuple[str, ...]] = {
         "cla_cease": "ceased", "ceasedtotal": "ceased", "cla_ceamal": "ceased_male", "cla_ceafe": "ceased_female",
         "cla_cea1": "ceased_age_under1", "cla_cea14": "ceased_age_1to4", "cla_cea59": "ceased_age_5to9",
@@ -594,7 +596,7 @@ def _tidy_ceased(b: _Builder, rel: str, title: str) -> None:
         if measure == "ceased_age_16":
             parts = [sums.get((key, f"ceased_age_{a}", year)) for a in ("16", "17", "18over")]
             if all(p is not None for p in parts):
-                code = next((p[1] for p in parts if p and p[1]), None)  # type: ignore[index]
+                code = next((p[1] for p in parts if p and p[1]), None)
                 b.put(area_of[key], "ceased_age_16over", year,
                       None if code else sum(p[0] for p in parts if p), code, release)
 
@@ -844,8 +846,8 @@ def write_dataset(dataset: dict[str, Any], path: str | os.PathLike[str]) -> None
     text = json.dumps(dataset, separators=(",", ":"), sort_keys=False)
     p = os.fspath(path)
     if p.endswith(".gz"):
-        with open(p, "wb") as fh, gzip.GzipFile(fileobj=fh, mode="wb", mtime=0, filename="") as gz:
+        with open(p, "wb") as fb, gzip.GzipFile(fileobj=fb, mode="wb", mtime=0, filename="") as gz:
             gz.write(text.encode("utf-8"))
     else:
-        with open(p, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with open(p, "w", encoding="utf-8") as ft:
+            ft.write(text)

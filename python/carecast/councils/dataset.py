@@ -224,16 +224,16 @@ class CouncilData:
         for measure, per_area in raw["data"].items():
             m = self._measure_pos[measure]
             for code, cells in per_area.items():
-                a = self.by_code[code].index
+                row = self.by_code[code].index
                 for year, cell, rel in cells:
                     i = year - self.first_year
                     if isinstance(cell, str):
-                        self.codes[a, m, i] = code_pos.get(cell, code_pos["x"])
+                        self.codes[row, m, i] = code_pos.get(cell, code_pos["x"])
                     else:
-                        self.values[a, m, i] = cell
-                        self.codes[a, m, i] = 0
-                    self.release[a, m, i] = rel
-        self._names = {}
+                        self.values[row, m, i] = cell
+                        self.codes[row, m, i] = 0
+                    self.release[row, m, i] = rel
+        self._names: dict[str, list[Area]] = {}
         for a in self.areas:
             self._names.setdefault(_norm_name(a.name), []).append(a)
 
@@ -305,9 +305,9 @@ class CouncilData:
         if len({a.name for a in starts + abbrev}) > 1:
             names = sorted({a.name for a in starts + abbrev})
             raise CouncilNotFound(q, names[:8] + (["..."] if len(names) > 8 else []), ambiguous=True)
-        names = {_norm_name(a.name): a.name for a in candidates}
-        close = difflib.get_close_matches(n, list(names), n=3, cutoff=0.6)
-        raise CouncilNotFound(q, [names[c] for c in close])
+        by_norm = {_norm_name(a.name): a.name for a in candidates}
+        close = difflib.get_close_matches(n, list(by_norm), n=3, cutoff=0.6)
+        raise CouncilNotFound(q, [by_norm[c] for c in close])
 
     def _prefer_current(self, areas: list[Area], query: str) -> Area:
         """Of areas with one name (two Dorsets), the one with the latest stock."""

@@ -308,7 +308,7 @@ class BacktestResult:
 
 def _trend(panel: Panel, i: int, origin: int, h: int) -> float:
     ys = np.arange(origin - 3, origin + 1)
-    vals = np.array([panel.stock[i, panel.col(y)] if panel.has(y) else np.nan for y in ys])
+    vals = np.array([panel.stock[i, panel.col(int(y))] if panel.has(int(y)) else np.nan for y in ys])
     ok = np.isfinite(vals)
     if ok.sum() < 3:
         return float(panel.stock[i, panel.col(origin)])
