@@ -332,3 +332,22 @@ def test_trailing_empty_columns_and_blank_lines_survive(raw_copy):
     f.write_text(f.read_text(encoding="utf-8") + "\n,,,\n\n", encoding="utf-8")
     raw, _ = build_dataset(raw_copy)
     assert CouncilData(raw).find("926").value("cla_31mar", 2014).value == 1148
+
+
+def test_spend_from_the_revenue_outturn(built):
+    """eesdash/RO3_LA_Data_2024-25_data_by_LA.ods (cut to a few rows, cells unchanged): Norfolk CC,
+    TOTAL CHILDREN SOCIAL CARE net current expenditure 223600, children looked after 144396 (GBP thousand);
+    Birmingham [x] (data not received in time); England 15556137.15471."""
+    data, _, _ = built
+    assert v(data, "926", "spend_csc_net", 2025).value == 223600
+    assert v(data, "926", "spend_cla_net", 2025).value == 144396
+    got = v(data, "330", "spend_csc_net", 2025)
+    assert got.value is None and got.code == "[x]" and "not received" in got.meaning
+    assert data.england.value("spend_csc_net", 2025).value == pytest.approx(15556137.15471)
+    assert "revenue outturn 2024-25" in v(data, "926", "spend_csc_net", 2025).release
+
+
+def test_bad_spreadsheet_is_named(raw_copy):
+    (raw_copy / "eesdash" / "RO3_LA_Data_2024-25_data_by_LA.ods").write_bytes(b"not a zip")
+    with pytest.raises(BuildError, match=r"RO3_LA_Data_2024-25_data_by_LA\.ods: not a readable ODS"):
+        build_dataset(raw_copy)

@@ -70,6 +70,41 @@ def main(src: str, dst: str) -> None:
         with open(os.path.join(dst, rel), "w", encoding="utf-8", newline="") as fh:
             fh.writelines(out)
     shutil.copy(os.path.join(src, "README.md"), os.path.join(dst, "README_published_data.md"))
+    cut_ods(os.path.join(src, "eesdash", "RO3_LA_Data_2024-25_data_by_LA.ods"),
+            os.path.join(dst, "eesdash", "RO3_LA_Data_2024-25_data_by_LA.ods"))
+
+
+
+def cut_ods(src: str, dst: str, keep_names=("Norfolk CC", "Birmingham", "Gateshead", "Isles of Scilly",
+                                           "Leeds", "ENGLAND", "Adur")) -> None:
+    """A small RO3 spreadsheet: its header rows and the rows of a few councils, cell texts unchanged
+    (the published file is 864 KB). Written as a minimal ODS (mimetype + content.xml)."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    from carecast.councils.build import _ods_rows
+    name, rows = _ods_rows(src, src, "RO3_LA_Data_")
+    head = next(i for i, r in enumerate(rows) if r and r[0].strip() == "E-code")
+    width = len(rows[head])
+    keep = rows[:head + 1] + [r for r in rows[head + 1:] if len(r) > 2 and r[2].strip() in keep_names]
+
+    def cell(v: str) -> str:
+        try:
+            float(v)
+            return (f'<table:table-cell office:value-type="float" office:value="{escape(v)}">'
+                    f'<text:p>{escape(v)}</text:p></table:table-cell>')
+        except ValueError:
+            return f'<table:table-cell office:value-type="string"><text:p>{escape(v)}</text:p></table:table-cell>'
+    body = "".join("<table:table-row>" + "".join(cell(v) for v in r[:width]) + "</table:table-row>" for r in keep)
+    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+               f'<office:body><office:spreadsheet><table:table table:name="{name}">{body}</table:table>'
+               '</office:spreadsheet></office:body></office:document-content>')
+    with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", content)
 
 
 if __name__ == "__main__":

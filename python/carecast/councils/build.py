@@ -622,6 +622,7 @@ def build_dataset(raw_dir: str | os.PathLike[str]) -> tuple[dict[str, Any], Buil
     _read_cla_2010_2017(b)
     _read_cla_tidy(b)
     _read_eesdash(b)
+    _read_ro3(b)
     if not any(m == "cla_31mar" for (_, m, _) in b.values):
         raise BuildError(raw, "no file giving children looked after at 31 March was found (expected "
                               "cla_2010_2017/YEAR/*CLA*.csv, cla_2018_2022/cla_number_and_rate_per_10k_children_"
@@ -763,6 +764,128 @@ def _read_eesdash(b: _Builder) -> None:
         # columns SN1..SN10 each followed by an unnamed-alike 'SNP' closeness column
         header, _ = _read_csv(os.path.join(b.raw_dir, d, name), f"{d}/{name}")
         b.statistical_neighbours(f"{d}/{name}", "2021", "LA number", [f"SN{i}" for i in range(1, 11)])
+
+
+#: Published column labels (RO3) of the spend lines, by measure.
+_RO3_COLUMNS = {
+    "spend_csc_net": "TOTAL CHILDREN SOCIAL CARE - Net Current Expenditure (C7 = C3 - C6)",
+    "spend_csc_gross": "TOTAL CHILDREN SOCIAL CARE - Total Expenditure (C3 = C1 + C2)",
+    "spend_cla_net": "Children's social care - Children Looked After - Net Current Expenditure (C7 = C3 - C6)",
+    "spend_cla_residential_net": "Children's social care - Children Looked After of which residential care - "
+                                 "Net Current Expenditure (C7 = C3 - C6)",
+    "spend_cla_fostering_net": "Children's social care - Children Looked After of which fostering services - "
+                               "Net Current Expenditure (C7 = C3 - C6)",
+    "spend_safeguarding_net": "Children's social care: Safeguarding children and young people\u2019s services - "
+                              "Net Current Expenditure (C7 = C3 - C6)",
+    "spend_family_support_net": "Children's social care - Family Support Services - Net Current Expenditure "
+                                "(C7 = C3 - C6)",
+    "spend_csc_agency_staff": "TOTAL CHILDREN SOCIAL CARE - Children's Social Care - agency staff cost "
+                              "memorandum item",
+}
+#: RO3 classes of councils with children's social care (unitary, metropolitan, London, county) and England.
+_RO3_CLASSES = {"UA", "MD", "LB", "SC", "Eng"}
+
+
+def _ods_rows(path: str, rel: str, table_prefix: str) -> tuple[str, list[list[str]]]:
+    """(table name, rows of cell texts) of the first table whose name starts with ``table_prefix``."""
+    import xml.etree.ElementTree as ET
+    import zipfile
+    t = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+    x = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+    o = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+    try:
+        zf = zipfile.ZipFile(path)
+        stream = zf.open("content.xml")
+    except FileNotFoundError:
+        raise BuildError(rel, "file not found") from None
+    except (OSError, KeyError, zipfile.BadZipFile) as exc:
+        raise BuildError(rel, f"not a readable ODS spreadsheet: {exc}") from None
+    rows: list[list[str]] = []
+    name, inside, done = "", False, False
+    try:
+        for event, el in ET.iterparse(stream, events=("start", "end")):
+            if event == "start" and el.tag == t + "table" and not done:
+                name = el.get(t + "name") or ""
+                inside = name.startswith(table_prefix)
+            elif event == "end" and el.tag == t + "table-row" and inside:
+                row: list[str] = []
+                for cell in el:
+                    if cell.tag not in (t + "table-cell", t + "covered-table-cell"):
+                        continue
+                    repeat = min(int(cell.get(t + "number-columns-repeated", "1")), 1024)
+                    value = cell.get(o + "value")
+                    if value is None:
+                        value = "".join("".join(p.itertext()) for p in cell.findall(x + "p"))
+                    row.extend([value] * repeat)
+                rows.append(row)
+                el.clear()
+            elif event == "end" and el.tag == t + "table":
+                if inside:
+                    done, inside = True, False
+                el.clear()
+    except ET.ParseError as exc:
+        raise BuildError(rel, f"not a readable ODS spreadsheet: {exc}") from None
+    if not done:
+        raise BuildError(rel, f"no sheet named {table_prefix}...")
+    return name, rows
+
+
+def _read_ro3(b: _Builder) -> None:
+    """Children's social care spend by council from the MHCLG revenue outturn (RO3), as published (GBP thousand)."""
+    d = os.path.join(b.raw_dir, "eesdash")
+    if not os.path.isdir(d):
+        return
+    for f in sorted(os.listdir(d)):
+        if not re.match(r"^RO3_.*\.ods$", f):
+            continue
+        rel = f"eesdash/{f}"
+        table, rows = _ods_rows(os.path.join(d, f), rel, "RO3_LA_Data_")
+        m = re.search(r"(\d{4})(\d{2})$", table)
+        if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
+            raise BuildError(rel, f"sheet {table!r} does not end in a financial year like 202425")
+        year = int(m.group(1)) + 1
+        head = next((i for i, r in enumerate(rows) if r and r[0].strip() == "E-code"), None)
+        if head is None:
+            raise BuildError(rel, f"sheet {table}: no header row starting 'E-code'")
+        header = [h.strip() for h in rows[head]]
+        pos = {h: i for i, h in enumerate(header) if h}
+        for req in ("ONS Code", "Local authority", "Class", *_RO3_COLUMNS.values()):
+            if req not in pos:
+                raise BuildError(rel, f"sheet {table}: required column {req!r} is missing", head + 1, req)
+        release = b.release(rel, f"MHCLG, Local authority revenue expenditure and financing: revenue outturn "
+                                 f"{year - 1}-{year % 100:02d}, social care (RO3)", (year, year))
+        by_code: dict[str, _Area] = {}
+        for a in b.areas.values():
+            for c in a.codes:
+                by_code[c] = a
+        successors_of = {new: old for old, new in CODE_SUCCESSORS.items()}
+        unmatched = []
+        for line, row in enumerate(rows[head + 1:], start=head + 2):
+            row = row + [""] * (len(header) - len(row))
+            cls = row[pos["Class"]].strip()
+            if cls not in _RO3_CLASSES:
+                continue
+            code = row[pos["ONS Code"]].strip()
+            if cls != "Eng" and not re.match(r"^E\d{8}$", code):
+                continue  # a class subtotal row ("Unitary Authorities (E06)")
+            area = (b.areas.get("E92000001") if cls == "Eng" else
+                    by_code.get(code) or by_code.get(CODE_SUCCESSORS.get(code, "")) or
+                    by_code.get(successors_of.get(code, "")))
+            if area is None:
+                unmatched.append(f"{row[pos['Local authority']].strip()} ({code})")
+                continue
+            for measure, col in _RO3_COLUMNS.items():
+                text = row[pos[col]].strip()
+                if re.match(r"^\[note \d+\]$", text):
+                    text = "[note]"
+                value, missing = parse_cell(text, rel, line, col)
+                if missing is not None:
+                    b.report.missing[missing] += 1
+                b.put(area, measure, year, value, missing, release)
+                b.report.values += 1
+        if unmatched:
+            b.report.notes.append(f"{rel}: spend rows for authorities not in the children-looked-after tables "
+                                  f"left out: {', '.join(unmatched)}")
 
 
 def _assemble(b: _Builder) -> dict[str, Any]:

@@ -395,8 +395,9 @@ def truncate_raw(src: str | os.PathLike[str], dst: str | os.PathLike[str], year:
     """Copy a raw folder keeping only what covers years up to ``year``.
 
     ``cla_2010_2017/YEAR`` folders after ``year`` are left out; rows of tidy files whose
-    ``time_period`` is after ``year`` are dropped (byte for byte otherwise); files without
-    a ``time_period`` (statistical neighbours, lookups, metadata) are copied whole.
+    ``time_period`` is after ``year`` are dropped (byte for byte otherwise); spreadsheets of a
+    financial year ending after 31 March ``year`` (``RO3_..._2024-25_...``) are left out; files
+    without a ``time_period`` (statistical neighbours, lookups, metadata) are copied whole.
     """
     src, dst = os.fspath(src), os.fspath(dst)
     for root, _dirs, files in os.walk(src):
@@ -409,6 +410,9 @@ def truncate_raw(src: str | os.PathLike[str], dst: str | os.PathLike[str], year:
         for f in files:
             s, d = os.path.join(root, f), os.path.join(dst, rel, f)
             if not f.lower().endswith(".csv"):
+                fy = re.search(r"_(\d{4})-(\d{2})_", f)  # a revenue outturn of financial year YYYY-YY
+                if fy and int(fy.group(1)) + 1 > year:
+                    continue
                 shutil.copyfile(s, d)
                 continue
             with open(s, encoding="utf-8-sig", newline="") as fh:

@@ -29,6 +29,11 @@ MISSING_CODES: dict[str, str] = {
     "-": "nil or not available",
     "#VALUE!": "spreadsheet error in the published file (no figure)",
     "": "blank in the published file",
+    # the revenue outturn tables (MHCLG RO3) use bracketed codes, defined in their Notes sheet
+    "[x]": "data not received in time for publication (revenue outturn)",
+    "[n]": "no appropriate estimation for these items (revenue outturn)",
+    "[z]": "this data item is not collected (revenue outturn)",
+    "[note]": "a note in the published table in place of a figure (revenue outturn)",
 }
 
 
@@ -78,6 +83,18 @@ CEASED_REASONS: tuple[tuple[str, str], ...] = (
     ("taken_other_la", "care taken by another local authority"),
     ("died", "died"),
     ("other", "ceased for any other reason"),
+)
+
+#: Lines of children's social care spend read from the revenue outturn (RO3), with their labels.
+SPEND_LINES: tuple[tuple[str, str], ...] = (
+    ("csc_net", "children's social care, net current expenditure"),
+    ("csc_gross", "children's social care, total expenditure"),
+    ("cla_net", "children looked after, net current expenditure"),
+    ("cla_residential_net", "children looked after: residential care, net current expenditure"),
+    ("cla_fostering_net", "children looked after: fostering services, net current expenditure"),
+    ("safeguarding_net", "safeguarding children and young people's services, net current expenditure"),
+    ("family_support_net", "family support services, net current expenditure"),
+    ("csc_agency_staff", "children's social care agency staff cost (memorandum item)"),
 )
 
 LEGAL_STATUSES: tuple[tuple[str, str], ...] = (
@@ -146,6 +163,8 @@ def _measures() -> tuple[Measure, ...]:
                 kind="rate"),
         Measure("sw_absence_rate", "social worker absence rate (FTE)", unit="percent", kind="rate"),
     ]
+    out += [Measure(f"spend_{k}", f"{v} (financial year to 31 March, GBP thousand)", unit="GBP thousand",
+                    kind="money") for k, v in SPEND_LINES]
     return tuple(out)
 
 

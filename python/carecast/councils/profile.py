@@ -12,7 +12,7 @@ __all__ = ["profile_text", "HEADLINE_MEASURES"]
 #: Series shown year by year in a profile.
 HEADLINE_MEASURES: tuple[str, ...] = (
     "cla_31mar", "starts", "ceased", "population_0_17_dfe", "cin_31mar", "cpp_31mar", "sw_fte", "sw_caseload",
-    "sw_turnover_rate", "sw_agency_rate", "sw_vacancy_rate")
+    "sw_turnover_rate", "sw_agency_rate", "sw_vacancy_rate", "spend_csc_net", "spend_cla_net")
 
 _RATED = ("cla_31mar", "starts", "ceased", "cin_31mar", "cpp_31mar")
 
@@ -29,6 +29,10 @@ def _years(area: Area, measures: tuple[str, ...]) -> list[int]:
 
 
 def _comparison_value(area: Area, measure: str, year: int, per10k: bool) -> float | None:
+    if measure.startswith("spend_"):
+        # GBP thousand for the financial year to 31 March `year`: per child aged 0-17, in pounds
+        v, pop = area.value(measure, year).value, area.population(year)
+        return None if v is None or not pop else v * 1000.0 / pop
     return area.rate_per_10000(measure, year) if per10k else area.value(measure, year).value
 
 
@@ -61,9 +65,10 @@ def profile_text(area: Area, *, years: int = 8) -> str:
     # beside neighbours and England, latest year of each measure
     lines.append("")
     lines.append("Latest published year beside the statistical neighbours' median and England")
-    lines.append(f"{'measure':<44}{'year':>6}{area.name[:14]:>16}{'neighbours':>12}{'England':>10}")
+    lines.append(f"{'measure':<44}{'year':>6}{area.name[:14]:>16}{'neighbours':>12}{'England':>12}")
     eng = area.data.england
-    for m in shown:
+    # counts of people and money only compare as rates: the population and staff numbers are left out
+    for m in [m for m in shown if m not in ("population_0_17_dfe", "sw_fte")]:
         per10k = m in _RATED
         ys = area.years_with(m)
         if not ys:
@@ -75,11 +80,13 @@ def profile_text(area: Area, *, years: int = 8) -> str:
         med = float(np.median(others_f)) if others_f else None
         e = _comparison_value(eng, m, y, per10k)
         label = MEASURE_INDEX[m].label + (" per 10,000" if per10k else "")
+        if m.startswith("spend_"):
+            label = MEASURE_INDEX[m].label.split(" (")[0] + ", GBP per child"
         label = label if len(label) <= 43 else label[:42] + "~"
 
         def f(x: float | None) -> str:
             return "-" if x is None else (f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.1f}")
-        lines.append(f"{label:<44}{y:>6}{f(mine):>16}{f(med):>12}{f(e):>10}"
+        lines.append(f"{label:<44}{y:>6}{f(mine):>16}{f(med):>12}{f(e):>12}"
                      + (f"  ({len(others_f)} of {len(neigh)} neighbours)" if neigh and len(others_f) < len(neigh)
                         else ""))
     # breakdowns, latest year published
