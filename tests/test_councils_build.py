@@ -351,3 +351,22 @@ def test_bad_spreadsheet_is_named(raw_copy):
     (raw_copy / "eesdash" / "RO3_LA_Data_2024-25_data_by_LA.ods").write_bytes(b"not a zip")
     with pytest.raises(BuildError, match=r"RO3_LA_Data_2024-25_data_by_LA\.ods: not a readable ODS"):
         build_dataset(raw_copy)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("12", (12.0, None)), (" 1,234 ", (1234.0, None)), ("-31", (-31.0, None)), ("14.8", (14.8, None)),
+    ("c", (None, "c")), ("x", (None, "x")), ("z", (None, "z")), ("u", (None, "u")), ("low", (None, "low")),
+    ("k", (None, "k")), (":", (None, ":")), (".", (None, ".")), ("..", (None, "..")), ("-", (None, "-")),
+    ("#VALUE!", (None, "#VALUE!")), ("", (None, "")), ("[x]", (None, "[x]")), ("C", (None, "c")),
+])
+def test_every_suppression_code_is_kept(text, expected):
+    from carecast.councils.build import parse_cell
+    assert parse_cell(text, "f.csv", 3, "n") == expected
+
+
+def test_importing_carecast_does_not_load_the_council_dataset():
+    import subprocess
+    import sys
+    code = "import sys, carecast; print('carecast.councils' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
