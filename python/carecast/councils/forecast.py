@@ -293,7 +293,7 @@ class BacktestResult:
         lines.append(head)
         for name, label in (("forecast", "carecast forecast (drift)"), ("persistence", "persistence (last count)"),
                             ("trend", "4-year linear trend"), ("stock_flow", "stock-and-flow, last year's rates"),
-                            ("care_model", "care model, last year's rates")):
+                            ("care_model", "care model, 3-year mean rates")):
             if name not in self.mape:
                 continue
             lines.append(f"{label:<34}" + "".join(f"{self.mape[name][h]:>9.1f}%" for h in self.horizons))
@@ -328,12 +328,12 @@ def _stock_flow(panel: Panel, i: int, origin: int, h: int) -> float:
     return float(n)
 
 
-def _care_model(area: Area, origin: int, horizons: int) -> list[float] | None:
+def _care_model(area: Area, origin: int, horizons: int, flow_years: int = 1) -> list[float] | None:
     """Children in care at each 31 March after ``origin`` from the council's care model (last year's rates)."""
     from carecast.care.model import run
     from carecast.councils.model import CouncilModelError, council_parameters
     try:
-        p = council_parameters(area, origin)
+        p = council_parameters(area, origin, flow_years=flow_years)
     except CouncilModelError:
         return None
     c = run(p, years=horizons, step="month", post_exit=False).children_in_care()
@@ -345,7 +345,8 @@ def backtest(data: CouncilData, origins: list[int] | range = range(2014, 2024), 
     """Forecast from each origin with only what was published by then; score against what was published later.
 
     ``care_model`` also scores the council's care model (:func:`~carecast.councils.model.council_parameters`
-    at the origin, run on with last year's entries and hazards).
+    at the origin with ``flow_years=3``, run on with the mean entries and hazards of the last three years;
+    with last year's alone it errs by 7.5%, 11.2% and 14.6% at one to three years).
     """
     origins = [int(o) for o in origins]
     full = Panel(data, int(data.years[-1]))
@@ -375,7 +376,7 @@ def backtest(data: CouncilData, origins: list[int] | range = range(2014, 2024), 
             if care_model:
                 code = r["council_code"]
                 if code not in models:
-                    models[code] = _care_model(full.councils[i], origin, horizons)
+                    models[code] = _care_model(full.councils[i], origin, horizons, flow_years=3)
                 m = models[code]
                 errs["care_model"][h].append(abs((m[h - 1] if m else last) - obs) / obs)
             inside[h].append(r["lower80"] <= obs <= r["upper80"])

@@ -172,7 +172,26 @@ def _breakdown(area: Area, measures: list[str], total_measure: str, year: int, n
                             "England")
 
 
-def council_inputs(area: Area, year: int, *, entries: str = "last") -> CouncilInputs:
+def _mean_flows(area: Area, year: int, flow_years: int) -> tuple[float, float, list[int]]:
+    """Mean starts a year, and leavers over child-years at risk, over the last ``flow_years`` years to ``year``."""
+    starts, ceased, exposure, used = [], 0.0, 0.0, []
+    for y in range(year - flow_years + 1, year + 1):
+        s, c = area.value("starts", y).value, area.value("ceased", y).value
+        n1, n0 = area.value("cla_31mar", y).value, area.value("cla_31mar", y - 1).value
+        if s is None or c is None or (n1 is None and n0 is None):
+            continue
+        stocks = [n for n in (n0, n1) if n is not None]
+        starts.append(s)
+        ceased += c
+        exposure += sum(stocks) / len(stocks)
+        used.append(y)
+    if year not in used:
+        raise CouncilModelError(f"{area.name}: children who ceased to be looked after in the year to 31 March "
+                                f"{year} are not published")
+    return float(np.mean(starts)), ceased / exposure, used
+
+
+def council_inputs(area: Area, year: int, *, entries: str = "last", flow_years: int = 1) -> CouncilInputs:
     """The published inputs of the model at 31 March ``year`` (nothing published after ``year`` is used)."""
     if area.level not in ("local authority", "region", "national"):
         raise CouncilModelError(f"{area.name} is a {area.level}, not a council")
@@ -212,14 +231,19 @@ def council_inputs(area: Area, year: int, *, entries: str = "last") -> CouncilIn
     st_measures = [f"starts_age_{k}" for k in _AGES]
     st, src, y_st = _breakdown(area, st_measures, "starts", year, notes, "starts by age")
     pop = area.population(year)
+    if not 1 <= int(flow_years) <= 8:
+        raise ValueError(f"flow_years must be 1 to 8, got {flow_years!r}")
+    mean_starts, exit_rate, flow_span = _mean_flows(area, year, int(flow_years))
+    span = (f"the year to 31 March {year}" if len(flow_span) == 1 else
+            f"the mean of the years to 31 March {', '.join(map(str, flow_span))}")
     if entries == "rate" and pop:
-        rate = starts / pop * 10000.0
-        notes.append(f"Entries projected as {rate:.1f} a year per 10,000 children (the rate of the year to "
-                     f"31 March {year}) times the child population of {pop:,.0f} (held at its last value)")
+        rate = mean_starts / pop * 10000.0
+        notes.append(f"Entries projected as {rate:.1f} a year per 10,000 children ({span}) times the child "
+                     f"population of {pop:,.0f} (held at its last value)")
         starts_used = rate * pop / 10000.0
     elif entries in ("last", "rate"):
-        starts_used = starts
-        notes.append(f"Entries stay at the {starts:,.0f} children who started in the year to 31 March {year}")
+        starts_used = mean_starts
+        notes.append(f"Entries stay at {mean_starts:,.0f} children a year ({span})")
     else:
         raise ValueError(f"entries must be 'last' or 'rate', got {entries!r}")
     entries_by_age = st * starts_used
@@ -233,7 +257,6 @@ def council_inputs(area: Area, year: int, *, entries: str = "last") -> CouncilIn
     sources.append(_release(area, "ceased", year))
     ce_measures = [f"ceased_age_{k}" for k in _AGES]
     ce, src, y_ce = _breakdown(area, ce_measures, "ceased", year, notes, "ceased by age")
-    exits_by_age = ce * ceased
     if y_ce != year and src is area:
         notes.append(f"Ages of children leaving care in {year} not published: the mix of {y_ce} applied")
     prev = area.value("cla_31mar", year - 1).value
@@ -242,12 +265,19 @@ def council_inputs(area: Area, year: int, *, entries: str = "last") -> CouncilIn
                      f"{year} alone")
         prev = total
     exposure_by_age = stock_by_age * (prev + total) / (2.0 * total)
+    # leavers at the rate of the flow years (leavers over child-years at risk) applied to this year's exposure;
+    # with one flow year that is the year's published leavers exactly
+    ceased_used = ceased if len(flow_span) == 1 and flow_span[0] == year else exit_rate * exposure_by_age.sum()
+    if ceased_used != ceased:
+        notes.append(f"Leavers at {exit_rate:.3f} a year per child in care ({span}): {ceased_used:,.0f} in the "
+                     f"year to 31 March {year} against {ceased:,.0f} published")
+    exits_by_age = ce * ceased_used
     # reasons (not by age): grouped into exit groups
     reasons: dict[str, float] = {g: 0.0 for g in EXIT_GROUPS}
     reason_keys = list(REASON_TO_EXIT_GROUP)
     re_vals, src, y_re = _breakdown(area, [f"ceased_reason_{k}" for k in reason_keys], "ceased", year, notes,
                                     "ceased by reason")
-    re_vals = re_vals * ceased
+    re_vals = re_vals * ceased_used
     for k, val in zip(reason_keys, re_vals):
         g = REASON_TO_EXIT_GROUP[k]
         if g is not None:
@@ -348,7 +378,7 @@ def _costs() -> tuple[dict[str, Any], list[str], list[str]]:
     return fields, assumptions, [home.cite(), ifa.cite(), la.cite()]
 
 
-def council_parameters(area: Area, year: int, *, entries: str = "last") -> CareParameters:
+def council_parameters(area: Area, year: int, *, entries: str = "last", flow_years: int = 1) -> CareParameters:
     """A :class:`CareParameters` of ``area`` at 31 March ``year`` from its published figures only.
 
     Parameters
@@ -360,6 +390,9 @@ def council_parameters(area: Area, year: int, *, entries: str = "last") -> CareP
     entries : {"last", "rate"}
         Entries at the year's published starts, or as its rate per 10,000 children times the child
         population (the same at the start; the rate form is what a population projection scales).
+    flow_years : int
+        Years of published flows averaged (default 1, the year to ``year``): entries at the mean
+        starts, exit hazards at the leavers over the child-years at risk of those years.
 
     Raises
     ------
@@ -373,7 +406,7 @@ def council_parameters(area: Area, year: int, *, entries: str = "last") -> CareP
     >>> round(p.total_stock())
     1286
     """
-    inputs = council_inputs(area, year, entries=entries)
+    inputs = council_inputs(area, year, entries=entries, flow_years=flow_years)
     A, P, E = len(MODEL_AGE_BANDS), len(PLACEMENTS), len(EXIT_GROUPS)
     shares, place_notes = _model_placement_shares(inputs.placement_mix)
     joint = _ipf(inputs.stock_by_age, shares * inputs.stock_total, _allowed_placements())
