@@ -61,6 +61,17 @@ def register(subparsers) -> argparse.ArgumentParser:
     return p
 
 
+def _emit(text: str) -> None:
+    """Print ``text``; a reader that closed the pipe (``| head``) ends the output quietly."""
+    import os
+    try:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
 def _error(message: str) -> int:
     print(f"carecast councils: error: {message}", file=sys.stderr)
     return 2
@@ -99,13 +110,14 @@ def _list(args) -> int:
         except LookupError as exc:
             return _error(str(exc))
         councils = [a for a in councils if a.region_code == reg.code]
-    print(f"{'ONS code':<11}{'DfE':>5}  {'council':<40}{'region':<26}{'in care ' + str(last):>14}")
+    lines = [f"{'ONS code':<11}{'DfE':>5}  {'council':<40}{'region':<26}{'in care ' + str(last):>14}"]
     for a in councils:
         v = a.value("cla_31mar", last)
         ys = a.years_with("cla_31mar")
         shown = str(v) if v.value is not None else (f"(to {ys[-1]})" if ys else "-")
-        print(f"{a.code:<11}{a.old_code or '':>5}  {a.name[:39]:<40}{a.region[:25]:<26}{shown:>14}")
-    print(f"\n{len(councils)} councils; 'carecast councils show NAME' for a profile. {data.licence}")
+        lines.append(f"{a.code:<11}{a.old_code or '':>5}  {a.name[:39]:<40}{a.region[:25]:<26}{shown:>14}")
+    lines.append(f"\n{len(councils)} councils; 'carecast councils show NAME' for a profile. {data.licence}")
+    _emit("\n".join(lines))
     return 0
 
 
@@ -126,7 +138,7 @@ def _show(args) -> int:
             writer.writerow(["" if isinstance(x, float) and x != x else x for x in row])
         return 0
     from carecast.councils.profile import profile_text
-    print(profile_text(area, years=args.years))
+    _emit(profile_text(area, years=args.years))
     return 0
 
 

@@ -77,7 +77,8 @@ def _forecast(args) -> int:
             return _error(f"cannot write {args.output}: {exc.strerror}")
         print(f"wrote {len(fc.rows)} rows to {args.output}")
     else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        from carecast.councils.cli import _emit
+        _emit(text)
     if args.format == "csv":
         for note in fc.notes[:-1]:
             print(f"note: {note}", file=sys.stderr)
