@@ -85,6 +85,7 @@ def test_cli_forecast_from_a_truncated_folder(tmp_path, capsys):
     (["--council", "BCP", "--from", "2018"], "no published children looked after at 31 March 2018"),
     (["--council", "England", "--from", "2019"], "forecasts are by council"),
     (["--from", "2019", "--years", "0"], "--years must be 1 to 10"),
+    (["--council", "Bournemouth", "--from", "2019"], "abolished on 1 April 2019"),
 ])
 def test_cli_forecast_errors(argv, message, capsys):
     assert main(["councils", "forecast"] + argv) == 2

@@ -242,6 +242,8 @@ def forecast(data: CouncilData, origin: int, years: int = 3, councils: list[Area
                 skipped.append(area.name)
             continue
         for h in range(1, years + 1):
+            if origin + h > _ABOLISHED.get(area.old_code or "", 9999):
+                break  # no 31 March after its abolition
             fit = fits.get(h)
             note = ""
             if fit is None:

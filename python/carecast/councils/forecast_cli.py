@@ -55,6 +55,12 @@ def _forecast(args) -> int:
             return 2
         if area.level != "local authority":
             return _error(f"{area.name} is a {area.level}; forecasts are by council")
+        from carecast.councils.forecast import _ABOLISHED
+        if _ABOLISHED.get(area.old_code or "", 9999) <= args.origin:
+            successors = ", ".join(data.by_code[c].name for c in area.successors if c in data.by_code)
+            return _error(f"{area.name} was abolished on 1 April {_ABOLISHED[area.old_code or '']}: nothing to "
+                          f"forecast after 31 March {args.origin}" + (f" (its successors: {successors})"
+                                                                      if successors else ""))
         councils = [area]
     first, last = int(data.years[0]), int(data.years[-1])
     if not first < args.origin <= last:
