@@ -46,6 +46,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "care": ("carecast.care", None),
     "ssda903": ("carecast.ssda903", None),
+    "councils": ("carecast.councils", None),
+    "council": ("carecast.councils", "council"),
     "cluster": ("carecast.engine.cluster", None),
     "facts": ("carecast.facts", None),
     "fact": ("carecast.facts", "fact"),
@@ -99,7 +101,7 @@ def __getattr__(name):
 def __dir__():
     return sorted(set(globals()) | set(_LAZY))
 
-__all__ = sorted(set(_LAZY) - {"care", "ssda903", "cluster", "facts"}) + [
+__all__ = sorted(set(_LAZY) - {"care", "ssda903", "cluster", "facts", "councils"}) + [
     "Accrued",
     "CarecastError",
     "CohortModel",

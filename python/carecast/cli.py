@@ -62,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--scenario", action="append", default=None, metavar="NAME",
                      help="run only these named scenarios from the file (repeatable; default: all)")
     run.add_argument("--quiet", action="store_true", help="do not list the assumptions")
+    run.add_argument("--council", default=None, metavar="NAME",
+                     help="model a council from its published figures instead of EXAMPLE|FILE")
+    run.add_argument("--from", dest="from_year", type=int, default=None, metavar="YEAR",
+                     help="with --council: start at 31 March YEAR (default: the last published)")
     sub.add_parser("examples", help="list the built-in examples")
     try:
         from carecast.ssda903.cli import register
@@ -69,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         register(sub)
+    from carecast.councils.cli import register as register_councils
+    register_councils(sub)
     return parser
 
 
@@ -132,7 +138,14 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from carecast.care.scenario_file import save_scenario_file
     from carecast.progress import Progress
 
-    parameters, scenarios, years, step, checks, name = _load(args.model, parser)
+    if args.council:
+        from carecast.councils.cli import run_parameters
+        parameters, checks, name = run_parameters(args.council, args.from_year)
+        scenarios, years, step = {}, 5.0, "month"
+    elif args.from_year is not None:
+        parser.error("--from needs --council")
+    else:
+        parameters, scenarios, years, step, checks, name = _load(args.model, parser)
     years = args.years if args.years is not None else (years or 5.0)
     step = args.step or step or "month"
     if not 0 < years <= 200:
