@@ -22,8 +22,8 @@ Examples
 --------
 >>> from carecast.ssda903 import read_returns, sample_returns_path, stock, calibrate
 >>> returns = read_returns(sample_returns_path())
->>> int(stock(returns, "2019-03-31").sum())
-341
+>>> int(stock(returns, "2019-03-31").sum())  # short breaks (V3/V4) excluded, as the DfE does
+288
 >>> model = calibrate(returns, "2017-03-31", "2019-03-31").parameters
 >>> model.start_date.isoformat(), model.shape
 ('2019-03-31', (18, 9, 5, 5))
