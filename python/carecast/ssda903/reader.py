@@ -328,7 +328,7 @@ def _decode(data: bytes, name: str, report: ValidationReport) -> str | None:
             report.add(name, 0, "-", "error", "not a text file: it starts like UTF-16 but does not decode")
             return None
         report.add(name, 0, "-", "note", "file is UTF-16: read as such")
-        return text
+        return text.lstrip("\ufeff")
     nul = data.count(b"\x00")
     if nul and nul > 0.1 * len(data):
         report.add(name, 0, "-", "error", f"not a text file: {nul} of its {len(data)} bytes are NUL "
@@ -385,7 +385,7 @@ def _split_records(text: str, name: str, report: ValidationReport
         for i in damaged:
             lines[i] = ""
     if not lines:
-        return None, [], np.zeros(0, np.int64), 0
+        return [], [], np.zeros(0, np.int64), 0
     if '"' not in text:
         # no quoting at all: splitting on newlines and commas is exact, and twice as fast
         rows = [line.split(",") if line else [] for line in lines]
@@ -406,12 +406,16 @@ def _split_records(text: str, name: str, report: ValidationReport
     out_rows: list[list[str]] = []
     out_lines: list[int] = []
     with_ends = [line + "\n" for line in body]
+    # SSDA903 cells never hold a line break, so a record running over several lines is an
+    # unterminated quote: refuse its first line and read on from the next one
     pos = 0
     while pos < len(with_ends):
         reader = csv.reader(islice(with_ends, pos, None))
         consumed = 0
         try:
             for row in reader:
+                if reader.line_num - consumed > 1:
+                    raise csv.Error("spans lines")
                 out_rows.append(row)
                 out_lines.append(pos + consumed + 2)
                 consumed = reader.line_num
@@ -419,7 +423,9 @@ def _split_records(text: str, name: str, report: ValidationReport
         except csv.Error as exc:
             start = pos + consumed
             why = ("a quoted field runs on for more than 131,072 characters (an unterminated quote?)"
-                   if "field limit" in str(exc) else "the line cannot be parsed as CSV")
+                   if "field limit" in str(exc) else
+                   "a quoted field runs over more than one line (an unterminated quote?)"
+                   if "spans lines" in str(exc) else "the line cannot be parsed as CSV")
             report.add(name, start + 2, "-", "error", why)
             refused += 1
             pos = start + 1
@@ -433,6 +439,8 @@ def _check_header(header: list[str] | None, spec: _Spec, name: str, n_records: i
     Only names of SSDA903 columns are ever repeated in a message: a file saved
     without its header row has a child's data on its first line.
     """
+    if header is None:
+        return None  # already reported when the records were split
     if not header or not any(cell.strip() for cell in header):
         report.add(name, 1, "-", "error", f"empty {spec.table} file" if not n_records
                    else "the first line is blank: not a header")
@@ -503,7 +511,9 @@ def _parse_table(text: str, spec: _Spec, name: str, file_index: int,
     names = _check_header(header, spec, name, len(rows) + refused, report)
     data_rows = [r for r in rows if any(cell.strip() for cell in r)]
     if names is None:
-        return None, len(data_rows) + refused, len(data_rows) + refused
+        # a first line that is not a header is a data row too
+        n_lost = len(data_rows) + refused + int(bool(header and any(cell.strip() for cell in header)))
+        return None, n_lost, n_lost
     width = len(names)
     lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
     wrong = np.flatnonzero(lengths != width)

@@ -53,7 +53,7 @@ import numpy as np
 
 from carecast.care.parameters import CareParameters
 from carecast.care.taxonomy import DEFAULT_TAXONOMY
-from carecast.ssda903.dates import OPEN, add_years, from_ymd, to_days, ymd
+from carecast.ssda903.dates import OPEN, add_years, format_date, from_ymd, to_days, ymd
 from carecast.ssda903.reader import EPISODE_COLUMNS, HEADER_COLUMNS
 
 __all__ = ["SyntheticEpisodes", "simulate_episodes", "write_returns", "generate_returns",
@@ -161,6 +161,11 @@ class SyntheticEpisodes:
     exit_group: np.ndarray
     start: int
     end: int
+
+    def __repr__(self) -> str:
+        # child-level records (if synthetic) stay out of reprs, like real ones
+        return (f"<SyntheticEpisodes: {len(self.child)} children, {len(self.decom)} episodes, "
+                f"{format_date(self.start)} to {format_date(self.end)}>")
 
 
 def _check(parameters: CareParameters) -> None:
