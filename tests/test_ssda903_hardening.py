@@ -505,7 +505,9 @@ def test_sample_reprs_hold_no_child_ids():
                     .replace("'", " ").split())
         assert not words & ids, p
         assert not p.child or p.child not in repr(p)
-    assert repr(r).startswith(f"<Returns: {r.n_episodes} episodes, {r.n_periods} periods") and len(repr(r)) < 200 and "array" not in repr(r)
+    text = repr(r)
+    assert text.startswith(f"<Returns: {r.n_episodes} episodes, {r.n_periods} periods")
+    assert len(text) < 200 and "array" not in text
     assert repr(r.report).startswith(f"<ValidationReport: {r.report.n_errors} errors")
 
 
