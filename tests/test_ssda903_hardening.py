@@ -267,6 +267,12 @@ def test_from_after_to_is_refused_clearly(capsys):
     for flag in ("--window", "--horizon"):
         assert main(["ssda903", "backtest", sample, flag, "-1"]) == 2
         assert f"{flag} must be a positive number of years" in capsys.readouterr().err
+    # a date typed the US way round is not guessed at either
+    with pytest.raises(SystemExit):
+        main(["ssda903", "summary", sample, "--from", "03/04/2019", "--to", "2020-03-31"])
+    assert "ambiguous date '03/04/2019'" in capsys.readouterr().err
+    assert main(["ssda903", "backtest", sample, "--starts", "2019-03-31,03/04/2020"]) == 2
+    assert "--starts: ambiguous date" in capsys.readouterr().err
 
 
 def test_date_fields_and_orders():
@@ -586,3 +592,55 @@ def test_sample_short_break_rows_match_the_legal_status_column():
             rows += sum(row["LS"] in ("V3", "V4") for row in csv.DictReader(fh))
     r = read_returns(sample_returns_path())
     assert r.report.rows_excluded == {"short_breaks": rows} and rows == 574
+
+
+def test_a_file_too_large_to_be_a_return_is_refused_unread(tmp_path, monkeypatch):
+    import carecast.ssda903.reader as reader
+    _good_return(tmp_path)
+    write_return(tmp_path, 2019, {"A": "15/06/2010"}, [episode_row("A", "10/05/2019")])
+    monkeypatch.setattr(reader, "_MAX_FILE_BYTES", 150)
+    r = read_returns(tmp_path)
+    assert any("larger than any SSDA903 return" in x for x in reasons(r.report, "error"))
+
+
+def test_randomly_damaged_returns_never_crash(tmp_path):
+    # Seeded fuzzing: flip, insert and delete bytes, cut files short, duplicate and drop lines. Every
+    # outcome must be a Returns with a report, or a ValueError naming the problem, with no child data.
+    base = tmp_path / "base"
+    base.mkdir()
+    generate_returns(base, example_parameters(scale=0.05), first_year=2019, last_year=2020, seed=2)
+    ids = set()
+    for p in base.glob("*-header.csv"):
+        with open(p) as fh:
+            ids |= {row["CHILD"] for row in csv.DictReader(fh)}
+    rng = np.random.default_rng(8)
+    outcomes = {"read": 0, "refused": 0}
+    for trial in range(40):
+        folder = tmp_path / f"t{trial}"
+        folder.mkdir()
+        for p in base.iterdir():
+            data = bytearray(p.read_bytes())
+            for _ in range(int(rng.integers(0, 6))):
+                action, at = int(rng.integers(0, 5)), int(rng.integers(0, max(len(data), 1)))
+                if action == 0 and data:
+                    data[at] = int(rng.integers(0, 256))
+                elif action == 1:
+                    data[at:at] = bytes(rng.integers(0, 256, int(rng.integers(1, 40)), dtype=np.uint8))
+                elif action == 2:
+                    del data[at:at + int(rng.integers(1, 200))]
+                elif action == 3:
+                    data = data[:at]
+                else:
+                    data[at:at] = b'"' if rng.random() < 0.5 else b"\x00"
+            (folder / p.name).write_bytes(bytes(data))
+        try:
+            r = read_returns(folder)
+        except ValueError as exc:
+            outcomes["refused"] += 1
+            text = str(exc)
+        else:
+            outcomes["read"] += 1
+            text = all_text(r)
+        where_not = re.sub(r"\S+\.csv:\d+", "", text)
+        assert not set(re.split(r"[\s,:'()]+", where_not)) & ids, trial
+    assert outcomes["read"] > 20  # most damage is local: the rest of the folder is read

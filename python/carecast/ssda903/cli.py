@@ -44,11 +44,15 @@ def _floats(text: str) -> tuple[float, ...]:
 
 
 def _date(text: str) -> str:
-    from carecast.ssda903.dates import to_days
+    """A date argument; slashed dates that read differently day first and month first are refused."""
+    from carecast.ssda903.dates import date_fields, to_days
     try:
         to_days(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+    if date_fields(np.array([text.strip()])).either_order()[0]:
+        raise argparse.ArgumentTypeError(f"ambiguous date {text!r} (day and month could be either way "
+                                         "round): use YYYY-MM-DD")
     return text
 
 
@@ -231,6 +235,12 @@ def _backtest(args) -> int:
     if returns is None:
         return 2
     starts = None if args.starts is None else [x.strip() for x in args.starts.split(",") if x.strip()]
+    for start in starts or []:
+        try:
+            _date(start)
+        except argparse.ArgumentTypeError as exc:
+            print(f"carecast ssda903 backtest: error: --starts: {exc}", file=sys.stderr)
+            return 2
     try:
         result = backtest(returns, starts=starts, window_years=args.window, horizon_years=args.horizon,
                           draws=max(args.draws, 0))

@@ -186,6 +186,8 @@ _KNOWN_COLUMNS = frozenset(EPISODE_COLUMNS + HEADER_COLUMNS + _YEAR_COLUMNS + (
 #: The earliest plausible collection year (the SSDA903 began in 1992).
 _FIRST_YEAR = 1990
 _MIXED_ORDER_TYPO_SHARE = 0.05
+#: Files larger than this are refused unread (all England's episodes for 20 years are about 0.2 GB).
+_MAX_FILE_BYTES = 4_000_000_000
 _OFFSET_TOLERANCE = 0.05
 
 
@@ -303,8 +305,13 @@ def _read_bytes(path: Path, report: ValidationReport) -> bytes | None:
         report.add(path.name, 0, "-", "error", f"file cannot be read: {exc.strerror or type(exc).__name__}")
         return None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             report.add(path.name, 0, "-", "error", "not a regular file (a folder, FIFO or device): skipped")
+            return None
+        if info.st_size > _MAX_FILE_BYTES:
+            report.add(path.name, 0, "-", "error", f"file is {info.st_size / 1e9:.1f} GB, larger than any SSDA903 "
+                       f"return (limit {_MAX_FILE_BYTES / 1e9:.0f} GB): skipped")
             return None
         with os.fdopen(fd, "rb", closefd=False) as fh:
             return fh.read()
