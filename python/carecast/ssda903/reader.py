@@ -95,9 +95,12 @@ Decisions
   count is ``report.rows_excluded["short_breaks"]``. ``short_breaks="keep"``
   keeps them as ordinary episodes. An episode ending ``X1`` into an excluded
   short break ends its period there, censored (a warning).
-* **UASC.** The UASC table (when a child ceased to be an unaccompanied
-  asylum-seeking child) is not used: the model does not separate UASC, who
-  are counted with every other child. Each such file found is a note.
+* **UASC.** The UASC table (``CHILD``, ``DOB``, ``DUC``: the date each
+  unaccompanied asylum-seeking child ceased to be one) is not used: it would
+  only split the counts into UASC and others, and the model does not
+  separate UASC, who are counted with every other child (their episodes are
+  in the episodes file like anyone's). Each such file found is a note, so
+  the report says it was seen and why it was not read.
 * **Periods of care.** Episodes are chained while the reason ceased is
   ``X1`` and the next episode starts on the end date. A period starts with
   its first episode (an entry to care) and ends with an exit, classified by
@@ -1170,8 +1173,9 @@ def _read_tables(found: _Found, report: ValidationReport):
         if table.bad is None:
             table.bad = np.zeros(len(table), dtype=bool)
     for path in found.uasc:
-        report.add(path.name, 0, "-", "note", "UASC table not used: the model does not separate "
-                   "unaccompanied asylum-seeking children, who are counted with every other child")
+        report.add(path.name, 0, "-", "note", "UASC table not used: it dates when each unaccompanied "
+                   "asylum-seeking child ceased to be one, which would only split the counts; the model does not "
+                   "separate UASC, who are counted with every other child")
     htables = [t for t, spec, _ in tables if spec is _HEADER_SPEC]
     etables = [t for t, spec, _ in tables if spec is _EPISODE_SPEC]
     return htables, etables, files, read, refused, without_ls
