@@ -1077,32 +1077,14 @@ def _resolve_overlaps(ep: _Episodes, rows: np.ndarray, files: list[str], report:
 
 # ---------------------------------------------------------------- stage 7: censor, classify, stitch
 
-def _stitch(ep: _Episodes, rows: np.ndarray, collection_end: dict[int, int], files: list[str],
-            taxonomy: Taxonomy, report: ValidationReport) -> dict:
-    """Censoring, the 18th birthday, placements and periods of care for the rows kept."""
-    epi = ep.table
-    yr = epi.year[rows]
-    uniq = np.unique(yr)
-    censor = np.array([collection_end[int(y)] + 1 for y in uniq], dtype=np.int64)
-    censor_at = censor[np.searchsorted(uniq, yr)] if len(rows) else np.zeros(0, np.int64)
-    kept = _Table({}, epi.file[rows], epi.line[rows], yr)
-    r_child, r_decom, r_dob, r_b18 = ep.child[rows], ep.decom[rows], ep.dob[rows], ep.bday18[rows]
-    r_has_dec, r_dec, r_rec = ep.has_dec[rows], ep.dec[rows], ep.rec[rows]
-    end = np.where(r_has_dec, r_dec, censor_at)
-    def shown_rec(i):
-        return _show_code(r_rec[i])
-    _report_rows(report, ~r_has_dec & (r_rec != ""), kept, files, "REC", "warning",
-                 "reason ceased given for an open episode (no DEC): ignored", shown_rec, r_child)
-    past18 = end > r_b18
-    _report_rows(report, past18, kept, files, "DEC", "warning",
-                 "in care past the 18th birthday: the episode ends on the birthday", child=r_child)
-    end = np.minimum(end, r_b18)
-
-    # placements (U4-U6 need a provider)
-    r_place, r_provider = ep.place[rows], ep.provider[rows]
+def _placements(ep: _Episodes, rows: np.ndarray, kept: _Table, files: list[str], taxonomy: Taxonomy,
+                report: ValidationReport) -> np.ndarray:
+    """Placement type of each kept episode; U4-U6 need a provider (warnings where it is unusable)."""
+    r_child, r_place, r_provider = ep.child[rows], ep.place[rows], ep.provider[rows]
     placement = taxonomy.placement_indices(r_place, r_provider)
     decided = np.array([taxonomy.place_map.get(p, "") is None for p in np.unique(r_place)])
     needs = np.isin(r_place, np.unique(r_place)[decided]) if len(rows) else np.zeros(0, bool)
+
     def shown_provider(i):
         return _show_code(r_provider[i])
     no_provider = needs & ~np.isin(r_provider, np.array(list(taxonomy.foster_provider_map), dtype=str))
@@ -1114,8 +1096,14 @@ def _stitch(ep: _Episodes, rows: np.ndarray, collection_end: dict[int, int], fil
     _report_rows(report, odd_provider, kept, files, "PLACE_PROVIDER", "warning",
                  "unknown placement provider code (not needed for this placement type: row kept)",
                  shown_provider, r_child)
+    return placement
 
-    # periods of care
+
+def _periods(ep: _Episodes, rows: np.ndarray, past18: np.ndarray, kept: _Table, files: list[str],
+             taxonomy: Taxonomy, report: ValidationReport) -> dict:
+    """Chain X1 continuations into periods of care and classify how each period ended."""
+    r_child, r_decom, r_b18 = ep.child[rows], ep.decom[rows], ep.bday18[rows]
+    r_has_dec, r_dec, r_rec = ep.has_dec[rows], ep.dec[rows], ep.rec[rows]
     m = len(rows)
     linked = np.zeros(m, dtype=bool)
     if m > 1:
@@ -1136,13 +1124,37 @@ def _stitch(ep: _Episodes, rows: np.ndarray, collection_end: dict[int, int], fil
     _report_rows(report, gap, kept, files, "REC", "warning",
                  "X1 (continues) but no episode starts on its end date: the period is censored "
                  "there (no exit counted)", child=r_child)
+    return dict(period=period.astype(np.int64), period_start=period_start, first_in_period=first,
+                last_in_period=last, exit_group=exit_group)
+
+
+def _stitch(ep: _Episodes, rows: np.ndarray, collection_end: dict[int, int], files: list[str],
+            taxonomy: Taxonomy, report: ValidationReport) -> dict:
+    """Stage 7: censoring, the 18th birthday, placements and periods of care for the rows kept."""
+    epi = ep.table
+    yr = epi.year[rows]
+    uniq = np.unique(yr)
+    censor = np.array([collection_end[int(y)] + 1 for y in uniq], dtype=np.int64)
+    censor_at = censor[np.searchsorted(uniq, yr)] if len(rows) else np.zeros(0, np.int64)
+    kept = _Table({}, epi.file[rows], epi.line[rows], yr)
+    r_child, r_b18, r_has_dec, r_rec = ep.child[rows], ep.bday18[rows], ep.has_dec[rows], ep.rec[rows]
+    end = np.where(r_has_dec, ep.dec[rows], censor_at)
+
+    def shown_rec(i):
+        return _show_code(r_rec[i])
+    _report_rows(report, ~r_has_dec & (r_rec != ""), kept, files, "REC", "warning",
+                 "reason ceased given for an open episode (no DEC): ignored", shown_rec, r_child)
+    past18 = end > r_b18
+    _report_rows(report, past18, kept, files, "DEC", "warning",
+                 "in care past the 18th birthday: the episode ends on the birthday", child=r_child)
+    end = np.minimum(end, r_b18)
+    placement = _placements(ep, rows, kept, files, taxonomy, report)
+    periods = _periods(ep, rows, past18, kept, files, taxonomy, report)
     _, child_index = np.unique(r_child, return_inverse=True)
     return dict(
-        child=r_child, child_index=child_index.astype(np.int64), dob=r_dob, decom=r_decom, end=end,
-        dec_recorded=r_has_dec, place=r_place, provider=r_provider, rec=r_rec,
-        placement=placement, period=period.astype(np.int64), period_start=period_start,
-        first_in_period=first, last_in_period=last, exit_group=exit_group, birthday18=r_b18,
-        year=yr, file=epi.file[rows], line=epi.line[rows])
+        child=r_child, child_index=child_index.astype(np.int64), dob=ep.dob[rows], decom=ep.decom[rows],
+        end=end, dec_recorded=r_has_dec, place=ep.place[rows], provider=ep.provider[rows], rec=r_rec,
+        placement=placement, birthday18=r_b18, year=yr, file=epi.file[rows], line=epi.line[rows], **periods)
 
 
 # ---------------------------------------------------------------- the entry point
