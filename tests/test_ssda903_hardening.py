@@ -192,19 +192,22 @@ def test_a_file_mixing_both_orders_refuses_only_the_ambiguous_dates(tmp_path):
 def test_dates_outside_their_return(tmp_path):
     # return 2018 = 1 April 2018 to 31 March 2019 (the start in May 2018 says so)
     write_return(tmp_path, 2018, {"A": "15/06/2010", "B": "15/06/2010", "C": "15/06/2010", "D": "15/06/2010",
-                                  "E": "15/06/2010"},
+                                  "E": "15/06/2010", "F": "15/06/2010"},
                  [episode_row("A", "10/05/2018"),
                   episode_row("B", "10/05/2018", dec="01/04/2090", rec="E4A"),   # DEC in 2090
                   episode_row("C", "10/05/2021"),                                # starts two years later
                   episode_row("D", "10/05/2018", dec="01/04/2019", rec="E4A"),   # the day after the year
-                  episode_row("E", "10/05/2018", dec="01/01/2019", rec="E4A")])
+                  episode_row("E", "10/05/2018", dec="01/01/2019", rec="E4A"),
+                  episode_row("F", "10/05/2017", dec="01/03/2018", rec="E4A")])   # ended the year before
     r = read_returns(tmp_path)
     assert r.collection_end == {2018: to_days("2019-03-31")}
     found = {(p.line, p.severity, p.reason) for p in r.report.problems}
     assert (3, "error", "date in the future (DECOM or DEC after today)") in found
     assert (4, "error", "episode starts after the end of its return's collection year") in found
     assert any(line == 5 and sev == "warning" and "read as still open" in why for line, sev, why in found)
-    assert sorted(r.child) == ["A", "D", "E"]
+    assert any(line == 7 and sev == "warning" and "ended before its return's collection year began" in why
+               for line, sev, why in found)
+    assert sorted(r.child) == ["A", "D", "E", "F"]
     d = np.flatnonzero(r.child == "D")[0]
     # D is censored at the end of the return: in care on 31 March 2019, no exit counted
     assert format_date(r.end[d]) == "2019-04-01" and r.exit_group[d] == -1

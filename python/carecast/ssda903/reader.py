@@ -86,7 +86,9 @@ Decisions
   of its return's year but not in the future (the sample has three, each on
   the 1 April after) is repaired with a warning: the episode is read as
   still open in that return, so the child counts in care to the year end and
-  the end is taken from a later return if one records it.
+  the end is taken from a later return if one records it. An episode that
+  ended before its return's year began belongs to an earlier return: it is
+  kept, with a warning.
 * **Short breaks** (legal status ``V3``/``V4``: accommodated under an agreed
   series of short-term breaks) are excluded by default, as the DfE's
   statistics do ("figures exclude children looked after under a series of
@@ -1008,6 +1010,14 @@ def _check_in_return(ep: _Episodes, collection_end: dict[int, int], files: list[
     _report_rows(report, late_end, ep.table, files, "DEC", "warning",
                  "episode ends after the end of its return's collection year: read as still open in this "
                  "return (censored at its end unless a later return records the end)", detail, ep.child)
+    year_start = add_years(end, -1) + 1
+    early_end = ok & ~late_start & ~late_end & ep.has_dec & (ep.dec < year_start)
+
+    def began(i):
+        return f"the return begins {format_date(year_start[i])}"
+    _report_rows(report, early_end, ep.table, files, "DEC", "warning",
+                 "episode ended before its return's collection year began (it belongs to an earlier "
+                 "return): kept", began, ep.child)
     ep.bad |= future | late_start
     ep.has_dec[late_end] = False
     ep.rec[late_end] = ""
