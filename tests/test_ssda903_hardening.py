@@ -647,3 +647,13 @@ def test_randomly_damaged_returns_never_crash(tmp_path):
         where_not = re.sub(r"\S+\.csv:\d+", "", text)
         assert not set(re.split(r"[\s,:'()]+", where_not)) & ids, trial
     assert outcomes["read"] > 20  # most damage is local: the rest of the folder is read
+
+
+def test_rows_of_bare_commas_are_blank_lines_not_errors(tmp_path):
+    # spreadsheets export trailing empty rows as ",,,,": they hold no data and must not count as rejected
+    _good_return(tmp_path)
+    with open(tmp_path / "2018-episodes.csv", "a") as fh:
+        fh.write(",,,,,,,,,,,,\n" * 50 + "\n , ,\n")
+    r = read_returns(tmp_path)
+    assert r.report.n_errors == 0 and r.n_episodes == 2
+    assert r.report.rows_read["episodes"] == 2 and r.report.rows_rejected["episodes"] == 0

@@ -502,6 +502,8 @@ def _fast_table(text: str, spec: _Spec, file_index: int) -> _Table | None:
         return None
     if any(count != width - 1 for count in map(str.count, lines, [","] * len(lines))):
         return None
+    if any(not line.strip(", \t") for line in lines[1:]):
+        return None  # rows of bare commas (as spreadsheets export): the general path skips them
     n = len(lines) - 1
     flat = ",".join(lines[1:]).split(",")
     padded = any(x in text for x in (", ", " ,", "\n ", " \n", "\t")) or text.startswith(" ")
@@ -521,20 +523,22 @@ def _parse_table(text: str, spec: _Spec, name: str, file_index: int,
         return fast, len(fast), 0
     header, rows, lines, refused = _split_records(text, name, report)
     names = _check_header(header, spec, name, len(rows) + refused, report)
-    data_rows = [r for r in rows if any(cell.strip() for cell in r)]
+    # a row with no value in any cell (a blank line, or bare commas) holds no data: skipped, not an error
+    has_data = np.fromiter((any(cell.strip() for cell in r) for r in rows), dtype=bool, count=len(rows))
+    if not has_data.all():
+        rows = [r for r, good in zip(rows, has_data) if good]
+        lines = lines[has_data]
     if names is None:
         # a first line that is not a header is a data row too
-        n_lost = len(data_rows) + refused + int(bool(header and any(cell.strip() for cell in header)))
+        n_lost = len(rows) + refused + int(bool(header and any(cell.strip() for cell in header)))
         return None, n_lost, n_lost
     width = len(names)
     lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
     wrong = np.flatnonzero(lengths != width)
     if len(wrong):
-        blank = np.array([k for k in wrong if not any(cell.strip() for cell in rows[k])], dtype=np.int64)
-        bad = np.setdiff1d(wrong, blank)
-        report.add_rows([name] * len(bad), lines[bad], "-", "error", "wrong number of fields",
-                        [f"{lengths[k]} fields, the header has {width}" for k in bad])
-        refused += len(bad)
+        report.add_rows([name] * len(wrong), lines[wrong], "-", "error", "wrong number of fields",
+                        [f"{lengths[k]} fields, the header has {width}" for k in wrong])
+        refused += len(wrong)
         ok = np.ones(len(rows), dtype=bool)
         ok[wrong] = False
         rows = [r for r, good in zip(rows, ok) if good]
