@@ -4,6 +4,30 @@ Each class of weakness has cases of our own beyond the issue's examples. Expecte
 hand-worked from the tiny returns written here (dates counted on a calendar), or come from the
 same data written the DfE's way (a US-ordered copy must read exactly like the original).
 Cases that could hang or crash (a FIFO, binary junk) run in a subprocess with a timeout.
+
+How each class is now handled (details in carecast/ssda903/reader.py):
+
+* Dates misread. Each file's day/month order is found from its own dates: month-first files
+  are read month first with a warning; a few month-first dates in a day-first file are refused
+  as typing errors; a genuinely mixed file refuses only dates that read both ways; a file that
+  cannot tell follows the other files, or day first with a note. Dates in the future and
+  starts after the return's year are errors; an end after the year is read as open (warning);
+  an end before the year began is a warning. The collection year no longer moves with a stray
+  date. calibrate() refuses returns with more than half the rows rejected unless force=True
+  (--force); --from must be before --to; the CLI refuses ambiguous slashed dates.
+* Damaged files. Non-regular files (FIFO, folder, device) are never opened for reading;
+  unreadable, binary (zip, xls, NUL-filled), UTF-16, non-comma, headerless and empty files are
+  problems of that file; NUL lines, unparseable records (huge or unterminated quoted fields)
+  and wrong-width rows cost their own line; bad YEAR cells (2018a, 20 digits, non-ASCII digits)
+  are errors for their row; the rest of the folder is read. Only a folder with no usable header
+  or episodes file raises ValueError, with the problems listed.
+* Child data. No message, exception or repr holds a CHILD, DOB, UPN, postcode or any cell of a
+  data row: bad dates are described by their shape, codes shown only when code-like, missing
+  columns list only SSDA903 column names, a headerless file is reported by its field count;
+  Returns, Problem, ValidationReport and SyntheticEpisodes have reprs without child data.
+* Codes. K3 (supported accommodation, 2023) is supported_living; short breaks (LS V3/V4) are
+  excluded by default as in the DfE's statistics and counted in report.rows_excluded; the UASC
+  table is reported as not used, and why; files without LS say short breaks cannot be told.
 """
 from __future__ import annotations
 

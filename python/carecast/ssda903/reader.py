@@ -144,7 +144,6 @@ import re
 import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -333,6 +332,9 @@ def _decode(data: bytes, name: str, report: ValidationReport) -> str | None:
         report.add(name, 0, "-", "error", "not a CSV file: it is a zip archive (an Excel workbook?); "
                    "save it as CSV")
         return None
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        report.add(name, 0, "-", "error", "not a CSV file: it is an Excel 97-2003 workbook (.xls); save it as CSV")
+        return None
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
             text = data.decode("utf-16")
@@ -422,7 +424,7 @@ def _split_records(text: str, name: str, report: ValidationReport
     # unterminated quote: refuse its first line and read on from the next one
     pos = 0
     while pos < len(with_ends):
-        reader = csv.reader(islice(with_ends, pos, None))
+        reader = csv.reader(with_ends[i] for i in range(pos, len(with_ends)))  # lazily: no copy, no skipping
         consumed = 0
         try:
             for row in reader:
