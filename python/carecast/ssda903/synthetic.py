@@ -426,6 +426,10 @@ def generate_returns(directory: str | os.PathLike, parameters: CareParameters | 
     years: long enough that the stock is in equilibrium, since nobody stays
     past 18) and the simulation runs to the end of ``last_year``'s
     collection year plus a year (so later exits are not known early).
+
+    Returns for a collection year that has not ended yet hold dates after
+    today, which :func:`carecast.ssda903.read_returns` refuses as it would
+    in a real return: simulate past years, or shift the dates.
     """
     parameters = example_parameters() if parameters is None else parameters
     start = from_ymd(np.array([first_year - burn_in_years]), np.array([4]), np.array([1]))[0]
