@@ -622,10 +622,10 @@ def test_sample_short_break_rows_match_the_legal_status_column():
 
 
 def test_a_file_too_large_to_be_a_return_is_refused_unread(tmp_path, monkeypatch):
-    import carecast.ssda903.reader as reader
+    import carecast.ssda903.files as files
     _good_return(tmp_path)
     write_return(tmp_path, 2019, {"A": "15/06/2010"}, [episode_row("A", "10/05/2019")])
-    monkeypatch.setattr(reader, "_MAX_FILE_BYTES", 150)
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 150)
     r = read_returns(tmp_path)
     assert any("larger than any SSDA903 return" in x for x in reasons(r.report, "error"))
 

@@ -11,6 +11,7 @@ unless asked to (the synthetic generator writes files only where told), and
 reports show counts, not CHILD identifiers, unless ``show_ids=True``.
 
 Modules: :mod:`~carecast.ssda903.reader` (read, de-duplicate, stitch),
+:mod:`~carecast.ssda903.files` (find and read the CSV files defensively),
 :mod:`~carecast.ssda903.validation` (the problem report),
 :mod:`~carecast.ssda903.dates`, :mod:`~carecast.ssda903.facts` (stock and
 flows), :mod:`~carecast.ssda903.calibration`, :mod:`~carecast.ssda903.backtest`,

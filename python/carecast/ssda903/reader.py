@@ -4,46 +4,23 @@
 (or a list of files) and it gives a :class:`Returns` - every usable episode
 as NumPy column arrays, sorted by child and start date, with the periods of
 care stitched together, plus a :class:`~carecast.ssda903.validation.ValidationReport`.
-It works in stages, each a function below: find the files
-(:func:`_find_files`), read each one defensively (:func:`_read_file`), parse
-it into columns (:func:`_parse_table`), choose each file's day/month order
-and parse its dates (:func:`_parse_file_dates`), validate the header and
-episode rows (:func:`_header_dates_of_birth`, :func:`_check_episodes`),
-de-duplicate and resolve overlaps (:func:`_deduplicate`,
-:func:`_resolve_overlaps`), and stitch periods of care (:func:`_stitch`).
+It works in stages: find the files, read each one defensively and parse it
+into columns (:mod:`carecast.ssda903.files`); then, below, choose each
+file's day/month order and parse its dates (:func:`_parse_file_dates`),
+validate the header and episode rows (:func:`_header_dates_of_birth`,
+:func:`_check_episodes`, :func:`_check_in_return`), de-duplicate and
+resolve overlaps (:func:`_deduplicate`, :func:`_resolve_overlaps`), and
+stitch periods of care (:func:`_stitch`).
 
 Files
 -----
-* A folder: every ``*.csv`` whose name contains ``header`` or ``episode``
-  (any case) is read; the UASC table (``uasc`` in the name) is reported as
-  not used (see below); other SSDA903 tables (``missing``, ``oc2``, ...) are
-  listed in ``Returns.files_ignored``.
-* One file per year (the year is the first 4-digit number in the name, e.g.
-  ``2017-episodes.csv``), or combined files with a ``YEAR`` column. Without
-  either, the year is taken from the latest start date in the file. A YEAR
-  that is not four digits between 1990 and next year is an error for that
-  row only.
-* Columns are matched by name, case-insensitively; episodes need ``CHILD``,
-  ``DECOM``, ``PLACE``, ``DEC`` and ``REC`` (``PLACE_PROVIDER`` and ``LS``
-  are used when present); headers need ``CHILD`` and ``DOB``.
-* Dates: ``dd/mm/yyyy`` (DfE) or ISO ``yyyy-mm-dd``; see
-  :mod:`carecast.ssda903.dates` and "Day and month order" below.
-
-Damaged files
--------------
-A file that cannot be used is a problem in the report (file, line 0 or the
-line at fault), never an exception, and the rest of the folder is read:
-files that are not regular files (a FIFO, a directory or a device named
-like a return: never opened for reading, so never a hang), unreadable files
-(permissions), binary files (a zip or Excel workbook saved with a ``.csv``
-name, or mostly NUL bytes), files that are not comma-separated, files whose
-first line is not a header, files lacking a required column or naming one
-twice. Within a file, a line with NUL bytes, a record the CSV parser cannot
-read (a quoted field over 131,072 characters, as an unterminated quote
-gives) and a row with the wrong number of fields are errors for that line
-only: reading resumes on the next line. Only when no header file or no
-episodes file can be used at all does :func:`read_returns` raise
-``ValueError`` (with those problems in its message).
+See :mod:`carecast.ssda903.files`: a folder (every ``*.csv`` with
+``header`` or ``episode`` in its name; the UASC table reported as not used;
+other tables listed in ``Returns.files_ignored``), one file, or a list;
+years from the file name or a ``YEAR`` column; columns matched by name. A
+damaged file is a problem in the report (file, line), never an exception,
+and the rest of the folder is read; only when no header file or no episodes
+file can be used at all does :func:`read_returns` raise ``ValueError``.
 
 Day and month order
 -------------------
@@ -137,11 +114,9 @@ True
 """
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import os
 import re
-import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,28 +145,29 @@ from carecast.ssda903.dates import (
     value_shape,
     ymd,
 )
+from carecast.ssda903.files import (
+    EPISODE_COLUMNS,
+    EPISODE_SPEC,
+    HEADER_COLUMNS,
+    HEADER_SPEC,
+    YEAR_COLUMNS,
+    Found,
+    Spec,
+    Table,
+    find_files,
+    parse_table,
+    read_file,
+)
 from carecast.ssda903.validation import ValidationError, ValidationReport
 
 __all__ = ["Returns", "read_returns", "sample_returns_path", "EPISODE_COLUMNS", "HEADER_COLUMNS"]
 
-EPISODE_COLUMNS = ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
-                   "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN")
-HEADER_COLUMNS = ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB")
-_EPISODE_REQUIRED = ("CHILD", "DECOM", "PLACE", "DEC", "REC")
-_HEADER_REQUIRED = ("CHILD", "DOB")
-_YEAR_COLUMNS = ("YEAR", "COLLECTION_YEAR")
 _YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _FOUR_DIGITS = re.compile(r"^[0-9]{4}$")
 _CODE_LIKE = re.compile(r"^[A-Z0-9]{1,4}$")
-#: Column names of the SSDA903 tables: only these are ever repeated from a file's first line.
-_KNOWN_COLUMNS = frozenset(EPISODE_COLUMNS + HEADER_COLUMNS + _YEAR_COLUMNS + (
-    "DUC", "LA", "DOB", "SEX", "REVIEW", "REVIEW_CODE", "MIS_START", "MIS_END", "MISSING", "DATE_INT",
-    "DATE_MATCH", "DATE_PERM", "PREV_PERM", "LA_PERM", "IN_TOUCH", "ACTIV", "ACCOM", "DOB"))
 #: The earliest plausible collection year (the SSDA903 began in 1992).
 _FIRST_YEAR = 1990
 _MIXED_ORDER_TYPO_SHARE = 0.05
-#: Files larger than this are refused unread (all England's episodes for 20 years are about 0.2 GB).
-_MAX_FILE_BYTES = 4_000_000_000
 _OFFSET_TOLERANCE = 0.05
 
 
@@ -211,352 +187,6 @@ def _show_code(value: str) -> str:
     if _CODE_LIKE.match(value):
         return repr(value)
     return f"a value of {len(value)} characters that is not a code (not shown)"
-
-
-@dataclass(frozen=True)
-class _Spec:
-    """What one kind of table needs: required and wanted columns, code columns, date columns."""
-
-    table: str
-    required: tuple[str, ...]
-    wanted: tuple[str, ...]
-    codes: tuple[str, ...]
-    dates: tuple[str, ...]
-
-
-_HEADER_SPEC = _Spec("header", _HEADER_REQUIRED, ("CHILD", "DOB") + _YEAR_COLUMNS, (), ("DOB",))
-_EPISODE_SPEC = _Spec("episodes", _EPISODE_REQUIRED,
-                      ("CHILD", "DECOM", "PLACE", "PLACE_PROVIDER", "DEC", "REC", "LS") + _YEAR_COLUMNS,
-                      ("PLACE", "PLACE_PROVIDER", "REC", "LS"), ("DECOM", "DEC"))
-
-
-@dataclass
-class _Table:
-    columns: dict[str, np.ndarray]
-    file: np.ndarray      # index into the list of files
-    line: np.ndarray      # 1-based line number in the file (where the record starts)
-    year: np.ndarray      # return year label
-    dates: dict[str, np.ndarray] = field(default_factory=dict)  # parsed date columns (int days)
-    bad: np.ndarray | None = None  # rows already refused (e.g. an implausible YEAR)
-    ambiguous: dict[str, np.ndarray] = field(default_factory=dict)  # dates refused as ambiguous
-
-    def __len__(self) -> int:
-        return len(self.file)
-
-
-# ---------------------------------------------------------------- stage 1: find the files
-
-@dataclass
-class _Found:
-    headers: list[Path]
-    episodes: list[Path]
-    uasc: list[Path]
-    ignored: list[Path]
-
-
-def _find_files(source) -> _Found:
-    """The header, episodes and UASC files of ``source`` (a folder, a file or a list of files)."""
-    if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        try:
-            mode = os.stat(path).st_mode
-        except FileNotFoundError:
-            raise ValueError(f"source: no such file or folder: {path}") from None
-        except OSError as exc:
-            raise ValueError(f"source: cannot be read: {path}: {exc.strerror}") from None
-        if stat.S_ISDIR(mode):
-            try:
-                candidates = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv")
-            except OSError as exc:
-                raise ValueError(f"source: cannot list the folder {path}: {exc.strerror}") from None
-        elif stat.S_ISREG(mode):
-            candidates = [path]
-        else:
-            raise ValueError(f"source: not a regular file or folder (a FIFO, socket or device): {path}")
-    else:
-        candidates = [Path(p) for p in source]
-        for p in candidates:
-            if not os.path.lexists(p):
-                raise ValueError(f"source: no such file: {p}")
-    headers = [p for p in candidates if "header" in p.name.lower()]
-    episodes = [p for p in candidates if "episode" in p.name.lower()]
-    uasc = [p for p in candidates if "uasc" in p.name.lower() and p not in headers and p not in episodes]
-    ignored = [p for p in candidates if p not in headers and p not in episodes]
-    if not episodes:
-        raise ValueError(f"source: no episodes file (a CSV with 'episode' in its name) in {source}")
-    if not headers:
-        raise ValueError(f"source: no header file (a CSV with 'header' in its name) in {source}")
-    return _Found(headers, episodes, uasc, ignored)
-
-
-# ---------------------------------------------------------------- stage 2: read one file
-
-def _read_bytes(path: Path, report: ValidationReport) -> bytes | None:
-    """The file's bytes, or None (reported) if it is not a readable regular file.
-
-    The file is opened without blocking and checked with ``fstat`` before a
-    byte is read, so a FIFO named like a return can never hang the read.
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    try:
-        if not hasattr(os, "O_NONBLOCK") and not stat.S_ISREG(os.stat(path).st_mode):
-            raise IsADirectoryError  # no non-blocking open here: check before opening
-        fd = os.open(path, flags)
-    except IsADirectoryError:
-        report.add(path.name, 0, "-", "error", "not a regular file (a folder, FIFO or device): skipped")
-        return None
-    except OSError as exc:
-        report.add(path.name, 0, "-", "error", f"file cannot be read: {exc.strerror or type(exc).__name__}")
-        return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            report.add(path.name, 0, "-", "error", "not a regular file (a folder, FIFO or device): skipped")
-            return None
-        if info.st_size > _MAX_FILE_BYTES:
-            report.add(path.name, 0, "-", "error", f"file is {info.st_size / 1e9:.1f} GB, larger than any SSDA903 "
-                       f"return (limit {_MAX_FILE_BYTES / 1e9:.0f} GB): skipped")
-            return None
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            return fh.read()
-    except OSError as exc:
-        report.add(path.name, 0, "-", "error", f"file cannot be read: {exc.strerror or type(exc).__name__}")
-        return None
-    finally:
-        os.close(fd)
-
-
-def _decode(data: bytes, name: str, report: ValidationReport) -> str | None:
-    """Text of a CSV file, or None (reported) if it is not text."""
-    if data[:4] == b"PK\x03\x04":
-        report.add(name, 0, "-", "error", "not a CSV file: it is a zip archive (an Excel workbook?); "
-                   "save it as CSV")
-        return None
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        report.add(name, 0, "-", "error", "not a CSV file: it is an Excel 97-2003 workbook (.xls); save it as CSV")
-        return None
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError:
-            report.add(name, 0, "-", "error", "not a text file: it starts like UTF-16 but does not decode")
-            return None
-        report.add(name, 0, "-", "note", "file is UTF-16: read as such")
-        return text.lstrip("\ufeff")
-    nul = data.count(b"\x00")
-    if nul and nul > 0.1 * len(data):
-        report.add(name, 0, "-", "error", f"not a text file: {nul} of its {len(data)} bytes are NUL "
-                   "(binary data?)")
-        return None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # spreadsheets on Windows save CSV as Windows-1252; codes and dates are ASCII either way
-        report.add(name, 0, "-", "note", "file is not UTF-8: read as Windows-1252")
-        return data.decode("cp1252", errors="replace")
-
-
-def _read_file(path: Path, report: ValidationReport) -> str | None:
-    """Stage 2: the text of one file, or None with the reason in the report."""
-    data = _read_bytes(path, report)
-    return None if data is None else _decode(data, path.name, report)
-
-
-# ---------------------------------------------------------------- stage 3: parse one file
-
-def _clean(values: Sequence[str], upper: bool, strip: bool) -> Sequence[str]:
-    """Strip (and upper-case) cells, touching only the distinct values that need it."""
-    if not (upper or strip):
-        return values
-    distinct = set(values)
-    fix = {v: (v.strip().upper() if upper else v.strip()) for v in distinct}
-    if all(k == v for k, v in fix.items()):
-        return values
-    return [fix[v] for v in values]
-
-
-def _split_records(text: str, name: str, report: ValidationReport
-                   ) -> tuple[list[str] | None, list[list[str]], np.ndarray, int]:
-    """Header, data records, the line each record starts on, and the number of records refused.
-
-    Lines with NUL bytes and records the CSV parser cannot read are reported
-    (file and line) and skipped; reading resumes on the next line.
-    """
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    refused = 0
-    if "\x00" in text:
-        damaged = [i for i, line in enumerate(lines) if "\x00" in line]
-        if damaged and damaged[0] == 0:
-            report.add(name, 1, "-", "error", "the first line has NUL bytes (binary data?): not a header")
-            return None, [], np.zeros(0, np.int64), len(lines) - 1
-        report.add_rows([name] * len(damaged), [i + 1 for i in damaged], "-", "error",
-                        "damaged line: it has NUL bytes (binary data?)")
-        refused += len(damaged)
-        for i in damaged:
-            lines[i] = ""
-    if not lines:
-        return [], [], np.zeros(0, np.int64), 0
-    if '"' not in text:
-        # no quoting at all: splitting on newlines and commas is exact, and twice as fast
-        rows = [line.split(",") if line else [] for line in lines]
-        return rows[0], rows[1:], np.arange(2, len(rows) + 1, dtype=np.int64), refused
-    try:
-        header = next(csv.reader([lines[0]]), [])
-    except csv.Error:
-        report.add(name, 1, "-", "error", "the first line cannot be parsed as CSV")
-        return None, [], np.zeros(0, np.int64), len(lines) - 1
-    body = lines[1:]
-    try:
-        rows = list(csv.reader(body))
-        if len(rows) == len(body):  # every record on one line: line numbers follow from positions
-            return header, rows, np.arange(2, len(rows) + 2, dtype=np.int64), refused
-    except csv.Error:
-        pass
-    # quoted line breaks or a record the parser refuses: read record by record, noting where each starts
-    out_rows: list[list[str]] = []
-    out_lines: list[int] = []
-    with_ends = [line + "\n" for line in body]
-    # SSDA903 cells never hold a line break, so a record running over several lines is an
-    # unterminated quote: refuse its first line and read on from the next one
-    pos = 0
-    while pos < len(with_ends):
-        reader = csv.reader(with_ends[i] for i in range(pos, len(with_ends)))  # lazily: no copy, no skipping
-        consumed = 0
-        try:
-            for row in reader:
-                if reader.line_num - consumed > 1:
-                    raise csv.Error("spans lines")
-                out_rows.append(row)
-                out_lines.append(pos + consumed + 2)
-                consumed = reader.line_num
-            break
-        except csv.Error as exc:
-            start = pos + consumed
-            why = ("a quoted field runs on for more than 131,072 characters (an unterminated quote?)"
-                   if "field limit" in str(exc) else
-                   "a quoted field runs over more than one line (an unterminated quote?)"
-                   if "spans lines" in str(exc) else "the line cannot be parsed as CSV")
-            report.add(name, start + 2, "-", "error", why)
-            refused += 1
-            pos = start + 1
-    return header, out_rows, np.array(out_lines, dtype=np.int64), refused
-
-
-def _check_header(header: list[str] | None, spec: _Spec, name: str, n_records: int,
-                  report: ValidationReport) -> list[str] | None:
-    """Upper-cased column names, or None (reported) if the first line is not a usable header.
-
-    Only names of SSDA903 columns are ever repeated in a message: a file saved
-    without its header row has a child's data on its first line.
-    """
-    if header is None:
-        return None  # already reported when the records were split
-    if not header or not any(cell.strip() for cell in header):
-        report.add(name, 1, "-", "error", f"empty {spec.table} file" if not n_records
-                   else "the first line is blank: not a header")
-        return None
-    names = [h.strip().upper() for h in header]
-    if len(names) == 1 and (";" in header[0] or "\t" in header[0]):
-        sep = "semicolons" if ";" in header[0] else "tabs"
-        report.add(name, 1, "-", "error", f"file is not comma-separated (it uses {sep}): save it as CSV "
-                   "with commas")
-        return None
-    known = [n for n in names if n in _KNOWN_COLUMNS]
-    if not known:
-        report.add(name, 1, "-", "error",
-                   f"the first line is not a header: it has {len(names)} fields; expected a header row "
-                   f"naming the columns ({', '.join(spec.required)}, ...)")
-        return None
-    missing = [c for c in spec.required if c not in names]
-    if missing:
-        others = len(names) - len(known)
-        shown = f"it has {known}" + (f" and {others} other column(s) not shown" if others else "")
-        report.add(name, 1, "-", "error", f"{spec.table} file lacks column(s) {missing}; {shown}")
-        return None
-    repeated = sorted({n for n in known if names.count(n) > 1 and n in spec.wanted})
-    if repeated:
-        report.add(name, 1, "-", "error", f"{spec.table} file names column(s) {repeated} more than once")
-        return None
-    return names
-
-
-def _fast_table(text: str, spec: _Spec, file_index: int) -> _Table | None:
-    """Fast path for the common file: no quotes, no blank lines, every row as wide as the header.
-
-    Returns None when the file is not like that (the general path then reads it).
-    """
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")  # Windows line ends, as most returns have
-    if '"' in text or "\r" in text or "\x00" in text or not text.endswith("\n"):
-        return None
-    lines = text.split("\n")
-    lines.pop()  # after the final newline
-    if len(lines) < 2:
-        return None
-    names = [h.strip().upper() for h in lines[0].split(",")]
-    width = len(names)
-    if any(c not in names for c in spec.required) or not all(n for n in names) \
-            or any(names.count(n) > 1 for n in spec.wanted):
-        return None
-    if any(count != width - 1 for count in map(str.count, lines, [","] * len(lines))):
-        return None
-    if any(not line.strip(", \t") for line in lines[1:]):
-        return None  # rows of bare commas (as spreadsheets export): the general path skips them
-    n = len(lines) - 1
-    flat = ",".join(lines[1:]).split(",")
-    padded = any(x in text for x in (", ", " ,", "\n ", " \n", "\t")) or text.startswith(" ")
-    columns = {}
-    for i, name in enumerate(names):
-        if name in spec.wanted:
-            columns[name] = np.array(_clean(flat[i::width], name in spec.codes, padded), dtype=str)
-    return _Table(columns, np.full(n, file_index, dtype=np.int32), np.arange(2, n + 2, dtype=np.int64),
-                  np.zeros(n, dtype=np.int64))
-
-
-def _parse_table(text: str, spec: _Spec, name: str, file_index: int,
-                 report: ValidationReport) -> tuple[_Table | None, int, int]:
-    """Stage 3: columns of one file; also its data records and how many were refused."""
-    fast = _fast_table(text, spec, file_index)
-    if fast is not None:
-        return fast, len(fast), 0
-    header, rows, lines, refused = _split_records(text, name, report)
-    names = _check_header(header, spec, name, len(rows) + refused, report)
-    # a row with no value in any cell (a blank line, or bare commas) holds no data: skipped, not an error
-    has_data = np.fromiter((any(cell.strip() for cell in r) for r in rows), dtype=bool, count=len(rows))
-    if not has_data.all():
-        rows = [r for r, good in zip(rows, has_data) if good]
-        lines = lines[has_data]
-    if names is None:
-        # a first line that is not a header is a data row too
-        n_lost = len(rows) + refused + int(bool(header and any(cell.strip() for cell in header)))
-        return None, n_lost, n_lost
-    width = len(names)
-    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-    wrong = np.flatnonzero(lengths != width)
-    if len(wrong):
-        report.add_rows([name] * len(wrong), lines[wrong], "-", "error", "wrong number of fields",
-                        [f"{lengths[k]} fields, the header has {width}" for k in wrong])
-        refused += len(wrong)
-        ok = np.ones(len(rows), dtype=bool)
-        ok[wrong] = False
-        rows = [r for r, good in zip(rows, ok) if good]
-        lines = lines[ok]
-    n = len(rows)
-    # spaces next to a delimiter are the only way a cell can be padded; skip the work otherwise
-    padded = any(x in text for x in (", ", " ,", "\n ", " \n", " \r", "\t", '" ', ' "')) \
-        or text.startswith(" ")
-    if n:
-        cols = list(zip(*rows))
-        columns = {col: np.array(_clean(cols[i], col in spec.codes, padded), dtype=str)
-                   for i, col in enumerate(names) if col in spec.wanted}
-    else:
-        columns = {col: np.array([], dtype=str) for col in names if col in spec.wanted}
-    table = _Table(columns, np.full(n, file_index, dtype=np.int32), lines, np.zeros(n, dtype=np.int64))
-    return table, n + refused, refused
 
 
 # ---------------------------------------------------------------- stage 4: dates and years
@@ -600,7 +230,7 @@ def _days_in_order(f, order: str) -> np.ndarray:
     return np.where(f.month_first_only(), mdy, dmy)
 
 
-def _parse_file_dates(tables: list[tuple[_Table, _Spec, str]], report: ValidationReport) -> None:
+def _parse_file_dates(tables: list[tuple[Table, Spec, str]], report: ValidationReport) -> None:
     """Stage 4a: choose each file's day/month order and parse its date columns into ``table.dates``."""
     split = [{col: date_fields(t.columns[col]) for col in spec.dates} for t, spec, _ in tables]
     orders = [_file_order(list(f.values()), name, report) for f, (_, _, name) in zip(split, tables)]
@@ -627,9 +257,9 @@ def _plausible_year(text: np.ndarray) -> np.ndarray:
                     dtype=bool)
 
 
-def _years_for(table: _Table, name: str, report: ValidationReport) -> None:
+def _years_for(table: Table, name: str, report: ValidationReport) -> None:
     """Stage 4b: the return year of each row (a YEAR column, the file name, or the dates)."""
-    for col in _YEAR_COLUMNS:
+    for col in YEAR_COLUMNS:
         if col in table.columns:
             raw = np.char.strip(table.columns[col].astype(str))
             distinct, inverse = np.unique(raw, return_inverse=True)
@@ -662,7 +292,7 @@ def _years_for(table: _Table, name: str, report: ValidationReport) -> None:
     table.year = np.zeros(len(table), dtype=np.int64)
 
 
-def _concat(tables: list[_Table], wanted: Sequence[str], dates: Sequence[str]) -> _Table:
+def _concat(tables: list[Table], wanted: Sequence[str], dates: Sequence[str]) -> Table:
     columns = {}
     for name in wanted:
         parts = [t.columns.get(name, np.full(len(t), "", dtype="<U1")) for t in tables]
@@ -673,7 +303,7 @@ def _concat(tables: list[_Table], wanted: Sequence[str], dates: Sequence[str]) -
         if tables else np.zeros(0, bool)
     ambiguous = {d: np.concatenate([t.ambiguous.get(d, np.zeros(len(t), bool)) for t in tables])
                  if tables else np.zeros(0, bool) for d in dates}
-    return _Table(columns,
+    return Table(columns,
                   np.concatenate([t.file for t in tables]) if tables else np.zeros(0, np.int32),
                   np.concatenate([t.line for t in tables]) if tables else np.zeros(0, np.int64),
                   np.concatenate([t.year for t in tables]) if tables else np.zeros(0, np.int64),
@@ -822,7 +452,7 @@ class Returns:
 
 # ---------------------------------------------------------------- stage 5: validate rows
 
-def _bad_dates(values: np.ndarray, raw: np.ndarray, column: str, table: _Table, files, child,
+def _bad_dates(values: np.ndarray, raw: np.ndarray, column: str, table: Table, files, child,
                report: ValidationReport, required: bool) -> np.ndarray:
     """Report invalid (and, if required, missing) dates; the mask of those rows.
 
@@ -849,7 +479,7 @@ def _bad_dates(values: np.ndarray, raw: np.ndarray, column: str, table: _Table, 
     return invalid
 
 
-def _report_rows(report: ValidationReport, mask: np.ndarray, table: _Table, files, column: str,
+def _report_rows(report: ValidationReport, mask: np.ndarray, table: Table, files, column: str,
                  severity: str, reason: str, details=None, child=None) -> None:
     rows = np.flatnonzero(mask)
     if not len(rows):
@@ -860,7 +490,7 @@ def _report_rows(report: ValidationReport, mask: np.ndarray, table: _Table, file
     report.add_rows(names[table.file[rows]], table.line[rows], column, severity, reason, d, c)
 
 
-def _header_dates_of_birth(head: _Table, files: list[str], report: ValidationReport
+def _header_dates_of_birth(head: Table, files: list[str], report: ValidationReport
                            ) -> tuple[np.ndarray, np.ndarray, int]:
     """One date of birth per child, the latest return winning; and the header rows refused."""
     hchild = head.columns["CHILD"]
@@ -885,7 +515,7 @@ def _header_dates_of_birth(head: _Table, files: list[str], report: ValidationRep
 class _Episodes:
     """Episode rows with their parsed values and what the checks found."""
 
-    table: _Table
+    table: Table
     child: np.ndarray
     decom: np.ndarray
     dec: np.ndarray
@@ -899,7 +529,7 @@ class _Episodes:
     excluded: np.ndarray   # short breaks: left out by design
 
 
-def _short_breaks(epi: _Table, files, etables_without_ls: list[str], report: ValidationReport,
+def _short_breaks(epi: Table, files, etables_without_ls: list[str], report: ValidationReport,
                   short_breaks: str) -> np.ndarray:
     """Rows under an agreed series of short breaks (LS V3/V4), excluded unless ``short_breaks="keep"``."""
     if short_breaks == "keep":
@@ -915,7 +545,7 @@ def _short_breaks(epi: _Table, files, etables_without_ls: list[str], report: Val
     return excluded
 
 
-def _check_episodes(epi: _Table, files: list[str], header_child: np.ndarray, header_dob: np.ndarray,
+def _check_episodes(epi: Table, files: list[str], header_child: np.ndarray, header_dob: np.ndarray,
                     taxonomy: Taxonomy, excluded: np.ndarray, report: ValidationReport) -> _Episodes:
     """Row checks: dates, codes, a date of birth, age at the start (errors leave the row out)."""
     child = epi.columns["CHILD"]
@@ -1093,7 +723,7 @@ def _resolve_overlaps(ep: _Episodes, rows: np.ndarray, files: list[str], report:
 
 # ---------------------------------------------------------------- stage 7: censor, classify, stitch
 
-def _placements(ep: _Episodes, rows: np.ndarray, kept: _Table, files: list[str], taxonomy: Taxonomy,
+def _placements(ep: _Episodes, rows: np.ndarray, kept: Table, files: list[str], taxonomy: Taxonomy,
                 report: ValidationReport) -> np.ndarray:
     """Placement type of each kept episode; U4-U6 need a provider (warnings where it is unusable)."""
     r_child, r_place, r_provider = ep.child[rows], ep.place[rows], ep.provider[rows]
@@ -1115,7 +745,7 @@ def _placements(ep: _Episodes, rows: np.ndarray, kept: _Table, files: list[str],
     return placement
 
 
-def _periods(ep: _Episodes, rows: np.ndarray, past18: np.ndarray, kept: _Table, files: list[str],
+def _periods(ep: _Episodes, rows: np.ndarray, past18: np.ndarray, kept: Table, files: list[str],
              taxonomy: Taxonomy, report: ValidationReport) -> dict:
     """Chain X1 continuations into periods of care and classify how each period ended."""
     r_child, r_decom, r_b18 = ep.child[rows], ep.decom[rows], ep.bday18[rows]
@@ -1152,7 +782,7 @@ def _stitch(ep: _Episodes, rows: np.ndarray, collection_end: dict[int, int], fil
     uniq = np.unique(yr)
     censor = np.array([collection_end[int(y)] + 1 for y in uniq], dtype=np.int64)
     censor_at = censor[np.searchsorted(uniq, yr)] if len(rows) else np.zeros(0, np.int64)
-    kept = _Table({}, epi.file[rows], epi.line[rows], yr)
+    kept = Table({}, epi.file[rows], epi.line[rows], yr)
     r_child, r_b18, r_has_dec, r_rec = ep.child[rows], ep.bday18[rows], ep.has_dec[rows], ep.rec[rows]
     end = np.where(r_has_dec, ep.dec[rows], censor_at)
 
@@ -1175,24 +805,24 @@ def _stitch(ep: _Episodes, rows: np.ndarray, collection_end: dict[int, int], fil
 
 # ---------------------------------------------------------------- the entry point
 
-def _read_tables(found: _Found, report: ValidationReport):
+def _read_tables(found: Found, report: ValidationReport):
     """Stages 2-4 for every file: tables with parsed dates and years, file names, row counts."""
-    paths = [(p, _HEADER_SPEC) for p in found.headers] + [(p, _EPISODE_SPEC) for p in found.episodes]
+    paths = [(p, HEADER_SPEC) for p in found.headers] + [(p, EPISODE_SPEC) for p in found.episodes]
     files = [p.name for p, _ in paths]
-    tables: list[tuple[_Table, _Spec, str]] = []
+    tables: list[tuple[Table, Spec, str]] = []
     read = {"header": 0, "episodes": 0}
     refused = {"header": 0, "episodes": 0}
     without_ls: list[str] = []
     for index, (path, spec) in enumerate(paths):
-        text = _read_file(path, report)
+        text = read_file(path, report)
         if text is None:
             continue
-        table, n_records, n_refused = _parse_table(text, spec, path.name, index, report)
+        table, n_records, n_refused = parse_table(text, spec, path.name, index, report)
         read[spec.table] += n_records
         refused[spec.table] += n_refused if table is not None else n_records
         if table is None:
             continue
-        if spec is _EPISODE_SPEC and "LS" not in table.columns:
+        if spec is EPISODE_SPEC and "LS" not in table.columns:
             without_ls.append(path.name)
         tables.append((table, spec, path.name))
     _parse_file_dates(tables, report)
@@ -1204,8 +834,8 @@ def _read_tables(found: _Found, report: ValidationReport):
         report.add(path.name, 0, "-", "note", "UASC table not used: it dates when each unaccompanied "
                    "asylum-seeking child ceased to be one, which would only split the counts; the model does not "
                    "separate UASC, who are counted with every other child")
-    htables = [t for t, spec, _ in tables if spec is _HEADER_SPEC]
-    etables = [t for t, spec, _ in tables if spec is _EPISODE_SPEC]
+    htables = [t for t, spec, _ in tables if spec is HEADER_SPEC]
+    etables = [t for t, spec, _ in tables if spec is EPISODE_SPEC]
     return htables, etables, files, read, refused, without_ls
 
 
@@ -1246,7 +876,7 @@ def read_returns(source: str | os.PathLike | Iterable[str | os.PathLike], *, str
     if short_breaks not in ("exclude", "keep"):
         raise ValueError(f"short_breaks must be 'exclude' or 'keep', got {short_breaks!r}")
     report = ValidationReport()
-    found = _find_files(source)
+    found = find_files(source)
     htables, etables, files, read, refused, without_ls = _read_tables(found, report)
     for tables, what in ((etables, "episodes"), (htables, "header")):
         if not tables:
