@@ -275,6 +275,8 @@ def test_cli_calibrate_refuses_then_accepts_with_force(tmp_path, capsys):
     write_return(tmp_path, 2018, kids, [episode_row(f"C{i}", "10/05/2018") for i in range(10)])
     args = ["ssda903", "calibrate", str(tmp_path), "--from", "2018-03-31", "--to", "2019-03-31",
             "-o", str(tmp_path / "m.toml"), "--costs-from", "none", "--age-bands", "0,5,10,16"]
+    assert main(["ssda903", "summary", str(tmp_path)]) == 0
+    assert "WARNING: 7 of 10 episodes rows (70%) were left out for errors" in capsys.readouterr().out
     assert main(args) == 2
     assert "were left out for errors" in capsys.readouterr().err
     assert main(args + ["--force"]) == 0

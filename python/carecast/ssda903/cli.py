@@ -156,6 +156,12 @@ def _summary(args) -> int:
         print(f"  other tables not used: {', '.join(returns.files_ignored)}")
     print(f"  {returns.n_episodes} episodes, {returns.n_periods} periods of care, {returns.n_children} "
           f"children, {returns.summary_dates()}")
+    rep = returns.report
+    for table in ("episodes", "header"):
+        if rep.rejected_share(table) > 0.5:
+            print(f"  WARNING: {rep.rows_rejected[table]} of {rep.rows_read[table]} {table} rows "
+                  f"({rep.rejected_share(table):.0%}) were left out for errors: the figures below describe "
+                  "only what is left (see the data problems at the end)")
     end = to_days(args.end) if args.end else _last_census(returns)
     start = to_days(args.start) if args.start else int(add_years(np.int64(end), -1))
     censuses = sorted({int(x) for x in returns.collection_end.values() if x < returns.data_end})
