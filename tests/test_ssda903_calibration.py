@@ -6,6 +6,8 @@ within three posterior standard errors).
 """
 from __future__ import annotations
 
+import csv
+
 import numpy as np
 import pytest
 
@@ -18,6 +20,7 @@ from carecast.ssda903 import (
     pooled_rates,
     read_returns,
     sample_returns_path,
+    stock,
 )
 
 
@@ -122,7 +125,20 @@ def test_calibrate_the_sample_into_care_parameters():
     assert isinstance(p, CareParameters)
     assert p.shape == (18, 9, 5, 5)
     assert str(p.start_date) == "2019-03-31"
-    assert p.stock.sum() == cal.summary.stock_end.sum() == 341  # see the summary table of the sample
+    # 341 children on 31 March 2019 in the sample's summary table, of whom 53 are under short breaks
+    # (legal status V3/V4), which the reader excludes as the DfE does
+    assert p.stock.sum() == cal.summary.stock_end.sum() == 341 - 53
+    kept = read_returns(sample_returns_path(), short_breaks="keep")
+    assert stock(kept, "2019-03-31").sum() == 341
+    covering = kept.in_care_on("2019-03-31")
+    legal_status = {}
+    for name in kept.files:
+        if "episodes" in name:
+            with open(sample_returns_path() / name) as fh:
+                for line, row in enumerate(csv.DictReader(fh), start=2):
+                    legal_status[(name, line)] = row["LS"]
+    assert sum(legal_status[(kept.files[f], int(l))] in ("V3", "V4")
+               for f, l in zip(kept.file[covering], kept.line[covering])) == 53
     # entries per year = window entries / 2 years
     assert p.entries_per_year.sum() == pytest.approx(cal.summary.entries.sum() / (730 / 365.25))
     assert (np.diagonal(p.move_rates, axis1=1, axis2=3) == 0).all()

@@ -3,7 +3,9 @@
 Needs ``cs-demand-model==0.5.1`` (which pins numpy<2 and pandas<2); skipped
 when it is not installed. Expected values come from cs-demand-model itself
 run on the same files. See carecast/ssda903/crosscheck.py for the
-definitions that agree and those that differ.
+definitions that agree and those that differ. cs-demand-model counts short
+breaks (legal status V3/V4), so carecast reads with ``short_breaks="keep"``
+here.
 """
 from __future__ import annotations
 
@@ -57,13 +59,13 @@ def _copy_returns(folder, keep=None):
 def clean_children(tmp_path_factory):
     """The sample's children whose records raise no problem and are never censored early."""
     taxonomy = cs_demand_model_taxonomy()
-    r = read_returns(_copy_returns(tmp_path_factory.mktemp("all")), taxonomy=taxonomy)
+    r = read_returns(_copy_returns(tmp_path_factory.mktemp("all")), taxonomy=taxonomy, short_breaks="keep")
     flagged = {p.child for p in r.report.problems if not p.reason.startswith("episode repeated")}
     vanished = set(r.child[r.last_in_period & (r.exit_group < 0) & (r.end < r.data_end)])
     clean = set(r.child) - flagged - vanished
     assert len(clean) > 600  # most of the 820 children
     folder = _copy_returns(tmp_path_factory.mktemp("clean"), keep=clean)
-    return read_returns(folder, taxonomy=taxonomy), _theirs(folder, DATES, taxonomy.placements)
+    return read_returns(folder, taxonomy=taxonomy, short_breaks="keep"), _theirs(folder, DATES, taxonomy.placements)
 
 
 def test_stock_by_category_equal_where_definitions_agree(clean_children):
@@ -99,7 +101,7 @@ def test_children_absent_from_later_returns_stay_in_their_counts(tmp_path):
     (tmp_path / "2018-episodes.csv").write_text(head + "B,01/06/2017,S,C2,N1,U4,PR1,01/06/2018,X1,,,,\n"
                                                 "B,01/06/2018,P,C2,N1,U6,PR4,,,,,,\n")
     taxonomy = cs_demand_model_taxonomy()
-    ours = read_returns(tmp_path, taxonomy=taxonomy)
+    ours = read_returns(tmp_path, taxonomy=taxonomy, short_breaks="keep")
     theirs = _theirs(tmp_path, ["2019-01-31"], taxonomy.placements)["2019-01-31"]
     assert stock(ours, "2019-01-31").sum() == 1      # B only: A censored on 31/3/2018, with a warning
     assert theirs.sum() == 2                          # A is still counted

@@ -33,10 +33,32 @@ The code descriptions in ``PLACE_CODES``, ``PLACE_PROVIDER_CODES`` and
   (``fixtures/config/standard-v1.yaml``), checked against the sample returns
   shipped in ``carecast/data/ssda903_sample``.
 
-Codes introduced after the 2021-22 return (for example the supported
-accommodation codes from April 2023) are not in the default maps: add them with
-:meth:`Taxonomy.with_overrides`; until then they are reported as unknown codes
-by the SSDA903 validation, never mapped silently.
+Codes introduced since (checked for this version; the lead should confirm the
+wording against the current guide, which is not among the sources stored with
+carecast):
+
+* ``K3`` - supported accommodation for looked-after 16- and 17-year-olds
+  registered with Ofsted under the Supported Accommodation (England)
+  Regulations 2023 (the regulations in force from 28 October 2023, when
+  semi-independent living became a regulated "supported accommodation
+  service"; Article 39, "Supported accommodation is now an official part of
+  the children's care system in England", October 2023). carecast maps it to
+  ``supported_living``, the group of ``H5`` which it succeeds. Returns from
+  2023 onwards use it; without it they were refused row by row as unknown
+  codes.
+* Any other code not listed is reported as unknown by the SSDA903 validation,
+  never mapped silently: add it with :meth:`Taxonomy.with_overrides`.
+
+Short breaks
+------------
+``SHORT_BREAK_LEGAL_STATUSES`` are the legal status (``LS``) codes ``V3`` and
+``V4``: accommodated under an agreed series of short-term breaks (``V3`` when
+individual episodes are recorded, ``V4`` when the agreements are). The DfE's
+statistics exclude these children ("figures exclude children looked after
+under a series of short-term placements": DfE, *Children looked after in
+England including adoptions*, data guidance, 2023; the 2024 "focus on
+placement location" release says the same), and so does the SSDA903 reader by
+default (:func:`carecast.ssda903.read_returns`, ``short_breaks="exclude"``).
 
 Decisions (each overridable)
 ----------------------------
@@ -54,7 +76,8 @@ Decisions (each overridable)
   (residential schools other than dual-registered children's homes) are
   ``residential``; ``K1`` (secure children's homes) is ``secure``.
 * ``H5`` (semi-independent living not subject to children's homes regulations),
-  ``P2`` (independent living) and ``P3`` (residential employment) are
+  ``K3`` (Ofsted-registered supported accommodation, from 2023), ``P2``
+  (independent living) and ``P3`` (residential employment) are
   ``supported_living``.
 * ``R5`` (young offender institution or prison) is ``other``: custody is not a
   placement the council commissions or pays for at placement rates.
@@ -106,6 +129,8 @@ __all__ = [
     "PLACE_PROVIDER_CODES",
     "REC_CODES",
     "CONTINUATION_REC",
+    "LEGAL_STATUS_CODES",
+    "SHORT_BREAK_LEGAL_STATUSES",
     "PLACE_TO_PLACEMENT",
     "PROVIDER_DECIDED_PLACES",
     "FOSTER_PROVIDER_TO_PLACEMENT",
@@ -151,6 +176,7 @@ PLACE_CODES: Mapping[str, str] = MappingProxyType({
     "H5": "Semi-independent living accommodation not subject to children's homes regulations",
     "K1": "Secure children's homes",
     "K2": "Children's homes subject to children's homes regulations",
+    "K3": "Supported accommodation registered with Ofsted (Supported Accommodation (England) Regulations 2023)",
     "P1": "Placed with own parent(s) or other person(s) with parental responsibility",
     "P2": "Independent living, e.g. flat, lodgings, bedsit, B&B or with friends",
     "P3": "Residential employment",
@@ -213,6 +239,26 @@ REC_CODES: Mapping[str, str] = MappingProxyType({
 
 CONTINUATION_REC: str = "X1"
 
+#: SSDA903 legal status (LS) codes, descriptions paraphrased from the DfE guide to the return.
+LEGAL_STATUS_CODES: Mapping[str, str] = MappingProxyType({
+    "C1": "Interim care order",
+    "C2": "Full care order",
+    "D1": "Freeing order granted",
+    "E1": "Placement order granted",
+    "J1": "Remanded to local authority accommodation or to youth detention accommodation",
+    "J2": "Placed in local authority accommodation under the Police and Criminal Evidence Act 1984",
+    "J3": "Sentenced to a youth rehabilitation order (Criminal Justice and Immigration Act 2008)",
+    "L1": "Under police protection and in local authority accommodation",
+    "L2": "Emergency protection order",
+    "L3": "Under child assessment order and in local authority accommodation",
+    "V2": "Single period of accommodation under section 20 (Children Act 1989)",
+    "V3": "Accommodated under an agreed series of short-term breaks, when individual episodes of care are recorded",
+    "V4": "Accommodated under an agreed series of short-term breaks, when agreements are recorded",
+})
+
+#: Legal statuses of an agreed series of short-term breaks, excluded from counts (see "Short breaks").
+SHORT_BREAK_LEGAL_STATUSES: frozenset[str] = frozenset({"V3", "V4"})
+
 #: PLACE code -> placement type; ``None`` means "decided by PLACE_PROVIDER".
 PLACE_TO_PLACEMENT: Mapping[str, str | None] = MappingProxyType({
     "A3": "placed_for_adoption",
@@ -222,6 +268,7 @@ PLACE_TO_PLACEMENT: Mapping[str, str | None] = MappingProxyType({
     "H5": "supported_living",
     "K1": "secure",
     "K2": "residential",
+    "K3": "supported_living",
     "P1": "with_parents",
     "P2": "supported_living",
     "P3": "supported_living",

@@ -11,6 +11,7 @@ unless asked to (the synthetic generator writes files only where told), and
 reports show counts, not CHILD identifiers, unless ``show_ids=True``.
 
 Modules: :mod:`~carecast.ssda903.reader` (read, de-duplicate, stitch),
+:mod:`~carecast.ssda903.files` (find and read the CSV files defensively),
 :mod:`~carecast.ssda903.validation` (the problem report),
 :mod:`~carecast.ssda903.dates`, :mod:`~carecast.ssda903.facts` (stock and
 flows), :mod:`~carecast.ssda903.calibration`, :mod:`~carecast.ssda903.backtest`,
@@ -22,8 +23,8 @@ Examples
 --------
 >>> from carecast.ssda903 import read_returns, sample_returns_path, stock, calibrate
 >>> returns = read_returns(sample_returns_path())
->>> int(stock(returns, "2019-03-31").sum())
-341
+>>> int(stock(returns, "2019-03-31").sum())  # short breaks (V3/V4) excluded, as the DfE does
+288
 >>> model = calibrate(returns, "2017-03-31", "2019-03-31").parameters
 >>> model.start_date.isoformat(), model.shape
 ('2019-03-31', (18, 9, 5, 5))

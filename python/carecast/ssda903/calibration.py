@@ -49,6 +49,16 @@ by age at entry and first placement; its posterior is
 ``Gamma(count, years)`` (a flat prior on the Poisson rate's log-scale; a cell
 with no entries stays at 0).
 
+Refusing damaged data
+---------------------
+A model fitted to the few rows that survived a damaged return misstates the
+council without a word (US-ordered dates once left 55 of 648 episodes and a
+23-child model). So :func:`calibrate` refuses returns in which more than
+half of the episode rows, or of the header rows, were left out for errors
+(``report.rows_rejected``), with the counts in the message, unless
+``force=True`` (``carecast ssda903 calibrate --force``); a forced model says
+so in its sources. Short breaks excluded by design are not rejections.
+
 Examples
 --------
 >>> from carecast.ssda903 import sample_returns_path, calibrate
@@ -68,7 +78,10 @@ from carecast.ssda903.dates import format_date, to_date, to_days
 from carecast.ssda903.facts import Summary, summarise
 from carecast.ssda903.reader import Returns, read_returns
 
-__all__ = ["GammaRates", "Calibration", "calibrate", "pooled_rates"]
+__all__ = ["GammaRates", "Calibration", "calibrate", "pooled_rates", "MAX_REJECTED_SHARE"]
+
+#: Calibration refuses returns with a larger share of rows left out for errors (unless forced).
+MAX_REJECTED_SHARE = 0.5
 
 
 @dataclass
@@ -156,6 +169,23 @@ def pooled_rates(events: np.ndarray, exposure: np.ndarray, prior_child_years: fl
                       exposure=np.broadcast_to(x, events.shape).copy())
 
 
+def _check_rejections(report, force: bool) -> list[str]:
+    """Refuse (or, if forced, note) returns where most rows were left out for errors."""
+    notes = []
+    for table in ("episodes", "header"):
+        share = report.rejected_share(table)
+        if share <= MAX_REJECTED_SHARE:
+            continue
+        counts = (f"{report.rows_rejected.get(table, 0)} of {report.rows_read.get(table, 0)} {table} rows "
+                  f"({share:.0%}) were left out for errors")
+        if not force:
+            raise ValueError(f"{counts}: a model fitted to the rest would misstate the council. Fix the "
+                             "returns (see the data problems: a header row missing, dates in the wrong "
+                             "order, ...) or calibrate with force=True (--force) to accept it")
+        notes.append(f"CALIBRATED WITH force=True although {counts}.")
+    return notes
+
+
 @dataclass
 class Calibration:
     """A calibrated model and everything behind it.
@@ -208,7 +238,7 @@ class Calibration:
 
 def calibrate(returns: Returns, start, end, *, age_bands=SINGLE_YEAR_AGES,
               time_in_care_bands=TIME_IN_CARE_BANDS, prior_child_years: float = 1.0,
-              name: str = "SSDA903 calibration") -> Calibration:
+              name: str = "SSDA903 calibration", force: bool = False) -> Calibration:
     """Build a children-in-care model from returns over a reference window.
 
     Parameters
@@ -227,6 +257,9 @@ def calibrate(returns: Returns, start, end, *, age_bands=SINGLE_YEAR_AGES,
         Weight of the pooled prior (see module notes).
     name : str
         Label of the model.
+    force : bool
+        Calibrate even when most rows were left out for errors (see
+        "Refusing damaged data"); the sources of the model say so.
 
     Returns
     -------
@@ -235,12 +268,15 @@ def calibrate(returns: Returns, start, end, *, age_bands=SINGLE_YEAR_AGES,
     Raises
     ------
     ValueError
-        If the window is empty, outside the data, or has no exposure.
+        If the window is empty, outside the data, or has no exposure; or if
+        more than half the episode or header rows were rejected and
+        ``force`` is False.
     """
     if isinstance(returns, (str, os.PathLike)):
         returns = read_returns(returns)
     if not isinstance(returns, Returns):
         raise TypeError("returns must be a carecast.ssda903.Returns (from read_returns) or a folder of returns")
+    forced = _check_rejections(returns.report, force)
     s, e = to_days(start), to_days(end)
     if e <= s:
         raise ValueError(f"end ({format_date(e)}) must be after start ({format_date(s)})")
@@ -270,7 +306,7 @@ def calibrate(returns: Returns, start, end, *, age_bands=SINGLE_YEAR_AGES,
     sources = [f"SSDA903 returns ({files}); reference window {format_date(s)} to {format_date(e)}; "
                f"{returns.n_episodes} episodes of {returns.n_children} children used; "
                f"data problems: {returns.report.n_errors} errors (rows left out), "
-               f"{returns.report.n_warnings} warnings"]
+               f"{returns.report.n_warnings} warnings"] + forced
     assumptions = [
         f"Hazards are events / exposure over the window, shrunk towards the placement's all-age rate "
         f"for the same time in care with a Gamma prior worth {prior_child_years:g} child-year(s) "

@@ -5,13 +5,17 @@
     carecast ssda903 summary DIR [--from DATE --to DATE] [--strict] [--problems N]
     carecast ssda903 calibrate DIR --from DATE --to DATE -o model.toml
                      [--age-bands 0,1,5,10,16] [--time-in-care-bands 0,0.25,0.5,1,2]
-                     [--prior-child-years 1] [--costs-from EXAMPLE|none] [--strict]
+                     [--prior-child-years 1] [--costs-from EXAMPLE|none] [--strict] [--force]
     carecast ssda903 backtest DIR [--window YEARS] [--horizon YEARS] [--starts DATE,...]
                      [--draws N] [--chart FILE.png]
 
 Everything printed is counts (children, episodes, problems by kind with file
 and line): no CHILD identifiers. ``calibrate`` writes only the model (rates
 and counts by state), never a child-level record.
+
+``--from`` must be before ``--to``; ``calibrate`` refuses returns in which
+most rows were left out for errors unless ``--force`` (see
+:mod:`carecast.ssda903.calibration`).
 
 ``--costs-from`` copies the weekly unit costs and one-off costs (with their
 sources) from a built-in example, default ``england``, because SSDA903
@@ -40,11 +44,15 @@ def _floats(text: str) -> tuple[float, ...]:
 
 
 def _date(text: str) -> str:
-    from carecast.ssda903.dates import to_days
+    """A date argument; slashed dates that read differently day first and month first are refused."""
+    from carecast.ssda903.dates import date_fields, to_days
     try:
         to_days(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+    if date_fields(np.array([text.strip()])).either_order()[0]:
+        raise argparse.ArgumentTypeError(f"ambiguous date {text!r} (day and month could be either way "
+                                         "round): use YYYY-MM-DD")
     return text
 
 
@@ -84,6 +92,8 @@ def register(subparsers) -> argparse.ArgumentParser:
                    help="copy unit costs from this built-in example (default england; 'none' for zeros)")
     c.add_argument("--years", type=float, default=5.0, help="default projection horizon stored in the file")
     c.add_argument("--strict", action="store_true", help="refuse the data if any row has an error")
+    c.add_argument("--force", action="store_true",
+                   help="calibrate even if most rows were left out for errors (the model says so)")
     c.set_defaults(func=_calibrate)
 
     b = sub.add_parser("backtest", help="fit on a window, project the next period, compare with what happened")
@@ -122,9 +132,21 @@ def _last_census(returns) -> int:
     return int(from_ymd(np.array([year]), np.array([3]), np.array([31]))[0])
 
 
+def _window_ok(args, command: str) -> bool:
+    """``--from`` must be before ``--to`` (checked before any file is read)."""
+    from carecast.ssda903.dates import to_days
+    if args.start and args.end and to_days(args.start) >= to_days(args.end):
+        print(f"carecast ssda903 {command}: error: --from ({args.start}) must be before --to ({args.end})",
+              file=sys.stderr)
+        return False
+    return True
+
+
 def _summary(args) -> int:
     from carecast.ssda903.dates import add_years, format_date, to_days
     from carecast.ssda903.facts import stock, summarise
+    if not _window_ok(args, "summary"):
+        return 2
     returns = _read(args)
     if returns is None:
         return 2
@@ -134,6 +156,12 @@ def _summary(args) -> int:
         print(f"  other tables not used: {', '.join(returns.files_ignored)}")
     print(f"  {returns.n_episodes} episodes, {returns.n_periods} periods of care, {returns.n_children} "
           f"children, {returns.summary_dates()}")
+    rep = returns.report
+    for table in ("episodes", "header"):
+        if rep.rejected_share(table) > 0.5:
+            print(f"  WARNING: {rep.rows_rejected[table]} of {rep.rows_read[table]} {table} rows "
+                  f"({rep.rejected_share(table):.0%}) were left out for errors: the figures below describe "
+                  "only what is left (see the data problems at the end)")
     end = to_days(args.end) if args.end else _last_census(returns)
     start = to_days(args.start) if args.start else int(add_years(np.int64(end), -1))
     censuses = sorted({int(x) for x in returns.collection_end.values() if x < returns.data_end})
@@ -155,13 +183,15 @@ def _summary(args) -> int:
 def _calibrate(args) -> int:
     from carecast.care.scenario_file import save_scenario_file
     from carecast.ssda903.calibration import calibrate
+    if not _window_ok(args, "calibrate"):
+        return 2
     returns = _read(args)
     if returns is None:
         return 2
     try:
         cal = calibrate(returns, args.start, args.end, age_bands=args.age_bands,
                         time_in_care_bands=args.time_in_care_bands, prior_child_years=args.prior_child_years,
-                        name=f"SSDA903 {args.dir}")
+                        name=f"SSDA903 {args.dir}", force=args.force)
     except ValueError as exc:
         print(f"carecast ssda903 calibrate: error: {exc}", file=sys.stderr)
         return 2
@@ -184,7 +214,12 @@ def _calibrate(args) -> int:
                        description=f"Calibrated from SSDA903 returns in {args.dir}, window {args.start} to "
                                    f"{args.end} (carecast ssda903 calibrate)")
     s = cal.summary
-    print(f"Calibrated from {returns.n_episodes} episodes ({returns.report.n_errors} rows left out for errors)")
+    rep = returns.report
+    print(f"Calibrated from {returns.n_episodes} episodes ({rep.rows_rejected.get('episodes', 0)} of "
+          f"{rep.rows_read.get('episodes', 0)} episode rows left out for errors, "
+          f"{rep.rows_excluded.get('short_breaks', 0)} short-break rows excluded)")
+    if args.force and any(rep.rejected_share(t) > 0.5 for t in ("episodes", "header")):
+        print("  WARNING: calibrated with --force although most rows were left out for errors")
     print(f"  window {args.start} to {args.end}: {s.exposure.sum():.1f} child-years, {s.entries.sum():.0f} entries, "
           f"{s.exits.sum():.0f} exits, {s.moves.sum():.0f} moves")
     print(f"  model starts {params.start_date} with {params.stock.sum():.0f} children in care, "
@@ -195,10 +230,21 @@ def _calibrate(args) -> int:
 
 def _backtest(args) -> int:
     from carecast.ssda903.backtest import backtest
+    for flag, value in (("--window", args.window), ("--horizon", args.horizon)):
+        if not (value > 0 and np.isfinite(value)):
+            print(f"carecast ssda903 backtest: error: {flag} must be a positive number of years, got {value}",
+                  file=sys.stderr)
+            return 2
     returns = _read(args)
     if returns is None:
         return 2
     starts = None if args.starts is None else [x.strip() for x in args.starts.split(",") if x.strip()]
+    for start in starts or []:
+        try:
+            _date(start)
+        except argparse.ArgumentTypeError as exc:
+            print(f"carecast ssda903 backtest: error: --starts: {exc}", file=sys.stderr)
+            return 2
     try:
         result = backtest(returns, starts=starts, window_years=args.window, horizon_years=args.horizon,
                           draws=max(args.draws, 0))

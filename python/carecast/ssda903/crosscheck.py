@@ -44,6 +44,11 @@ Where they differ (and why carecast does what it does)
    child; carecast the latest return's (with a warning if they differ).
 6. **Eighteen.** carecast ends every episode on the 18th birthday;
    cs-demand-model's oldest bracket runs to 30.
+7. **Short breaks.** cs-demand-model counts episodes under an agreed series
+   of short breaks (legal status ``V3``/``V4``); carecast excludes them by
+   default, as the DfE's statistics do. Read with
+   ``read_returns(..., short_breaks="keep")`` to compare like with like (the
+   cross-check test does).
 
 Examples
 --------

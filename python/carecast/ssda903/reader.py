@@ -4,20 +4,41 @@
 (or a list of files) and it gives a :class:`Returns` - every usable episode
 as NumPy column arrays, sorted by child and start date, with the periods of
 care stitched together, plus a :class:`~carecast.ssda903.validation.ValidationReport`.
+It works in stages: find the files, read each one defensively and parse it
+into columns (:mod:`carecast.ssda903.files`); then, below, choose each
+file's day/month order and parse its dates (:func:`_parse_file_dates`),
+validate the header and episode rows (:func:`_header_dates_of_birth`,
+:func:`_check_episodes`, :func:`_check_in_return`), de-duplicate and
+resolve overlaps (:func:`_deduplicate`, :func:`_resolve_overlaps`), and
+stitch periods of care (:func:`_stitch`).
 
 Files
 -----
-* A folder: every ``*.csv`` whose name contains ``header`` or ``episode``
-  (any case) is read; other SSDA903 tables (``uasc``, ``missing``, ``oc2``,
-  ...) are listed in ``Returns.files_ignored``.
-* One file per year (the year is the first 4-digit number in the name, e.g.
-  ``2017-episodes.csv``), or combined files with a ``YEAR`` column. Without
-  either, the year is taken from the latest start date in the file.
-* Columns are matched by name, case-insensitively; episodes need ``CHILD``,
-  ``DECOM``, ``PLACE``, ``DEC`` and ``REC`` (``PLACE_PROVIDER`` is used when
-  present); headers need ``CHILD`` and ``DOB``.
-* Dates: ``dd/mm/yyyy`` (DfE) or ISO ``yyyy-mm-dd``; see
-  :mod:`carecast.ssda903.dates`.
+See :mod:`carecast.ssda903.files`: a folder (every ``*.csv`` with
+``header`` or ``episode`` in its name; the UASC table reported as not used;
+other tables listed in ``Returns.files_ignored``), one file, or a list;
+years from the file name or a ``YEAR`` column; columns matched by name. A
+damaged file is a problem in the report (file, line), never an exception,
+and the rest of the folder is read; only when no header file or no episodes
+file can be used at all does :func:`read_returns` raise ``ValueError``.
+
+Day and month order
+-------------------
+Each file's slashed dates (in all its date columns together) are read day
+first, as the DfE specifies, unless the file itself says otherwise:
+
+* dates only readable month first (``03/15/2019``) and none only readable
+  day first: the file is in US order. Every slashed date in it is read month
+  first, with a warning on the file that says so.
+* both kinds: the file mixes orders. If the minority is at most 5% of the
+  dates that tell the orders apart, they are typing errors: refused (errors,
+  rows left out) and the rest read in the majority order. Above 5%, every
+  date that is unambiguous is read in its only possible order and every
+  date that reads validly both ways (``03/04/2019``) is refused as
+  ambiguous. Either way the file carries a warning with the counts.
+* neither (every day and month at most 12): the file follows the order
+  found in the other files of the same returns; if no file tells, day first
+  with a note that the order could not be checked.
 
 Decisions
 ---------
@@ -29,12 +50,36 @@ Decisions
   warning): the later return is the council's corrected history. The same
   rule picks the date of birth when headers disagree (a warning).
 * **Collection year.** Return ``Y`` ends on 31 March of ``Y`` or ``Y+1``,
-  whichever the data say: for each return the first 31 March on or after its
-  latest start date (or end date less a week) is found, and the median offset
-  over all returns is used for every return (the sample's ``2017`` files run
-  from 1 April 2017 to 31 March 2018). An episode still open in its latest
-  return is *censored* at the end of that return's year: counted in care to
-  that date, with no exit.
+  whichever the data say: if at most 5% of the rows of all returns start
+  (or end, allowing a week) after 31 March of their return's ``Y``, every
+  return ends on 31 March ``Y``; otherwise on 31 March ``Y+1`` (the sample's
+  ``2017`` files run from 1 April 2017 to 31 March 2018). An episode still
+  open in its latest return is *censored* at the end of that return's year:
+  counted in care to that date, with no exit.
+* **Dates outside their return.** A return holds the year it reports, so a
+  date after it is mistyped (a DEC in 2090) or from another return. Any
+  DECOM or DEC later than today, and a DECOM after the end of its return's
+  collection year, is an error (the row is left out). A DEC after the end
+  of its return's year but not in the future (the sample has three, each on
+  the 1 April after) is repaired with a warning: the episode is read as
+  still open in that return, so the child counts in care to the year end and
+  the end is taken from a later return if one records it. An episode that
+  ended before its return's year began belongs to an earlier return: it is
+  kept, with a warning.
+* **Short breaks** (legal status ``V3``/``V4``: accommodated under an agreed
+  series of short-term breaks) are excluded by default, as the DfE's
+  statistics do ("figures exclude children looked after under a series of
+  short-term placements": DfE, *Children looked after in England including
+  adoptions*, data guidance, 2023); each excluded row is a note and the
+  count is ``report.rows_excluded["short_breaks"]``. ``short_breaks="keep"``
+  keeps them as ordinary episodes. An episode ending ``X1`` into an excluded
+  short break ends its period there, censored (a warning).
+* **UASC.** The UASC table (``CHILD``, ``DOB``, ``DUC``: the date each
+  unaccompanied asylum-seeking child ceased to be one) is not used: it would
+  only split the counts into UASC and others, and the model does not
+  separate UASC, who are counted with every other child (their episodes are
+  in the episodes file like anyone's). Each such file found is a note, so
+  the report says it was seen and why it was not read.
 * **Periods of care.** Episodes are chained while the reason ceased is
   ``X1`` and the next episode starts on the end date. A period starts with
   its first episode (an entry to care) and ends with an exit, classified by
@@ -56,7 +101,9 @@ Decisions
   31 March is not in care on 31 March (as in the DfE's "looked after at
   31 March" figures).
 
-Privacy: everything stays in memory; nothing is written.
+Privacy: everything stays in memory; nothing is written. No message,
+exception or ``repr`` holds a child's identifier or any cell of a data row
+(see :mod:`carecast.ssda903.validation`).
 
 Examples
 --------
@@ -67,8 +114,7 @@ True
 """
 from __future__ import annotations
 
-import csv
-import io
+import datetime as _dt
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -81,6 +127,7 @@ from carecast.care.taxonomy import (
     CONTINUATION_REC,
     DEFAULT_TAXONOMY,
     PLACE_PROVIDER_CODES,
+    SHORT_BREAK_LEGAL_STATUSES,
     Taxonomy,
 )
 from carecast.ssda903.dates import (
@@ -89,23 +136,39 @@ from carecast.ssda903.dates import (
     OPEN,
     add_years,
     age_in_years,
+    date_fields,
+    days_from_fields,
+    describe_bad_date,
     format_date,
     from_ymd,
-    parse_dates,
     to_days,
+    value_shape,
     ymd,
+)
+from carecast.ssda903.files import (
+    EPISODE_COLUMNS,
+    EPISODE_SPEC,
+    HEADER_COLUMNS,
+    HEADER_SPEC,
+    YEAR_COLUMNS,
+    Found,
+    Spec,
+    Table,
+    find_files,
+    parse_table,
+    read_file,
 )
 from carecast.ssda903.validation import ValidationError, ValidationReport
 
 __all__ = ["Returns", "read_returns", "sample_returns_path", "EPISODE_COLUMNS", "HEADER_COLUMNS"]
 
-EPISODE_COLUMNS = ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
-                   "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN")
-HEADER_COLUMNS = ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB")
-_EPISODE_REQUIRED = ("CHILD", "DECOM", "PLACE", "DEC", "REC")
-_HEADER_REQUIRED = ("CHILD", "DOB")
-_YEAR_COLUMNS = ("YEAR", "COLLECTION_YEAR")
 _YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+_FOUR_DIGITS = re.compile(r"^[0-9]{4}$")
+_CODE_LIKE = re.compile(r"^[A-Z0-9]{1,4}$")
+#: The earliest plausible collection year (the SSDA903 began in 1992).
+_FIRST_YEAR = 1990
+_MIXED_ORDER_TYPO_SHARE = 0.05
+_OFFSET_TOLERANCE = 0.05
 
 
 def sample_returns_path() -> Path:
@@ -114,135 +177,137 @@ def sample_returns_path() -> Path:
     return Path(str(resources.files("carecast") / "data" / "ssda903_sample"))
 
 
-@dataclass
-class _Table:
-    columns: dict[str, np.ndarray]
-    file: np.ndarray      # index into the list of files
-    line: np.ndarray      # 1-based line number in the file
-    year: np.ndarray      # return year label
+def _show_code(value: str) -> str:
+    """A code cell for a message: shown if it looks like a code, else only its length.
 
-
-def _clean(values: tuple, upper: bool, strip: bool) -> tuple | list:
-    """Strip (and upper-case) cells, touching only the distinct values that need it."""
-    if not (upper or strip):
-        return values
-    distinct = set(values)
-    fix = {v: (v.strip().upper() if upper else v.strip()) for v in distinct}
-    if all(k == v for k, v in fix.items()):
-        return values
-    return [fix[v] for v in values]
-
-
-def _read_simple(text: str, path: Path, file_index: int, required: Sequence[str], wanted: Sequence[str],
-                 codes: Sequence[str]) -> _Table | None:
-    """Fast path for the common file: no quotes, no blank lines, every row as wide as the header.
-
-    Returns None when the file is not like that (the general path then reads it).
+    SSDA903 codes are one to four letters and digits; anything else in a code
+    column (a shifted row's postcode or identifier) may be personal data.
     """
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")  # Windows line ends, as most returns have
-    if '"' in text or "\r" in text or not text.endswith("\n"):
-        return None
-    lines = text.split("\n")
-    lines.pop()  # after the final newline
-    if not lines:
-        return None
-    names = [h.strip().upper() for h in lines[0].split(",")]
-    width = len(names)
-    if any(c not in names for c in required) or not all(n for n in names):
-        return None
-    if any(count != width - 1 for count in map(str.count, lines, [","] * len(lines))):
-        return None
-    n = len(lines) - 1
-    flat = ",".join(lines[1:]).split(",") if n else []
-    padded = any(x in text for x in (", ", " ,", "\n ", " \n", "\t")) or text.startswith(" ")
-    columns = {}
-    for i, name in enumerate(names):
-        if name in wanted:
-            columns[name] = np.array(_clean(flat[i::width], name in codes, padded), dtype=str) if n \
-                else np.array([], dtype=str)
-    return _Table(columns, np.full(n, file_index, dtype=np.int32), np.arange(2, n + 2, dtype=np.int64),
-                  np.zeros(n, dtype=np.int64))
+    value = str(value)
+    if _CODE_LIKE.match(value):
+        return repr(value)
+    return f"a value of {len(value)} characters that is not a code (not shown)"
 
 
-def _read_csv(path: Path, file_index: int, required: Sequence[str], wanted: Sequence[str],
-              codes: Sequence[str], report: ValidationReport, table: str) -> _Table | None:
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            text = fh.read()
-    except UnicodeDecodeError:
-        # spreadsheets on Windows save CSV as Windows-1252; codes and dates are ASCII either way
-        with open(path, newline="", encoding="cp1252", errors="replace") as fh:
-            text = fh.read()
-        report.add(path.name, 1, "-", "note", "file is not UTF-8: read as Windows-1252")
-    fast = _read_simple(text, path, file_index, required, wanted, codes)
-    if fast is not None:
-        return fast
-    if '"' not in text:
-        # no quoting at all: splitting on newlines and commas is exact, and twice as fast
-        if "\r" in text:
-            text = text.replace("\r\n", "\n").replace("\r", "\n")
-        lines_text = text.split("\n")
-        if lines_text and lines_text[-1] == "":
-            lines_text.pop()
-        rows = [line.split(",") if line else [] for line in lines_text]
-        header = rows.pop(0) if rows else None
-    else:
-        reader = csv.reader(io.StringIO(text))
-        header = next(reader, None)
-        rows = list(reader)
-    if header is None:
-        report.add(path.name, 1, "-", "error", f"empty {table} file")
-        return None
-    names = [h.strip().upper() for h in header]
-    missing = [c for c in required if c not in names]
-    if missing:
-        raise ValueError(f"{path}: {table} file lacks column(s) {missing}; it has {names}")
-    width = len(names)
-    physical = text.count("\n") + (0 if text.endswith("\n") else 1)
-    if physical == len(rows) + 1:
-        # every record is one physical line: line numbers follow from positions
-        lines = np.arange(2, len(rows) + 2, dtype=np.int64)
-    else:
-        # quoted line breaks: re-read to get each record's last line number
-        reader = csv.reader(io.StringIO(text))
-        next(reader)
-        lines = np.array([reader.line_num for _ in reader], dtype=np.int64)
-    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-    wrong = np.flatnonzero(lengths != width)
-    if len(wrong):
-        blank = [k for k in wrong if not any(cell.strip() for cell in rows[k])]
-        bad = np.setdiff1d(wrong, np.array(blank, dtype=np.int64))
-        report.add_rows([path.name] * len(bad), lines[bad], "-", "error", "wrong number of fields",
-                        [f"{lengths[k]} fields, the header has {width}" for k in bad])
-        ok = np.ones(len(rows), dtype=bool)
-        ok[wrong] = False
-        rows = [r for r, good in zip(rows, ok) if good]
-        lines = lines[ok]
-    n = len(rows)
-    columns = {}
-    # spaces next to a delimiter are the only way a cell can be padded; skip the work otherwise
-    padded = any(x in text for x in (", ", " ,", "\n ", " \n", " \r", "\t", '" ', ' "')) \
-        or text.startswith(" ")
-    if n:
-        cols = list(zip(*rows))
-        for i, name in enumerate(names):
-            if name in wanted:
-                columns[name] = np.array(_clean(cols[i], name in codes, padded), dtype=str)
-    else:
-        columns = {name: np.array([], dtype=str) for name in names if name in wanted}
-    return _Table(columns, np.full(n, file_index, dtype=np.int32), lines, np.zeros(n, dtype=np.int64))
+# ---------------------------------------------------------------- stage 4: dates and years
+
+def _file_order(fields: list, name: str, report: ValidationReport) -> str | None:
+    """Day/month order of one file's slashed dates: "dmy", "mdy", "mixed" or None (it does not tell).
+
+    See "Day and month order" in the module notes.
+    """
+    day_first = sum(int(f.day_first_only().sum()) for f in fields)
+    month_first = sum(int(f.month_first_only().sum()) for f in fields)
+    if not month_first:
+        return "dmy" if day_first else None
+    if not day_first:
+        report.add(name, 0, "-", "warning",
+                   f"dates are month first (MM/DD/YYYY, US order): {month_first} date(s) have a day above "
+                   "12 in the second place and none in the first; every slashed date in this file is "
+                   "read as MM/DD/YYYY")
+        return "mdy"
+    total = day_first + month_first
+    majority = "dmy" if day_first >= month_first else "mdy"
+    minority = min(day_first, month_first)
+    if minority <= _MIXED_ORDER_TYPO_SHARE * total:
+        report.add(name, 0, "-", "warning",
+                   f"the file mixes day/month orders: {minority} of {total} dates that tell the orders apart "
+                   f"read only {'month' if majority == 'dmy' else 'day'} first: refused as typing errors; "
+                   f"the rest are read {'day' if majority == 'dmy' else 'month'} first")
+        return majority
+    report.add(name, 0, "-", "warning",
+               f"the file mixes day/month orders ({day_first} dates only readable day first, {month_first} "
+               "only month first): each unambiguous date is read in its only order and every date that "
+               "reads both ways (e.g. 03/04/2019) is refused as ambiguous")
+    return "mixed"
 
 
-def _concat(tables: list[_Table], wanted: Sequence[str]) -> _Table:
+def _days_in_order(f, order: str) -> np.ndarray:
+    if order != "mixed":
+        return days_from_fields(f, order)
+    dmy = days_from_fields(f, "dmy", refuse=f.either_order())
+    mdy = days_from_fields(f, "mdy")
+    return np.where(f.month_first_only(), mdy, dmy)
+
+
+def _parse_file_dates(tables: list[tuple[Table, Spec, str]], report: ValidationReport) -> None:
+    """Stage 4a: choose each file's day/month order and parse its date columns into ``table.dates``."""
+    split = [{col: date_fields(t.columns[col]) for col in spec.dates} for t, spec, _ in tables]
+    orders = [_file_order(list(f.values()), name, report) for f, (_, _, name) in zip(split, tables)]
+    told = [o for o in orders if o in ("dmy", "mdy")]
+    default = "mdy" if told and told.count("mdy") > len(told) / 2 else "dmy"
+    if not told and any(f.either_order().any() for fs in split for f in fs.values()):
+        for _, _, name in tables:
+            report.add(name, 0, "-", "note", "no date in these returns has a day above 12: slashed dates "
+                       "are read as DD/MM/YYYY (the DfE's order), which could not be checked")
+            break
+    for (t, _, name), fs, order in zip(tables, split, orders):
+        if order is None and default == "mdy" and any(f.either_order().any() for f in fs.values()):
+            report.add(name, 0, "-", "warning", "no date in this file tells day from month: read month "
+                       "first (MM/DD/YYYY) like the other files of these returns")
+        t.dates = {col: _days_in_order(f, order or default) for col, f in fs.items()}
+        if order == "mixed":
+            t.ambiguous = {col: f.either_order() for col, f in fs.items()}
+
+
+def _plausible_year(text: np.ndarray) -> np.ndarray:
+    """Which cells are four ASCII digits from 1990 to next year (no overflow, no Unicode digits)."""
+    last = _dt.date.today().year + 1
+    return np.array([bool(_FOUR_DIGITS.match(v)) and _FIRST_YEAR <= int(v) <= last for v in text.tolist()],
+                    dtype=bool)
+
+
+def _years_for(table: Table, name: str, report: ValidationReport) -> None:
+    """Stage 4b: the return year of each row (a YEAR column, the file name, or the dates)."""
+    for col in YEAR_COLUMNS:
+        if col in table.columns:
+            raw = np.char.strip(table.columns[col].astype(str))
+            distinct, inverse = np.unique(raw, return_inverse=True)
+            good = _plausible_year(distinct)
+            value = np.array([int(v) if g else 0 for v, g in zip(distinct.tolist(), good)], dtype=np.int64)
+            ok = good[inverse]
+            for k in np.flatnonzero(~good):
+                rows = np.flatnonzero(inverse == k)
+                report.add_rows([name] * len(rows), table.line[rows], col, "error",
+                                f"not a plausible collection year (four digits, {_FIRST_YEAR} to next year)",
+                                [f"its shape is {value_shape(str(distinct[k]))!r}"] * len(rows))
+            table.year = np.where(ok, value[inverse], 0).astype(np.int64)
+            table.bad = ~ok if table.bad is None else (table.bad | ~ok)
+            return
+    m = _YEAR_IN_NAME.search(name)
+    if m and _FIRST_YEAR <= int(m.group(1)) <= _dt.date.today().year + 1:
+        table.year = np.full(len(table), int(m.group(1)), dtype=np.int64)
+        return
+    if m:
+        report.add(name, 0, "-", "warning", f"the year in the file name ({m.group(1)}) is not a plausible "
+                   "collection year: the year is taken from the dates instead")
+    dates = table.dates.get("DECOM")
+    if dates is not None:
+        today = to_days(_dt.date.today())
+        valid = dates[(dates != MISSING) & (dates != INVALID) & (dates <= today)]
+        if len(valid):
+            y, mth, _ = ymd(valid.max())
+            table.year = np.full(len(table), int(y) - (1 if mth <= 3 else 0), dtype=np.int64)
+            return
+    table.year = np.zeros(len(table), dtype=np.int64)
+
+
+def _concat(tables: list[Table], wanted: Sequence[str], dates: Sequence[str]) -> Table:
     columns = {}
     for name in wanted:
-        parts = [t.columns.get(name, np.full(len(t.file), "", dtype="<U1")) for t in tables]
+        parts = [t.columns.get(name, np.full(len(t), "", dtype="<U1")) for t in tables]
         columns[name] = np.concatenate(parts).astype(str) if parts else np.array([], str)
-    return _Table(columns,
+    parsed = {d: np.concatenate([t.dates[d] for t in tables]) if tables else np.zeros(0, np.int64)
+              for d in dates}
+    bad = np.concatenate([t.bad if t.bad is not None else np.zeros(len(t), bool) for t in tables]) \
+        if tables else np.zeros(0, bool)
+    ambiguous = {d: np.concatenate([t.ambiguous.get(d, np.zeros(len(t), bool)) for t in tables])
+                 if tables else np.zeros(0, bool) for d in dates}
+    return Table(columns,
                   np.concatenate([t.file for t in tables]) if tables else np.zeros(0, np.int32),
                   np.concatenate([t.line for t in tables]) if tables else np.zeros(0, np.int64),
-                  np.concatenate([t.year for t in tables]) if tables else np.zeros(0, np.int64))
+                  np.concatenate([t.year for t in tables]) if tables else np.zeros(0, np.int64),
+                  parsed, bad, ambiguous)
 
 
 @dataclass
@@ -317,6 +382,14 @@ class Returns:
     report: ValidationReport
     taxonomy: Taxonomy = field(default_factory=lambda: DEFAULT_TAXONOMY)
 
+    def __repr__(self) -> str:
+        # never the arrays: they hold child identifiers and dates of birth
+        years = sorted(self.collection_end)
+        span = f"{years[0]}-{years[-1]}" if years else "none"
+        return (f"<Returns: {self.n_episodes} episodes, {self.n_periods} periods of care, "
+                f"{self.n_children} children; returns {span} from {len(self.files)} files; "
+                f"{self.report.n_errors} errors, {self.report.n_warnings} warnings>")
+
     @property
     def n_episodes(self) -> int:
         return int(len(self.decom))
@@ -375,208 +448,223 @@ class Returns:
         return f"{format_date(self.data_start)} to {format_date(self.data_end - 1)}"
 
 
-def _find_files(source) -> tuple[list[Path], list[Path], list[Path]]:
-    if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        if path.is_dir():
-            candidates = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv")
-        elif path.is_file():
-            candidates = [path]
-        else:
-            raise ValueError(f"source: no such file or folder: {path}")
-    else:
-        candidates = [Path(p) for p in source]
-        for p in candidates:
-            if not p.is_file():
-                raise ValueError(f"source: no such file: {p}")
-    headers = [p for p in candidates if "header" in p.name.lower()]
-    episodes = [p for p in candidates if "episode" in p.name.lower()]
-    ignored = [p for p in candidates if p not in headers and p not in episodes]
-    if not episodes:
-        raise ValueError(f"source: no episodes file (a CSV with 'episode' in its name) in {source}")
-    if not headers:
-        raise ValueError(f"source: no header file (a CSV with 'header' in its name) in {source}")
-    return headers, episodes, ignored
 
 
-def _years_for(table: _Table, path: Path, fallback_dates: np.ndarray | None) -> np.ndarray:
-    for col in _YEAR_COLUMNS:
-        if col in table.columns:
-            raw = np.char.strip(table.columns[col].astype(str))
-            ok = np.char.isdigit(raw)
-            if not ok.all():
-                bad = int(np.flatnonzero(~ok)[0])
-                raise ValueError(f"{path}:{table.line[bad]}: {col} must be a year, got {raw[bad]!r}")
-            return raw.astype(np.int64)
-    m = _YEAR_IN_NAME.search(path.name)
-    if m:
-        return np.full(len(table.file), int(m.group(1)), dtype=np.int64)
-    if fallback_dates is not None:
-        valid = fallback_dates[(fallback_dates != MISSING) & (fallback_dates != INVALID)]
-        if len(valid):
-            y, mth, _ = ymd(valid.max())
-            return np.full(len(table.file), int(y) - (1 if mth <= 3 else 0), dtype=np.int64)
-    return np.zeros(len(table.file), dtype=np.int64)
+# ---------------------------------------------------------------- stage 5: validate rows
 
-
-def _march31_on_or_after(days: np.ndarray) -> np.ndarray:
-    y, m, d = ymd(days)
-    y = np.where((m > 3) | ((m == 3) & (d > 31)), y + 1, y)
-    return from_ymd(y, 3, 31)
-
-
-def _bad_dates(values: np.ndarray, raw: np.ndarray, column: str, table: _Table, files, child,
+def _bad_dates(values: np.ndarray, raw: np.ndarray, column: str, table: Table, files, child,
                report: ValidationReport, required: bool) -> np.ndarray:
+    """Report invalid (and, if required, missing) dates; the mask of those rows.
+
+    The detail says why a date is not a date, never what the cell held.
+    """
     invalid = values == INVALID
-    missing = values == MISSING
-    for i in np.flatnonzero(invalid):
-        report.add(files[table.file[i]], table.line[i], column, "error",
-                   "not a valid date", repr(str(raw[i])), child[i])
+    ambiguous = table.ambiguous.get(column, np.zeros(len(values), bool)) & invalid
+    names = np.array(files, dtype=object)
+    rows = np.flatnonzero(invalid & ~ambiguous)
+    if len(rows):
+        cache: dict[str, str] = {}
+        details = [cache.setdefault(str(raw[i]), describe_bad_date(str(raw[i]))) for i in rows]
+        report.add_rows(names[table.file[rows]], table.line[rows], column, "error", "not a valid date",
+                        details, child[rows])
+    rows = np.flatnonzero(ambiguous)
+    report.add_rows(names[table.file[rows]], table.line[rows], column, "error",
+                    "ambiguous date (valid both day first and month first) in a file that mixes the orders",
+                    None, child[rows])
     if required:
-        for i in np.flatnonzero(missing):
-            report.add(files[table.file[i]], table.line[i], column, "error", "date missing", child=child[i])
-        return invalid | missing
+        rows = np.flatnonzero(values == MISSING)
+        report.add_rows(names[table.file[rows]], table.line[rows], column, "error", "date missing", None,
+                        child[rows])
+        return invalid | (values == MISSING)
     return invalid
 
 
-def read_returns(source: str | os.PathLike | Iterable[str | os.PathLike], *, strict: bool = False,
-                 taxonomy: Taxonomy | None = None) -> Returns:
-    """Read, validate, de-duplicate and stitch SSDA903 returns.
+def _report_rows(report: ValidationReport, mask: np.ndarray, table: Table, files, column: str,
+                 severity: str, reason: str, details=None, child=None) -> None:
+    rows = np.flatnonzero(mask)
+    if not len(rows):
+        return
+    names = np.array(files, dtype=object)
+    d = None if details is None else [details(i) if callable(details) else details[i] for i in rows]
+    c = None if child is None else child[rows]
+    report.add_rows(names[table.file[rows]], table.line[rows], column, severity, reason, d, c)
 
-    Parameters
-    ----------
-    source : path or list of paths
-        A folder of returns, one CSV file, or a list of CSV files.
-    strict : bool
-        If True, any error refuses the data (:class:`ValidationError`, whose
-        ``.report`` lists every problem). If False (default) rows with errors
-        are left out and listed in ``Returns.report``.
-    taxonomy : Taxonomy, optional
-        Code maps (default :data:`carecast.care.taxonomy.DEFAULT_TAXONOMY`).
 
-    Returns
-    -------
-    Returns
-
-    Raises
-    ------
-    ValueError
-        Missing folder or files, or a file without the required columns.
-    ValidationError
-        In strict mode, if any row has an error.
-    """
-    taxonomy = DEFAULT_TAXONOMY if taxonomy is None else taxonomy
-    if not isinstance(taxonomy, Taxonomy):
-        raise TypeError("taxonomy must be a carecast.care.taxonomy.Taxonomy")
-    header_paths, episode_paths, ignored = _find_files(source)
-    report = ValidationReport()
-    files = [p.name for p in header_paths + episode_paths]
-
-    htables = []
-    for i, p in enumerate(header_paths):
-        t = _read_csv(p, i, _HEADER_REQUIRED, ("CHILD", "DOB") + _YEAR_COLUMNS, (), report, "header")
-        if t is not None:
-            t.year = _years_for(t, p, None)
-            htables.append(t)
-    etables = []
-    for j, p in enumerate(episode_paths):
-        t = _read_csv(p, len(header_paths) + j, _EPISODE_REQUIRED,
-                      ("CHILD", "DECOM", "PLACE", "PLACE_PROVIDER", "DEC", "REC") + _YEAR_COLUMNS,
-                      ("PLACE", "PLACE_PROVIDER", "REC"), report, "episodes")
-        if t is not None:
-            t.year = _years_for(t, p, parse_dates(t.columns["DECOM"]))
-            etables.append(t)
-    head = _concat(htables, ("CHILD", "DOB"))
-    epi = _concat(etables, ("CHILD", "DECOM", "PLACE", "PLACE_PROVIDER", "DEC", "REC"))
-    report.rows_read = {"episodes": int(len(epi.file)), "header": int(len(head.file))}
-
-    # ---- header: one date of birth per child, the latest return wins
+def _header_dates_of_birth(head: Table, files: list[str], report: ValidationReport
+                           ) -> tuple[np.ndarray, np.ndarray, int]:
+    """One date of birth per child, the latest return winning; and the header rows refused."""
     hchild = head.columns["CHILD"]
-    hdob_raw = head.columns["DOB"]
-    hdob = parse_dates(hdob_raw)
-    hbad = _bad_dates(hdob, hdob_raw, "DOB", head, files, hchild, report, required=True)
-    hbad |= hchild == ""
-    for i in np.flatnonzero(hchild == ""):
-        report.add(files[head.file[i]], head.line[i], "CHILD", "error", "CHILD missing")
+    hdob = head.dates["DOB"]
+    hbad = _bad_dates(hdob, head.columns["DOB"], "DOB", head, files, hchild, report, required=True)
+    no_child = hchild == ""
+    _report_rows(report, no_child, head, files, "CHILD", "error", "CHILD missing")
+    hbad |= no_child | head.bad
     hkeep = np.flatnonzero(~hbad)
     order = hkeep[np.lexsort((head.line[hkeep], head.file[hkeep], head.year[hkeep], hchild[hkeep]))]
     hc = hchild[order]
     last = np.ones(len(order), dtype=bool)
     last[:-1] = hc[1:] != hc[:-1]
-    differs = ~last & (hdob[order] != np.roll(hdob[order], -1))
-    for k in np.flatnonzero(differs):
-        i = order[k]
-        report.add(files[head.file[i]], head.line[i], "DOB", "warning",
-                   "date of birth differs in a later return: the later one is used", child=hchild[i])
-    header_child = hc[last]
-    header_dob = hdob[order][last]
+    differs = np.zeros(len(head), dtype=bool)
+    differs[order] = ~last & (hdob[order] != np.roll(hdob[order], -1))
+    _report_rows(report, differs, head, files, "DOB", "warning",
+                 "date of birth differs in a later return: the later one is used", child=hchild)
+    return hc[last], hdob[order][last], int(hbad.sum())
 
-    # ---- episodes: row checks
+
+@dataclass
+class _Episodes:
+    """Episode rows with their parsed values and what the checks found."""
+
+    table: Table
+    child: np.ndarray
+    decom: np.ndarray
+    dec: np.ndarray
+    has_dec: np.ndarray
+    place: np.ndarray
+    provider: np.ndarray
+    rec: np.ndarray
+    dob: np.ndarray
+    bday18: np.ndarray
+    bad: np.ndarray        # errors: left out
+    excluded: np.ndarray   # short breaks: left out by design
+
+
+def _short_breaks(epi: Table, files, etables_without_ls: list[str], report: ValidationReport,
+                  short_breaks: str) -> np.ndarray:
+    """Rows under an agreed series of short breaks (LS V3/V4), excluded unless ``short_breaks="keep"``."""
+    if short_breaks == "keep":
+        return np.zeros(len(epi), dtype=bool)
+    for name in etables_without_ls:
+        report.add(name, 1, "LS", "note", "no LS (legal status) column: short-break episodes (V3/V4) "
+                   "cannot be told apart and are counted like any other")
+    ls = epi.columns["LS"]
+    excluded = np.isin(ls, np.array(sorted(SHORT_BREAK_LEGAL_STATUSES), dtype=str))
+    _report_rows(report, excluded, epi, files, "LS", "note",
+                 "short-break episode (legal status V3/V4): excluded, as in the DfE's statistics",
+                 child=epi.columns["CHILD"])
+    return excluded
+
+
+def _check_episodes(epi: Table, files: list[str], header_child: np.ndarray, header_dob: np.ndarray,
+                    taxonomy: Taxonomy, excluded: np.ndarray, report: ValidationReport) -> _Episodes:
+    """Row checks: dates, codes, a date of birth, age at the start (errors leave the row out)."""
     child = epi.columns["CHILD"]
-    decom_raw, dec_raw = epi.columns["DECOM"], epi.columns["DEC"]
-    place = epi.columns["PLACE"]
-    provider = epi.columns["PLACE_PROVIDER"]
-    rec = epi.columns["REC"]
-    decom = parse_dates(decom_raw)
-    dec = parse_dates(dec_raw)
+    place, provider, rec = epi.columns["PLACE"], epi.columns["PLACE_PROVIDER"], epi.columns["REC"]
+    decom, dec = epi.dates["DECOM"], epi.dates["DEC"]
     n = len(child)
-    where = (epi, files, child)
-    bad = _bad_dates(decom, decom_raw, "DECOM", *where, report, required=True)
-    bad |= _bad_dates(dec, dec_raw, "DEC", *where, report, required=False)
-    no_child = child == ""
-    for i in np.flatnonzero(no_child):
-        report.add(files[epi.file[i]], epi.line[i], "CHILD", "error", "CHILD missing")
-    bad |= no_child
+    keep = ~excluded
+    # rows already excluded are not checked (nor reported): their dates are masked as valid or blank
+    bad = _bad_dates(np.where(keep, decom, 0), epi.columns["DECOM"], "DECOM", epi, files, child, report,
+                     required=True)
+    bad |= _bad_dates(np.where(keep, dec, MISSING), epi.columns["DEC"], "DEC", epi, files, child, report,
+                      required=False)
+    no_child = keep & (child == "")
+    _report_rows(report, no_child, epi, files, "CHILD", "error", "CHILD missing")
+    bad |= no_child | (epi.bad & keep)
     has_dec = (dec != MISSING) & (dec != INVALID)
-    ok_dates = ~bad
-    backwards = ok_dates & has_dec & (dec < decom)
-    for i in np.flatnonzero(backwards):
-        report.add(files[epi.file[i]], epi.line[i], "DEC", "error",
-                   "episode ends before it starts", f"{format_date(dec[i])} < {format_date(decom[i])}",
-                   child[i])
+    backwards = keep & ~bad & has_dec & (dec < decom)
+    def gap(i):
+        return f"it ends {int(decom[i] - dec[i])} day(s) before it starts"
+    _report_rows(report, backwards, epi, files, "DEC", "error", "episode ends before it starts", gap, child)
     bad |= backwards
-    # unknown codes
-    known_place = np.isin(place, np.array(list(taxonomy.place_map), dtype=str))
-    for i in np.flatnonzero(~known_place):
-        report.add(files[epi.file[i]], epi.line[i], "PLACE", "error",
-                   "unknown placement type code", repr(str(place[i])), child[i])
-    bad |= ~known_place
+    def shown_place(i):
+        return _show_code(place[i])
+    unknown_place = keep & ~np.isin(place, np.array(list(taxonomy.place_map), dtype=str))
+    _report_rows(report, unknown_place, epi, files, "PLACE", "error", "unknown placement type code",
+                 shown_place, child)
+    bad |= unknown_place
     rec_known = np.isin(rec, np.array(list(taxonomy.rec_map) + [CONTINUATION_REC], dtype=str))
-    bad_rec = has_dec & ~rec_known
-    for i in np.flatnonzero(bad_rec):
-        if rec[i] == "":
-            report.add(files[epi.file[i]], epi.line[i], "REC", "error",
-                       "reason episode ceased missing for an episode with an end date", child=child[i])
-        else:
-            report.add(files[epi.file[i]], epi.line[i], "REC", "error",
-                       "unknown reason episode ceased code", repr(str(rec[i])), child[i])
+    bad_rec = keep & has_dec & ~rec_known
+    _report_rows(report, bad_rec & (rec == ""), epi, files, "REC", "error",
+                 "reason episode ceased missing for an episode with an end date", child=child)
+    def shown_rec(i):
+        return _show_code(rec[i])
+    _report_rows(report, bad_rec & (rec != ""), epi, files, "REC", "error",
+                 "unknown reason episode ceased code", shown_rec, child)
     bad |= bad_rec
     # date of birth from the header
     pos = np.searchsorted(header_child, child)
     pos_c = np.minimum(pos, max(len(header_child) - 1, 0))
-    has_dob = (len(header_child) > 0) & (header_child[pos_c] == child) if len(header_child) \
-        else np.zeros(n, dtype=bool)
+    has_dob = (header_child[pos_c] == child) if len(header_child) else np.zeros(n, dtype=bool)
     dob = np.where(has_dob, header_dob[pos_c] if len(header_child) else MISSING, MISSING)
-    for i in np.flatnonzero(~has_dob & ~no_child):
-        report.add(files[epi.file[i]], epi.line[i], "CHILD", "error",
-                   "no date of birth: child not in any header file (or its DOB is unusable)",
-                   child=child[i])
-    bad |= ~has_dob
-    safe_dob = np.where(has_dob, dob, 0)
-    bday18 = add_years(safe_dob, np.full(n, 18))
-    before_birth = has_dob & ~bad & (decom < dob)
-    for i in np.flatnonzero(before_birth):
-        report.add(files[epi.file[i]], epi.line[i], "DECOM", "error",
-                   "episode starts before the date of birth", child=child[i])
+    _report_rows(report, keep & ~has_dob & ~no_child, epi, files, "CHILD", "error",
+                 "no date of birth: child not in any header file (or its DOB is unusable)", child=child)
+    bad |= keep & ~has_dob
+    bday18 = add_years(np.where(has_dob, dob, 0), np.full(n, 18))
+    before_birth = keep & has_dob & ~bad & (decom < dob)
+    _report_rows(report, before_birth, epi, files, "DECOM", "error", "episode starts before the date of birth",
+                 child=child)
     bad |= before_birth
-    adult = has_dob & ~bad & (decom >= bday18)
-    for i in np.flatnonzero(adult):
-        report.add(files[epi.file[i]], epi.line[i], "DECOM", "error",
-                   "episode starts at age 18 or over", child=child[i])
+    adult = keep & has_dob & ~bad & (decom >= bday18)
+    _report_rows(report, adult, epi, files, "DECOM", "error", "episode starts at age 18 or over", child=child)
     bad |= adult
+    return _Episodes(epi, child, decom, dec, has_dec, place, provider, rec, dob, bday18, bad & keep, excluded)
 
-    # ---- de-duplicate (CHILD, DECOM): the later return wins
-    keep = np.flatnonzero(~bad)
+
+def _collection_years(ep: _Episodes, report: ValidationReport) -> dict[int, int]:
+    """Last day of each return's collection year (see "Collection year" in the module notes)."""
+    ok = ~ep.bad & ~ep.excluded
+    year = ep.table.year
+    years = np.unique(year[ok])
+    if not len(years):
+        return {}
+    end0 = from_ymd(year, np.full(len(year), 3), np.full(len(year), 31))
+    late = ok & ((ep.decom > end0) | (ep.has_dec & (ep.dec - 7 > end0)))
+    offset = 0 if late.sum() <= _OFFSET_TOLERANCE * ok.sum() else 1
+    return {int(y): int(from_ymd(np.array([y + offset]), np.array([3]), np.array([31]))[0]) for y in years}
+
+
+def _check_in_return(ep: _Episodes, collection_end: dict[int, int], files: list[str],
+                     report: ValidationReport) -> None:
+    """Dates outside the row's return (see "Dates outside their return" in the module notes).
+
+    A DECOM or DEC after today, or a DECOM after the end of the return's
+    collection year, is an error (the row is left out). A DEC after the end
+    of the return's year (but not after today) is repaired: the episode is
+    read as still open in that return, so it is censored at the year end
+    unless a later return records how it ended (a warning).
+    """
+    ok = ~ep.bad & ~ep.excluded
+    if not ok.any():
+        return
+    year = ep.table.year
+    uniq = np.unique(year)
+    ends = np.array([collection_end.get(int(y), OPEN) for y in uniq], dtype=np.int64)
+    end = ends[np.searchsorted(uniq, year)]
+    today = to_days(_dt.date.today())
+    future = ok & ((ep.decom > today) | (ep.has_dec & (ep.dec > today)))
+    _report_rows(report, future, ep.table, files, "DECOM", "error",
+                 "date in the future (DECOM or DEC after today)", child=ep.child)
+    ok &= ~future
+    late_start = ok & (ep.decom > end)
+    late_end = ok & ~late_start & ep.has_dec & (ep.dec > end)
+
+    def detail(i):
+        return f"the return ends {format_date(end[i])}"
+    _report_rows(report, late_start, ep.table, files, "DECOM", "error",
+                 "episode starts after the end of its return's collection year", detail, ep.child)
+    _report_rows(report, late_end, ep.table, files, "DEC", "warning",
+                 "episode ends after the end of its return's collection year: read as still open in this "
+                 "return (censored at its end unless a later return records the end)", detail, ep.child)
+    year_start = add_years(end, -1) + 1
+    early_end = ok & ~late_start & ~late_end & ep.has_dec & (ep.dec < year_start)
+
+    def began(i):
+        return f"the return begins {format_date(year_start[i])}"
+    _report_rows(report, early_end, ep.table, files, "DEC", "warning",
+                 "episode ended before its return's collection year began (it belongs to an earlier "
+                 "return): kept", began, ep.child)
+    ep.bad |= future | late_start
+    ep.has_dec[late_end] = False
+    ep.rec[late_end] = ""
+
+
+# ---------------------------------------------------------------- stage 6: de-duplicate and resolve overlaps
+
+def _deduplicate(ep: _Episodes, files: list[str], report: ValidationReport) -> np.ndarray:
+    """Rows kept after matching episodes on (CHILD, DECOM): the later return (then line) wins."""
+    epi, child, decom = ep.table, ep.child, ep.decom
+    keep = np.flatnonzero(~ep.bad & ~ep.excluded)
     order = keep[np.lexsort((epi.line[keep], epi.file[keep], epi.year[keep], decom[keep], child[keep]))]
     same_next = np.zeros(len(order), dtype=bool)
     if len(order) > 1:
@@ -584,8 +672,8 @@ def read_returns(source: str | os.PathLike | Iterable[str | os.PathLike], *, str
     first_of_pair = np.flatnonzero(same_next)
     i_rows, j_rows = order[first_of_pair], order[first_of_pair + 1]
     other_year = epi.year[i_rows] != epi.year[j_rows]
-    identical = ((place[i_rows] == place[j_rows]) & (provider[i_rows] == provider[j_rows])
-                 & (dec[i_rows] == dec[j_rows]) & (rec[i_rows] == rec[j_rows]))
+    identical = ((ep.place[i_rows] == ep.place[j_rows]) & (ep.provider[i_rows] == ep.provider[j_rows])
+                 & (ep.dec[i_rows] == ep.dec[j_rows]) & (ep.rec[i_rows] == ep.rec[j_rows]))
     file_names = np.array(files, dtype=object)
     for mask, column, severity, reason in (
             (other_year, "-", "note", "episode repeated in a later return: the later return is used"),
@@ -595,18 +683,23 @@ def read_returns(source: str | os.PathLike | Iterable[str | os.PathLike], *, str
         i, j = i_rows[mask], j_rows[mask]
         report.add_rows(file_names[epi.file[i]], epi.line[i], column, severity, reason,
                         [f"{f}:{l}" for f, l in zip(file_names[epi.file[j]], epi.line[j])], child[i])
-    rows = order[~same_next]
+    return order[~same_next]
 
-    # ---- overlapping episodes of one child
-    for _ in range(10_000):
-        c, s = child[rows], decom[rows]
-        e = np.where(has_dec[rows], dec[rows], OPEN)
+
+def _resolve_overlaps(ep: _Episodes, rows: np.ndarray, files: list[str], report: ValidationReport
+                      ) -> tuple[np.ndarray, int]:
+    """Rows kept once overlapping episodes of one child are resolved; and the rows refused as errors."""
+    epi, child = ep.table, ep.child
+    end_or_open = np.where(ep.has_dec, ep.dec, OPEN)
+    refused = 0
+    while True:
+        c, s, e = child[rows], ep.decom[rows], end_or_open[rows]
         clash = np.zeros(len(rows), dtype=bool)
         if len(rows) > 1:
             clash[1:] = (c[1:] == c[:-1]) & (s[1:] < e[:-1])
         ks = np.flatnonzero(clash)
         if not len(ks):
-            break
+            return rows, refused
         drop = np.zeros(len(rows), dtype=bool)
         taken = np.zeros(len(rows), dtype=bool)
         for k in ks:
@@ -619,69 +712,44 @@ def read_returns(source: str | os.PathLike | Iterable[str | os.PathLike], *, str
                 loser, winner, sev, why = k, i, "warning", "superseded by a different episode in a later return"
             else:
                 loser, winner, sev, why = k, i, "error", "overlaps an earlier episode of the same child"
+                refused += 1
             drop[loser] = True
             taken[k - 1] = taken[k] = True
             li = rows[loser]
-            report.add(files[epi.file[li]], epi.line[li], "DECOM", sev, why,
+            report.add(files[epi.file[li]], int(epi.line[li]), "DECOM", sev, why,
                        f"{files[epi.file[winner]]}:{epi.line[winner]}", child[li])
         rows = rows[~drop]
 
-    # ---- collection years and censoring
-    years = np.unique(epi.year[rows]) if len(rows) else np.zeros(0, np.int64)
-    collection_end: dict[int, int] = {}
-    if len(years):
-        # which 31 March ends return Y? Estimate it per return from its latest start date (or
-        # end date, allowing a week's slack), then use the median offset from Y for every return
-        latest = np.array([max(decom[rows[epi.year[rows] == y]].max(),
-                               (dec[rows[(epi.year[rows] == y) & has_dec[rows]]] - 7).max(initial=0))
-                           for y in years])
-        end_year = ymd(_march31_on_or_after(latest))[0]
-        offset = int(np.clip(np.round(np.median(end_year - years)), 0, 1))
-        for y in years:
-            collection_end[int(y)] = int(from_ymd(np.array([y + offset]), np.array([3]), np.array([31]))[0])
-    data_end = (max(collection_end.values()) + 1) if collection_end else 0
-    yr = epi.year[rows]
-    censor = np.array([collection_end[int(y)] + 1 for y in np.unique(yr)], dtype=np.int64)
-    censor_at = censor[np.searchsorted(np.unique(yr), yr)] if len(rows) else np.zeros(0, np.int64)
 
-    r_child, r_decom, r_dob, r_b18 = child[rows], decom[rows], dob[rows], bday18[rows]
-    r_has_dec = has_dec[rows]
-    r_dec = dec[rows]
-    r_rec = rec[rows]
-    end = np.where(r_has_dec, r_dec, censor_at)
-    open_with_rec = ~r_has_dec & (r_rec != "")
-    for k in np.flatnonzero(open_with_rec):
-        i = rows[k]
-        report.add(files[epi.file[i]], epi.line[i], "REC", "warning",
-                   "reason ceased given for an open episode (no DEC): ignored", repr(str(r_rec[k])),
-                   child[i])
-    past18 = end > r_b18
-    for k in np.flatnonzero(past18):
-        i = rows[k]
-        report.add(files[epi.file[i]], epi.line[i], "DEC", "warning",
-                   "in care past the 18th birthday: the episode ends on the birthday", child=child[i])
-    end = np.minimum(end, r_b18)
+# ---------------------------------------------------------------- stage 7: censor, classify, stitch
 
-    # ---- placements (U4-U6 need a provider)
-    r_place, r_provider = place[rows], provider[rows]
+def _placements(ep: _Episodes, rows: np.ndarray, kept: Table, files: list[str], taxonomy: Taxonomy,
+                report: ValidationReport) -> np.ndarray:
+    """Placement type of each kept episode; U4-U6 need a provider (warnings where it is unusable)."""
+    r_child, r_place, r_provider = ep.child[rows], ep.place[rows], ep.provider[rows]
     placement = taxonomy.placement_indices(r_place, r_provider)
     decided = np.array([taxonomy.place_map.get(p, "") is None for p in np.unique(r_place)])
     needs = np.isin(r_place, np.unique(r_place)[decided]) if len(rows) else np.zeros(0, bool)
+
+    def shown_provider(i):
+        return _show_code(r_provider[i])
     no_provider = needs & ~np.isin(r_provider, np.array(list(taxonomy.foster_provider_map), dtype=str))
-    for k in np.flatnonzero(no_provider):
-        i = rows[k]
-        report.add(files[epi.file[i]], epi.line[i], "PLACE_PROVIDER", "warning",
-                   f"foster placement without a usable provider: counted as "
-                   f"{taxonomy.unknown_provider_placement}", repr(str(r_provider[k])), child[i])
+    _report_rows(report, no_provider, kept, files, "PLACE_PROVIDER", "warning",
+                 f"foster placement without a usable provider: counted as {taxonomy.unknown_provider_placement}",
+                 shown_provider, r_child)
     known_provider = np.array(list(PLACE_PROVIDER_CODES), dtype=str)
     odd_provider = ~needs & (r_provider != "") & ~np.isin(r_provider, known_provider)
-    for k in np.flatnonzero(odd_provider):
-        i = rows[k]
-        report.add(files[epi.file[i]], epi.line[i], "PLACE_PROVIDER", "warning",
-                   "unknown placement provider code (not needed for this placement type: row kept)",
-                   repr(str(r_provider[k])), child[i])
+    _report_rows(report, odd_provider, kept, files, "PLACE_PROVIDER", "warning",
+                 "unknown placement provider code (not needed for this placement type: row kept)",
+                 shown_provider, r_child)
+    return placement
 
-    # ---- periods of care
+
+def _periods(ep: _Episodes, rows: np.ndarray, past18: np.ndarray, kept: Table, files: list[str],
+             taxonomy: Taxonomy, report: ValidationReport) -> dict:
+    """Chain X1 continuations into periods of care and classify how each period ended."""
+    r_child, r_decom, r_b18 = ep.child[rows], ep.decom[rows], ep.bday18[rows]
+    r_has_dec, r_dec, r_rec = ep.has_dec[rows], ep.dec[rows], ep.rec[rows]
     m = len(rows)
     linked = np.zeros(m, dtype=bool)
     if m > 1:
@@ -699,22 +767,144 @@ def read_returns(source: str | os.PathLike | Iterable[str | os.PathLike], *, str
     aged_out = last & (past18 | (r_has_dec & (r_dec >= r_b18 - 1) & (r_rec != CONTINUATION_REC)))
     exit_group[aged_out] = at18
     gap = last & r_has_dec & (r_rec == CONTINUATION_REC) & ~past18
-    for k in np.flatnonzero(gap):
-        i = rows[k]
-        report.add(files[epi.file[i]], epi.line[i], "REC", "warning",
-                   "X1 (continues) but no episode starts on its end date: the period is censored "
-                   "there (no exit counted)", child=child[i])
+    _report_rows(report, gap, kept, files, "REC", "warning",
+                 "X1 (continues) but no episode starts on its end date: the period is censored "
+                 "there (no exit counted)", child=r_child)
+    return dict(period=period.astype(np.int64), period_start=period_start, first_in_period=first,
+                last_in_period=last, exit_group=exit_group)
 
+
+def _stitch(ep: _Episodes, rows: np.ndarray, collection_end: dict[int, int], files: list[str],
+            taxonomy: Taxonomy, report: ValidationReport) -> dict:
+    """Stage 7: censoring, the 18th birthday, placements and periods of care for the rows kept."""
+    epi = ep.table
+    yr = epi.year[rows]
+    uniq = np.unique(yr)
+    censor = np.array([collection_end[int(y)] + 1 for y in uniq], dtype=np.int64)
+    censor_at = censor[np.searchsorted(uniq, yr)] if len(rows) else np.zeros(0, np.int64)
+    kept = Table({}, epi.file[rows], epi.line[rows], yr)
+    r_child, r_b18, r_has_dec, r_rec = ep.child[rows], ep.bday18[rows], ep.has_dec[rows], ep.rec[rows]
+    end = np.where(r_has_dec, ep.dec[rows], censor_at)
+
+    def shown_rec(i):
+        return _show_code(r_rec[i])
+    _report_rows(report, ~r_has_dec & (r_rec != ""), kept, files, "REC", "warning",
+                 "reason ceased given for an open episode (no DEC): ignored", shown_rec, r_child)
+    past18 = end > r_b18
+    _report_rows(report, past18, kept, files, "DEC", "warning",
+                 "in care past the 18th birthday: the episode ends on the birthday", child=r_child)
+    end = np.minimum(end, r_b18)
+    placement = _placements(ep, rows, kept, files, taxonomy, report)
+    periods = _periods(ep, rows, past18, kept, files, taxonomy, report)
     _, child_index = np.unique(r_child, return_inverse=True)
-    report.rows_used = {"episodes": int(m), "header": int(len(header_child))}
-    result = Returns(
-        child=r_child, child_index=child_index.astype(np.int64), dob=r_dob, decom=r_decom, end=end,
-        dec_recorded=r_has_dec, place=r_place, provider=r_provider, rec=r_rec,
-        placement=placement, period=period.astype(np.int64), period_start=period_start,
-        first_in_period=first, last_in_period=last, exit_group=exit_group, birthday18=r_b18,
-        year=yr, file=epi.file[rows], line=epi.line[rows], files=files,
-        files_ignored=[p.name for p in ignored], collection_end=collection_end,
-        data_end=int(data_end), report=report, taxonomy=taxonomy)
+    return dict(
+        child=r_child, child_index=child_index.astype(np.int64), dob=ep.dob[rows], decom=ep.decom[rows],
+        end=end, dec_recorded=r_has_dec, place=ep.place[rows], provider=ep.provider[rows], rec=r_rec,
+        placement=placement, birthday18=r_b18, year=yr, file=epi.file[rows], line=epi.line[rows], **periods)
+
+
+# ---------------------------------------------------------------- the entry point
+
+def _read_tables(found: Found, report: ValidationReport):
+    """Stages 2-4 for every file: tables with parsed dates and years, file names, row counts."""
+    paths = [(p, HEADER_SPEC) for p in found.headers] + [(p, EPISODE_SPEC) for p in found.episodes]
+    files = [p.name for p, _ in paths]
+    tables: list[tuple[Table, Spec, str]] = []
+    read = {"header": 0, "episodes": 0}
+    refused = {"header": 0, "episodes": 0}
+    without_ls: list[str] = []
+    for index, (path, spec) in enumerate(paths):
+        text = read_file(path, report)
+        if text is None:
+            continue
+        table, n_records, n_refused = parse_table(text, spec, path.name, index, report)
+        read[spec.table] += n_records
+        refused[spec.table] += n_refused if table is not None else n_records
+        if table is None:
+            continue
+        if spec is EPISODE_SPEC and "LS" not in table.columns:
+            without_ls.append(path.name)
+        tables.append((table, spec, path.name))
+    _parse_file_dates(tables, report)
+    for table, _, name in tables:
+        _years_for(table, name, report)
+        if table.bad is None:
+            table.bad = np.zeros(len(table), dtype=bool)
+    for path in found.uasc:
+        report.add(path.name, 0, "-", "note", "UASC table not used: it dates when each unaccompanied "
+                   "asylum-seeking child ceased to be one, which would only split the counts; the model does not "
+                   "separate UASC, who are counted with every other child")
+    htables = [t for t, spec, _ in tables if spec is HEADER_SPEC]
+    etables = [t for t, spec, _ in tables if spec is EPISODE_SPEC]
+    return htables, etables, files, read, refused, without_ls
+
+
+def read_returns(source: str | os.PathLike | Iterable[str | os.PathLike], *, strict: bool = False,
+                 taxonomy: Taxonomy | None = None, short_breaks: str = "exclude") -> Returns:
+    """Read, validate, de-duplicate and stitch SSDA903 returns.
+
+    Parameters
+    ----------
+    source : path or list of paths
+        A folder of returns, one CSV file, or a list of CSV files.
+    strict : bool
+        If True, any error refuses the data (:class:`ValidationError`, whose
+        ``.report`` lists every problem). If False (default) rows with errors
+        are left out and listed in ``Returns.report``.
+    taxonomy : Taxonomy, optional
+        Code maps (default :data:`carecast.care.taxonomy.DEFAULT_TAXONOMY`).
+    short_breaks : {"exclude", "keep"}
+        Episodes under an agreed series of short breaks (legal status V3,
+        V4) are left out by default, as in the DfE's statistics; ``"keep"``
+        counts them like any other episode.
+
+    Returns
+    -------
+    Returns
+
+    Raises
+    ------
+    ValueError
+        Missing folder or files, or no usable header or episodes file (the
+        message lists why each was refused; no child-level data).
+    ValidationError
+        In strict mode, if any row has an error.
+    """
+    taxonomy = DEFAULT_TAXONOMY if taxonomy is None else taxonomy
+    if not isinstance(taxonomy, Taxonomy):
+        raise TypeError("taxonomy must be a carecast.care.taxonomy.Taxonomy")
+    if short_breaks not in ("exclude", "keep"):
+        raise ValueError(f"short_breaks must be 'exclude' or 'keep', got {short_breaks!r}")
+    report = ValidationReport()
+    found = find_files(source)
+    htables, etables, files, read, refused, without_ls = _read_tables(found, report)
+    for tables, what in ((etables, "episodes"), (htables, "header")):
+        if not tables:
+            raise ValueError(f"source: no usable {what} file in {source}:\n{report.to_text()}")
+    head = _concat(htables, ("CHILD", "DOB"), ("DOB",))
+    epi = _concat(etables, ("CHILD", "DECOM", "PLACE", "PLACE_PROVIDER", "DEC", "REC", "LS"), ("DECOM", "DEC"))
+    report.rows_read = dict(read)
+
+    header_child, header_dob, header_refused = _header_dates_of_birth(head, files, report)
+    excluded = _short_breaks(epi, files, without_ls, report, short_breaks)
+    ep = _check_episodes(epi, files, header_child, header_dob, taxonomy, excluded, report)
+    collection_end = _collection_years(ep, report)
+    _check_in_return(ep, collection_end, files, report)
+    rows = _deduplicate(ep, files, report)
+    rows, overlap_refused = _resolve_overlaps(ep, rows, files, report)
+    # as before: the collection years are those of the returns with an episode used
+    used_years = set(np.unique(epi.year[rows]).tolist())
+    collection_end = {y: d for y, d in collection_end.items() if y in used_years}
+    data_end = (max(collection_end.values()) + 1) if collection_end else 0
+    columns = _stitch(ep, rows, collection_end, files, taxonomy, report)
+
+    report.rows_rejected = {"episodes": refused["episodes"] + int(ep.bad.sum()) + overlap_refused,
+                            "header": refused["header"] + header_refused}
+    if short_breaks == "exclude":
+        report.rows_excluded = {"short_breaks": int(excluded.sum())}
+    report.rows_used = {"episodes": int(len(rows)), "header": int(len(header_child))}
+    result = Returns(**columns, files=files, files_ignored=[p.name for p in found.ignored],
+                     collection_end=collection_end, data_end=int(data_end), report=report, taxonomy=taxonomy)
     if strict and report.n_errors:
         raise ValidationError(report)
     return result

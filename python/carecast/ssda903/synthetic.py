@@ -53,7 +53,7 @@ import numpy as np
 
 from carecast.care.parameters import CareParameters
 from carecast.care.taxonomy import DEFAULT_TAXONOMY
-from carecast.ssda903.dates import OPEN, add_years, from_ymd, to_days, ymd
+from carecast.ssda903.dates import OPEN, add_years, format_date, from_ymd, to_days, ymd
 from carecast.ssda903.reader import EPISODE_COLUMNS, HEADER_COLUMNS
 
 __all__ = ["SyntheticEpisodes", "simulate_episodes", "write_returns", "generate_returns",
@@ -162,6 +162,11 @@ class SyntheticEpisodes:
     start: int
     end: int
 
+    def __repr__(self) -> str:
+        # child-level records (if synthetic) stay out of reprs, like real ones
+        return (f"<SyntheticEpisodes: {len(self.child)} children, {len(self.decom)} episodes, "
+                f"{format_date(self.start)} to {format_date(self.end)}>")
+
 
 def _check(parameters: CareParameters) -> None:
     if not isinstance(parameters, CareParameters):
@@ -176,25 +181,32 @@ def _check(parameters: CareParameters) -> None:
         raise ValueError("parameters.age_bands must be whole years")
 
 
-def simulate_episodes(parameters: CareParameters, start, end, *, seed: int | None = 0) -> SyntheticEpisodes:
-    """Simulate entries, moves and exits from ``start`` to ``end`` (see module notes).
+@dataclass
+class _Entrants:
+    """Children entering care: entry day, age band, first placement, birth dates, birthdays."""
 
-    Parameters
-    ----------
-    parameters : CareParameters
-        Rates to simulate from (``stock`` is ignored: care starts empty at
-        ``start``, so begin well before the first return you write).
-    start, end : date or str
-    seed : int or None
-    """
-    _check(parameters)
-    s, e = to_days(start), to_days(end)
-    if e <= s:
-        raise ValueError("end must be after start")
-    rng = np.random.default_rng(seed)
+    entry: np.ndarray
+    band: np.ndarray
+    place: np.ndarray
+    dob: np.ndarray
+    age_edges: np.ndarray  # (n, A + 1): the day each age band starts, then the 18th birthday
+
+
+@dataclass
+class _Histories:
+    """Episodes as simulated, in the order they ended (before sorting and coding)."""
+
+    child: np.ndarray
+    decom: np.ndarray
+    dec: np.ndarray
+    placement: np.ndarray
+    flow: np.ndarray  # exit group >= 0; -1 censored, -2 aged out at 18, -3 a move
+
+
+def _draw_entrants(parameters: CareParameters, s: int, e: int, rng: np.random.Generator) -> _Entrants:
+    """Poisson entries by age band and first placement, entry days and dates of birth."""
     ages = np.asarray(parameters.age_bands, dtype=np.int64)
-    A, P, T, E = parameters.shape
-    tic_days = np.round(np.asarray(parameters.time_in_care_bands) * 365.25).astype(np.int64)
+    A, P = len(ages), len(parameters.placements)
     entries = np.asarray(parameters.entries_per_year, dtype=float)
     if entries.ndim == 3:
         entries = entries[0]
@@ -210,14 +222,23 @@ def simulate_episodes(parameters: CareParameters, start, end, *, seed: int | Non
     earliest = add_years(entry, -hi_age[band]) + 1  # born after: age < hi
     dob = earliest + (rng.random(n) * (latest - earliest + 1)).astype(np.int64)
     b18 = add_years(dob, np.full(n, 18))
-    rates = np.concatenate([parameters.exit_rates, parameters.move_rates], axis=-1)  # (A,P,T,E+P)
     age_edges = np.stack([add_years(dob, np.full(n, int(a))) for a in ages] + [b18], axis=1)
+    return _Entrants(entry=entry, band=band, place=place, dob=dob, age_edges=age_edges)
 
+
+def _simulate_histories(parameters: CareParameters, kids: _Entrants, e: int,
+                        rng: np.random.Generator) -> _Histories:
+    """Competing exponential hazards, piecewise constant between age and time-in-care boundaries."""
+    A, P, T, E = parameters.shape
+    tic_days = np.round(np.asarray(parameters.time_in_care_bands) * 365.25).astype(np.int64)
+    rates = np.concatenate([parameters.exit_rates, parameters.move_rates], axis=-1)  # (A,P,T,E+P)
+    entry, age_edges = kids.entry, kids.age_edges
+    n = len(entry)
     out_child, out_start, out_end, out_place, out_flow = [], [], [], [], []
     idx = np.arange(n)          # children still in care
     t = entry.copy()            # each one's clock (day), aligned with idx
     ep_start = entry.copy()     # start of each child's current episode
-    current = place.copy()      # each child's current placement
+    current = kids.place.copy()  # each child's current placement
     while len(idx):
         pl = current[idx]
         a_idx = np.sum(age_edges[idx, 1:A] <= t[:, None], axis=1)
@@ -257,17 +278,25 @@ def simulate_episodes(parameters: CareParameters, start, end, *, seed: int | Non
         current[moved] = flow[is_move] - E
         t = np.where(fire, event_day, boundary)
         idx, t = idx[~done], t[~done]
-    ch = np.concatenate(out_child) if out_child else np.zeros(0, np.int64)
-    order = np.lexsort((np.concatenate(out_start), ch)) if len(ch) else np.zeros(0, np.int64)
-    ch = ch[order]
-    decom = np.concatenate(out_start)[order]
-    dec = np.concatenate(out_end)[order]
-    placement = np.concatenate(out_place)[order]
-    flow = np.concatenate(out_flow)[order]
-    at18 = parameters.exit_groups.index("left_care_at_18")
-    exit_group = np.where(flow >= 0, flow, np.where(flow == -2, at18, -1))
-    # codes
-    m = len(ch)
+    if not out_child:
+        empty = np.zeros(0, np.int64)
+        return _Histories(empty, empty, empty, empty, empty)
+    return _Histories(child=np.concatenate(out_child), decom=np.concatenate(out_start),
+                      dec=np.concatenate(out_end), placement=np.concatenate(out_place),
+                      flow=np.concatenate(out_flow))
+
+
+def _sorted_by_child(h: _Histories) -> _Histories:
+    """Episodes sorted by child, then start date."""
+    order = np.lexsort((h.decom, h.child)) if len(h.child) else np.zeros(0, np.int64)
+    return _Histories(child=h.child[order], decom=h.decom[order], dec=h.dec[order],
+                      placement=h.placement[order], flow=h.flow[order])
+
+
+def _draw_codes(parameters: CareParameters, placement: np.ndarray, flow: np.ndarray,
+                exit_group: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """PLACE, PLACE_PROVIDER and REC codes representative of each placement type and exit group."""
+    m = len(placement)
     place_code = np.empty(m, dtype="<U2")
     provider = np.empty(m, dtype="<U3")
     pick = rng.random(m)
@@ -282,13 +311,43 @@ def simulate_episodes(parameters: CareParameters, start, end, *, seed: int | Non
     pick = rng.random(m)
     for g, name in enumerate(parameters.exit_groups):
         sel = exit_group == g
-        options = np.array(EXIT_CODES[name])
-        rec[sel] = options[np.minimum((pick[sel] * len(options)).astype(int), len(options) - 1)]
+        rec_options = np.array(EXIT_CODES[name])
+        rec[sel] = rec_options[np.minimum((pick[sel] * len(rec_options)).astype(int), len(rec_options) - 1)]
+    return place_code, provider, rec
+
+
+def simulate_episodes(parameters: CareParameters, start, end, *, seed: int | None = 0) -> SyntheticEpisodes:
+    """Simulate entries, moves and exits from ``start`` to ``end`` (see module notes).
+
+    The stages, each drawing from one generator in a fixed order (so a seed
+    gives the same episodes on every machine): entrants (Poisson counts,
+    entry days, dates of birth), their histories (competing hazards), then
+    the SSDA903 codes of each episode, then each child's sex.
+
+    Parameters
+    ----------
+    parameters : CareParameters
+        Rates to simulate from (``stock`` is ignored: care starts empty at
+        ``start``, so begin well before the first return you write).
+    start, end : date or str
+    seed : int or None
+    """
+    _check(parameters)
+    s, e = to_days(start), to_days(end)
+    if e <= s:
+        raise ValueError("end must be after start")
+    rng = np.random.default_rng(seed)
+    kids = _draw_entrants(parameters, s, e, rng)
+    h = _sorted_by_child(_simulate_histories(parameters, kids, e, rng))
+    at18 = parameters.exit_groups.index("left_care_at_18")
+    exit_group = np.where(h.flow >= 0, h.flow, np.where(h.flow == -2, at18, -1))
+    place_code, provider, rec = _draw_codes(parameters, h.placement, h.flow, exit_group, rng)
+    n = len(kids.entry)
     ids = np.char.add("C", np.arange(1, n + 1).astype(str))
     sex = rng.integers(1, 3, size=n)
-    return SyntheticEpisodes(child=ids, dob=dob, sex=sex, episode_child=ch, decom=decom, dec=dec,
-                             placement=placement, place=place_code, provider=provider, rec=rec,
-                             exit_group=exit_group, start=s, end=e)
+    return SyntheticEpisodes(child=ids, dob=kids.dob, sex=sex, episode_child=h.child, decom=h.decom,
+                             dec=h.dec, placement=h.placement, place=place_code, provider=provider,
+                             rec=rec, exit_group=exit_group, start=s, end=e)
 
 
 def _dmy(days: np.ndarray) -> np.ndarray:
@@ -367,6 +426,10 @@ def generate_returns(directory: str | os.PathLike, parameters: CareParameters | 
     years: long enough that the stock is in equilibrium, since nobody stays
     past 18) and the simulation runs to the end of ``last_year``'s
     collection year plus a year (so later exits are not known early).
+
+    Returns for a collection year that has not ended yet hold dates after
+    today, which :func:`carecast.ssda903.read_returns` refuses as it would
+    in a real return: simulate past years, or shift the dates.
     """
     parameters = example_parameters() if parameters is None else parameters
     start = from_ymd(np.array([first_year - burn_in_years]), np.array([4]), np.array([1]))[0]

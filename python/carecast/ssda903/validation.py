@@ -1,8 +1,9 @@
 """Data problems found while reading SSDA903 returns, and the report a user reads.
 
 Every row the reader leaves out, and every value it had to change, is one
-:class:`Problem` with the file, line (1 = the CSV header line), column and
-reason. Nothing is dropped silently.
+:class:`Problem` with the file, line (1 = the CSV header line; 0 = the file
+as a whole, e.g. a file that cannot be opened), column (``-`` when no one
+column is at fault) and reason. Nothing is dropped silently.
 
 Severity
 --------
@@ -25,7 +26,12 @@ Severity
     an episode repeated in a later return (the later return wins).
 
 Privacy: the report prints counts, files and line numbers, never CHILD
-identifiers unless asked (``show_ids=True``).
+identifiers unless asked (``show_ids=True``). Details never repeat a cell
+of a data row either: a bad date is described ("no such day or month", or
+its shape such as ``'9999/99/99'``), an unknown code is shown only when it
+looks like a code (one to four letters and digits), and a file whose
+first line is not a header is reported by its number of fields. ``repr``
+of a :class:`Problem` leaves the child out.
 
 Examples
 --------
@@ -42,7 +48,7 @@ SSDA903 data problems: 1 error, 0 warnings, 0 notes
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -59,7 +65,7 @@ class Problem:
     severity: str
     reason: str
     detail: str = ""
-    child: str = ""
+    child: str = field(default="", repr=False)
 
     def to_text(self, show_ids: bool = False) -> str:
         who = f" (child {self.child})" if show_ids and self.child else ""
@@ -77,15 +83,31 @@ class ValidationReport:
     Attributes
     ----------
     rows_read : dict
-        Rows read per table (``"episodes"``, ``"header"``).
+        Data rows per table (``"episodes"``, ``"header"``) in the files
+        found, including rows that could not be parsed and the rows of files
+        that were refused as a whole.
+    rows_rejected : dict
+        Rows left out for an error (the ``error`` problems, counted once per
+        row).
+    rows_excluded : dict
+        Rows left out by design, not for an error (``"short_breaks"``:
+        episodes under an agreed series of short breaks, legal status V3 or
+        V4).
     rows_used : dict
-        Rows used after validation and de-duplication.
+        Rows used after validation, exclusions and de-duplication.
     """
 
     def __init__(self) -> None:
         self._blocks: list[tuple[str, str, str, np.ndarray, np.ndarray, list, list]] = []
         self.rows_read: dict[str, int] = {}
+        self.rows_rejected: dict[str, int] = {}
+        self.rows_excluded: dict[str, int] = {}
         self.rows_used: dict[str, int] = {}
+
+    def rejected_share(self, table: str = "episodes") -> float:
+        """Share of a table's rows left out for errors (0 when nothing was read)."""
+        read = self.rows_read.get(table, 0)
+        return self.rows_rejected.get(table, 0) / read if read else 0.0
 
     def add(self, file: str, line: int, column: str, severity: str, reason: str,
             detail: str = "", child: str = "") -> None:
@@ -166,12 +188,18 @@ class ValidationReport:
             lines.append("  first problems (file:line):")
             lines += ["    " + p.to_text(show_ids) for p in shown]
         if self.rows_read:
-            lines.append("  rows read: " + ", ".join(f"{k} {v}" for k, v in self.rows_read.items())
-                         + "; rows used: " + ", ".join(f"{k} {v}" for k, v in self.rows_used.items()))
+            parts = [("rows read", self.rows_read), ("left out for errors", self.rows_rejected),
+                     ("excluded", self.rows_excluded), ("rows used", self.rows_used)]
+            lines.append("  " + "; ".join(f"{label}: " + ", ".join(f"{k} {v}" for k, v in d.items())
+                                          for label, d in parts if d))
         return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.to_text()
+
+    def __repr__(self) -> str:
+        return (f"<ValidationReport: {self.n_errors} errors, {self.n_warnings} warnings, "
+                f"{self.n_notes} notes>")
 
 
 class ValidationError(ValueError):
