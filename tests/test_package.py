@@ -51,7 +51,7 @@ def test_every_top_level_name_resolves():
                                     "cluster"]:
         assert getattr(carecast, name) is not None
     with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
-        carecast.nonsense
+        _ = carecast.nonsense
 
 
 def test_one_version_everywhere():
