@@ -7,9 +7,10 @@
  *
  * Conventions used by every function here:
  *   - Inputs are const and come first; outputs come last.  The caller
- *     allocates every array; no function here allocates, except
- *     cc_project_batch, which allocates one workspace per thread before any
- *     kernel runs and frees it before returning.
+ *     allocates every array; no function here allocates, except the batch
+ *     functions (cc_project_batch, cc_simulate_batch and their kin), which
+ *     allocate their workspace before any kernel runs and free it before
+ *     returning.
  *   - Arrays are C-contiguous, row-major.  A time-varying parameter is given
  *     with a "step stride": 0 means the same row is used for every step,
  *     otherwise row t starts at base + t * stride.  Batched parameters add a
@@ -65,8 +66,10 @@ typedef enum cc_status {
     CC_ESCHEDULE = 12,      /* a discount schedule is malformed (starts not
                                increasing from 0, or a rate <= -1) */
     CC_ECALLBACK = 13,      /* a user callback reported failure */
-    CC_ETHREAD = 14         /* a worker thread could not be started (reserved:
+    CC_ETHREAD = 14,        /* a worker thread could not be started (reserved:
                                cc_project_batch falls back to the calling thread) */
+    CC_EINTERRUPTED = 15    /* the caller's cancel flag was raised: the call
+                               stopped early and its outputs are incomplete */
 } cc_status;
 
 /* A static, human-readable description of a status code; never NULL.
@@ -212,6 +215,45 @@ CC_API int cc_project_batch(const cc_structure *m, size_t replicates, size_t ste
                             double *occupancy, double *moved, double *arrivals,
                             ptrdiff_t *bad_index);
 
+/* How a batch call runs: its threads and a way to stop it early.
+ *   threads  worker threads (0 means 1; never more than there is work for).
+ *   cancel   NULL, or a flag the caller may raise (set non-zero) from
+ *            another thread or a signal handler while the call runs.  The
+ *            batch functions read it before every step of every block of
+ *            replicates and return CC_EINTERRUPTED soon after it is raised
+ *            (within one step's work on each thread); everything they
+ *            allocated is freed.  A flag raised before the call makes it
+ *            return CC_EINTERRUPTED before any kernel runs.  The library only
+ *            reads the flag. */
+typedef struct cc_batch_control {
+    size_t threads;
+    const volatile int *cancel;
+} cc_batch_control;
+
+/* cc_project_batch_ctl
+ * cc_project_batch with its threads and a cancel flag in *control (NULL:
+ * one thread, no flag).
+ * Status:   as cc_project_batch, and CC_EINTERRUPTED when the flag was
+ *           raised: then occupancy, moved and arrivals are incomplete
+ *           (which replicates and steps were written is unspecified).
+ * Notes:    The replicates are projected in blocks, up to 16 at a time with
+ *           the replicate axis innermost, and each block's rows are written
+ *           into the caller's (R, steps+1, S) layout as they are computed.
+ *           Each replicate is computed by the same operations in the same
+ *           order as cc_project, so its results are bit-identical to
+ *           cc_project's whatever the block, thread count or range.
+ */
+CC_API int cc_project_batch_ctl(const cc_structure *m, size_t replicates, size_t steps,
+                                double dt, cc_kind kind,
+                                const double *value, size_t value_rep_stride,
+                                size_t value_stride,
+                                const double *inflow, size_t inflow_rep_stride,
+                                size_t inflow_stride,
+                                const double *x0, size_t x0_rep_stride,
+                                const cc_batch_control *control,
+                                double *occupancy, double *moved, double *arrivals,
+                                ptrdiff_t *bad_index);
+
 /* ------------------------------------------------------------------------
  * Random numbers and stochastic simulation
  * ------------------------------------------------------------------------ */
@@ -295,6 +337,24 @@ CC_API int cc_simulate_range(const cc_structure *m, size_t replicates, size_t st
                              uint64_t seed, uint64_t first_replicate, size_t threads,
                              double *occupancy, double *moved, double *arrivals,
                              ptrdiff_t *bad_index);
+
+/* cc_simulate_range_ctl
+ * cc_simulate_range with its threads and a cancel flag in *control (NULL:
+ * one thread, no flag).
+ * Status:   as cc_simulate_range, and CC_EINTERRUPTED when the flag was
+ *           raised (outputs incomplete, as for cc_project_batch_ctl).
+ */
+CC_API int cc_simulate_range_ctl(const cc_structure *m, size_t replicates, size_t steps,
+                                 double dt, cc_kind kind,
+                                 const double *value, size_t value_rep_stride,
+                                 size_t value_stride,
+                                 const double *inflow, size_t inflow_rep_stride,
+                                 size_t inflow_stride,
+                                 const double *x0, size_t x0_rep_stride,
+                                 uint64_t seed, uint64_t first_replicate,
+                                 const cc_batch_control *control,
+                                 double *occupancy, double *moved, double *arrivals,
+                                 ptrdiff_t *bad_index);
 
 /* ------------------------------------------------------------------------
  * Values accrued per step

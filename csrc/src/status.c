@@ -29,6 +29,7 @@ const char *cc_strerror(int status)
     case CC_ESCHEDULE: return "malformed rate schedule";
     case CC_ECALLBACK: return "callback failed";
     case CC_ETHREAD: return "could not start a thread";
+    case CC_EINTERRUPTED: return "interrupted";
     default: return "unknown carecast status";
     }
 }

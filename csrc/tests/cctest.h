@@ -74,6 +74,7 @@ void t_cc_check_nonnegative(int *status);
 void t_cc_project_workspace(int *status);
 void t_cc_project(int *status);
 void t_cc_project_batch(int *status);
+void t_cc_project_batch_ctl(int *status);
 void t_cc_accrue(int *status);
 void t_cc_check_schedule(int *status);
 void t_cc_discount_factors(int *status);
@@ -88,6 +89,7 @@ void t_cc_rng_binomial(int *status);
 void t_cc_rng_poisson(int *status);
 void t_cc_simulate_batch(int *status);
 void t_cc_simulate_range(int *status);
+void t_cc_simulate_range_ctl(int *status);
 
 /* Published models reproduced through several routines together. */
 void t_published_chancellor(int *status);
