@@ -36,9 +36,11 @@
  * AVX-512 and the best the processor has is picked at load time (an ifunc);
  * elsewhere it is compiled for the baseline the compiler targets.  The
  * arithmetic is the same (multiplies and adds, no contraction into fused
- * multiply-adds under -std=c11), so the bits do not depend on the choice. */
+ * multiply-adds under -std=c11), so the bits do not depend on the choice.
+ * Not under ThreadSanitizer, whose runtime is not ready when the ifunc
+ * resolver runs (the runner crashes at start-up). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
-    !defined(CC_NO_TARGET_CLONES)
+    !defined(__SANITIZE_THREAD__) && !defined(CC_NO_TARGET_CLONES)
 #define CC_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define CC_VECTOR_CLONES

@@ -7,11 +7,36 @@
 #if defined(CC_THREADS_WIN32)
 #include <process.h>
 
+#if defined(_M_X64) || defined(__x86_64__) || defined(_M_IX86) || defined(__i386__)
+#include <xmmintrin.h>
+#define CC_HAVE_MXCSR 1
+#endif
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define CC_HAVE_X87 1
+static unsigned short get_x87_control(void)
+{
+    unsigned short cw;
+    __asm__ __volatile__("fnstcw %0" : "=m"(cw));
+    return cw;
+}
+
+static void set_x87_control(unsigned short cw)
+{
+    __asm__ __volatile__("fldcw %0" : : "m"(cw));
+}
+#endif
+
 /* _beginthreadex rather than CreateThread: the thread calls the C runtime
  * (libm), whose per-thread state _beginthreadex sets up. */
 static unsigned __stdcall trampoline(void *arg)
 {
     cc_thread *t = arg;
+#if defined(CC_HAVE_MXCSR)
+    _mm_setcsr(t->mxcsr);
+#endif
+#if defined(CC_HAVE_X87)
+    set_x87_control(t->x87_control);
+#endif
     t->fn(t->arg);
     return 0;
 }
@@ -20,6 +45,14 @@ int cc_thread_start(cc_thread *t, cc_thread_fn fn, void *arg)
 {
     t->fn = fn;
     t->arg = arg;
+    t->mxcsr = 0;
+    t->x87_control = 0;
+#if defined(CC_HAVE_MXCSR)
+    t->mxcsr = _mm_getcsr();
+#endif
+#if defined(CC_HAVE_X87)
+    t->x87_control = get_x87_control();
+#endif
     t->handle = _beginthreadex(NULL, 0, trampoline, t, 0, NULL);
     return t->handle == 0 ? -1 : 0;
 }

@@ -45,10 +45,19 @@ typedef struct cc_thread {
     cc_thread_handle handle;
     cc_thread_fn fn;
     void *arg;
+    unsigned int mxcsr;         /* Win32: the creator's floating-point */
+    unsigned short x87_control; /* environment, given to the new thread */
 } cc_thread;
 
 /* Runs fn(arg) on a new thread.  Returns 0 on success, -1 if no thread
- * could be started (then fn has not run and t must not be joined). */
+ * could be started (then fn has not run and t must not be joined).
+ * The new thread starts with the floating-point environment (rounding,
+ * precision, denormal handling) of the thread that calls cc_thread_start,
+ * as C11 requires of thrd_create and POSIX threads do.  Win32 threads
+ * start with the system's default instead; with MinGW, whose start-up code
+ * sets the x87 unit to 64-bit precision and whose libm uses it (expm1,
+ * log1p, exp), that made results differ in the last bit between the main
+ * thread and the others, so the Win32 branch copies the environment. */
 int cc_thread_start(cc_thread *t, cc_thread_fn fn, void *arg);
 
 /* Waits for a started thread to finish and releases it. */
