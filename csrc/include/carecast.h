@@ -203,6 +203,8 @@ CC_API int cc_project(const cc_structure *m, size_t steps, double dt, cc_kind ki
  *           Results are bit-identical whatever the number of threads.
  * Notes:    all replicates are validated before any is projected, so an
  *           error leaves no partly projected output beyond row 0.
+ *           cc_project_batch_ctl (below) with {threads, NULL}: the same
+ *           kernel, blocks of replicates with the bits of cc_project.
  */
 CC_API int cc_project_batch(const cc_structure *m, size_t replicates, size_t steps,
                             double dt, cc_kind kind,
@@ -287,10 +289,16 @@ CC_API double cc_rng_uniform(cc_rng *rng);
 /* Exact draws (each a whole number returned as a double):
  * Binomial(n, p) for a whole n >= 0 and p in [0, 1]; Poisson(mean) for a
  * finite mean >= 0.  Invalid arguments give 0 (callers validate first).
- * Small means by inversion; large ones by the exact splitting methods of
- * Devroye (1986), "Non-Uniform Random Variate Generation", X.4 (binomial via
- * a beta order statistic) and X.3 (Poisson via a gamma arrival time), with
- * gamma variates by Marsaglia and Tsang (2000). */
+ * Means below 10 by inversion (binomial: Kachitvichyanukul and Schmeiser's
+ * BINV, with p replaced by 1 - p above 1/2); larger ones in O(1) expected
+ * time by transformed rejection with squeeze, Hormann (1993): BTRS for the
+ * binomial (J. Stat. Comput. Simul. 46, 101-110) and PTRS for the Poisson
+ * (Insurance: Math. Econ. 12, 39-45), accepting against the exact
+ * probabilities (log-factorials by Stirling's series with a tabulated
+ * remainder below 16, error < 1e-14).  The draws use exp, log, log1p and
+ * sqrt only: same seed, same draws wherever the C library rounds those
+ * alike (a libm that differs in a last bit, such as MinGW's x87 one against
+ * glibc, can change a draw now and then, never its distribution). */
 CC_API double cc_rng_binomial(cc_rng *rng, double n, double p);
 CC_API double cc_rng_poisson(cc_rng *rng, double mean);
 
@@ -307,7 +315,11 @@ CC_API double cc_rng_poisson(cc_rng *rng, double mean);
  *           not whole (bad_index as for x0).
  * Notes:    occupancy, moved and arrivals hold whole numbers.  moved and
  *           arrivals may be NULL; the same draws are made, so occupancy is
- *           the same either way.
+ *           the same either way.  Within a step the states are visited in
+ *           order; a state with nobody in it draws nothing, and its
+ *           leavers are split over its flows (in flow order) until all are
+ *           placed, so the work grows with the people who move rather than
+ *           with the number of flows.
  */
 CC_API int cc_simulate_batch(const cc_structure *m, size_t replicates, size_t steps,
                              double dt, cc_kind kind,
