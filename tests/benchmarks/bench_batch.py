@@ -47,9 +47,10 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.dirname(HERE))  # tests/, for reference_engine
 sys.path.insert(0, HERE)
 
+from bench_engine import care_like_model  # noqa: E402
+
 import carecast  # noqa: E402
 import reference_engine as ref  # noqa: E402
-from bench_engine import care_like_model  # noqa: E402
 from carecast import _core as new_core  # noqa: E402
 
 
