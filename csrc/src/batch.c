@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "threads.h"
+#include "cc_threads.h"
 
 /* Replicates per block: eight SSE2, four AVX2 or two AVX-512 vectors per
  * flow update; the block's flow probabilities (LANES * F doubles, 192 KB

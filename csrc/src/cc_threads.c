@@ -1,8 +1,8 @@
 /*
- * threads.c - cc_thread_start and cc_thread_join on Win32, POSIX or C11
- * threads (see threads.h for the choice).
+ * cc_threads.c - cc_thread_start and cc_thread_join on Win32, POSIX or C11
+ * threads (see cc_threads.h for the choice).
  */
-#include "threads.h"
+#include "cc_threads.h"
 
 #if defined(CC_THREADS_WIN32)
 #include <process.h>

@@ -1,17 +1,22 @@
 /*
- * threads.h - the library's only contact with a threads API: start a
- * thread, wait for it.  Private; never installed.
+ * cc_threads.h - the library's only contact with a threads API: start a
+ * thread, wait for it, and a mutex.  Private; never installed.
  *
  * Chosen by the preprocessor: Win32 threads on Windows (MSVC and MinGW),
  * POSIX threads on Unix-like systems, C11 <threads.h> elsewhere when the
  * compiler has it.  A cc_thread must stay at the same address from
  * cc_thread_start until cc_thread_join returns (the started thread reads
  * it).
+ *
+ * Named cc_threads.h, not threads.h: with -Isrc on the include path,
+ * <threads.h> would find this file instead of C11's.
  */
 #ifndef CARECAST_THREADS_H
 #define CARECAST_THREADS_H
 
-#if defined(_WIN32)
+#if defined(CC_THREADS_USE_C11)
+#define CC_THREADS_C11 1 /* forced, to test that branch where POSIX threads exist */
+#elif defined(_WIN32)
 #define CC_THREADS_WIN32 1
 #elif defined(__unix__) || defined(__APPLE__)
 #define CC_THREADS_POSIX 1
