@@ -9,9 +9,11 @@ The previous kernels are those of git revision REV (default: the merge base
 of HEAD and main), built once into a cache directory from ``git archive``
 and loaded beside the installed ``carecast._core`` as ``carecast_base._core``.
 Both modules take the same arguments; runs alternate (base, new, base,
-new, ...) so that both see the same machine load, and the best of the
-repeats is kept.  Wall and CPU time are both shown: on a shared machine the
-CPU time is the steadier figure.
+new, ...) so that both see the same machine load, and the run with the best
+wall time is kept, with its user and system CPU seconds and minor page
+faults (getrusage): on a shared machine the user time is the steadier
+figure, and the system time shows what the operating system spends
+providing fresh pages for the outputs.
 
 Cases
 -----
@@ -83,21 +85,34 @@ def base_core(rev: str):
     return module, commit
 
 
+def _usage():
+    """(user, system) CPU seconds and minor page faults of this process so far."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return time.process_time(), 0.0, 0
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime, u.ru_stime, u.ru_minflt
+
+
 def timed(fn):
-    wall, cpu = time.perf_counter(), time.process_time()
+    """Wall, user and system seconds, page faults, and the result of fn()."""
+    wall, before = time.perf_counter(), _usage()
     out = fn()
-    return time.perf_counter() - wall, time.process_time() - cpu, out
+    wall, after = time.perf_counter() - wall, _usage()
+    return (wall, after[0] - before[0], after[1] - before[1], after[2] - before[2]), out
 
 
 def alternate(runs: dict, repeats: int):
-    """Best wall and CPU time of each named run, the runs alternating."""
-    best = {name: [float("inf"), float("inf")] for name in runs}
+    """Each named run's best (wall, user, system, faults), by wall time, the runs
+    alternating."""
+    best = {name: (float("inf"), 0.0, 0.0, 0) for name in runs}
     outs = {}
     for _ in range(repeats):
         for name, fn in runs.items():
-            wall, cpu, out = timed(fn)
-            best[name][0] = min(best[name][0], wall)
-            best[name][1] = min(best[name][1], cpu)
+            times, out = timed(fn)
+            if times[0] < best[name][0]:
+                best[name] = times
             outs[name] = out
             del out
     return best, outs
@@ -137,7 +152,8 @@ def main(argv=None):
     print(f"(b) project_batch, {S} states, {F:,} flows, {steps} monthly steps, {R:,} sets, "
           f"keep_moved=False; outputs {R * (steps + 1) * S * 8 / 1e9:.2f} GB occupancy + "
           f"{R * steps * S * 8 / 1e9:.2f} GB arrivals")
-    header = f"{'kernel':<26} {'threads':>7} {'wall s':>8} {'cpu s':>8} {'1e9 upd/s':>10} {'vs base':>8}"
+    header = (f"{'kernel':<26} {'threads':>7} {'wall s':>8} {'user s':>7} {'sys s':>7} "
+              f"{'faults':>7} {'1e9 upd/s':>10} {'vs base':>8}")
     print(header)
     print("-" * len(header))
     results = {}
@@ -147,11 +163,11 @@ def main(argv=None):
         same = np.array_equal(outs["base"], outs["new"])
         del outs
         for name in ("base", "new"):
-            wall, cpu = best[name]
+            wall, user, system, faults = best[name]
             results[(name, threads)] = wall
             ratio = best["base"][0] / wall
-            print(f"{name + ' kernel':<26} {threads:>7} {wall:>8.3f} {cpu:>8.3f} "
-                  f"{updates / wall / 1e9:>10.2f} {ratio:>7.2f}x")
+            print(f"{name + ' kernel':<26} {threads:>7} {wall:>8.3f} {user:>7.3f} {system:>7.3f} "
+                  f"{faults:>7} {updates / wall / 1e9:>10.2f} {ratio:>7.2f}x")
         print(f"{'':<26} {'':>7} new == base bit for bit, every replicate: {same}")
     scaling = results[("new", 1)] / results[("new", 2)]
     scaling_base = results[("base", 1)] / results[("base", 2)]
@@ -161,8 +177,8 @@ def main(argv=None):
     n_np = min(args.numpy_sets, R)
     common = dict(src=b["src"], dst=b["dst"], steps=steps, dt=b["dt"], inflow=b["inflow"],
                   x0=b["x0"])
-    wall_np, _, ref_occ = timed(lambda: [ref.project(value=values[i], **common).occupancy
-                                         for i in range(n_np)])
+    (wall_np, *_), ref_occ = timed(lambda: [ref.project(value=values[i], **common).occupancy
+                                            for i in range(n_np)])
     new_occ = new_core.project(b["x0"], src, dst, values[:n_np], steps, b["dt"], "rate",
                                b["inflow"], None, n_np, 1, None, True, False, False)[0]
     same_project = all(np.array_equal(new_occ[i],
@@ -171,7 +187,7 @@ def main(argv=None):
     diff = max(float(np.abs(new_occ[i] - ref_occ[i]).max() / max(1.0, np.abs(ref_occ[i]).max()))
                for i in range(n_np))
     wall_np_all = wall_np * R / n_np
-    print(f"{'NumPy reference (scaled)':<26} {1:>7} {wall_np_all:>8.1f} {'':>8} "
+    print(f"{'NumPy reference (scaled)':<26} {1:>7} {wall_np_all:>8.1f} {'':>7} {'':>7} {'':>7} "
           f"{updates / wall_np_all / 1e9:>10.3f}   (timed on {n_np} sets; max rel diff "
           f"{diff:.1e}; new == carecast.project bit for bit: {same_project})")
     del new_occ, ref_occ
@@ -185,9 +201,12 @@ def main(argv=None):
         return occ.shape
 
     best, _ = alternate({"touch": touch}, args.repeats)
-    print(f"(w) allocate and first-touch the outputs alone: wall {best['touch'][0]:.3f} s, "
-          f"cpu {best['touch'][1]:.3f} s = {best['touch'][0] / results[('new', 2)]:.0%} of the "
+    wall, user, system, faults = best["touch"]
+    print(f"(w) allocate and first-touch the outputs alone: wall {wall:.3f} s, user {user:.3f} s, "
+          f"sys {system:.3f} s, {faults} page faults = {wall / results[('new', 2)]:.0%} of the "
           f"new kernel's 2-thread run")
+    print("    (the system time is the kernel zeroing and mapping fresh pages for the outputs;"
+          " with\n    transparent huge pages it grows when memory is fragmented)")
 
     # ---- (s) ------------------------------------------------------------
     from carecast.care.model import run
@@ -207,11 +226,12 @@ def main(argv=None):
     print(f"(s) simulate, sample calibration: {len(a.x0)} states, {len(a.src):,} flows, "
           f"{a.steps} monthly steps, {Rs} replicates, 1 thread")
     for name in ("base", "new"):
-        wall, cpu = best[name]
+        wall, user, system, _ = best[name]
         print(f"{name + ' kernel':<26} {wall / Rs * 1e3:>8.3f} ms/replicate wall, "
-              f"{cpu / Rs * 1e3:.3f} ms cpu")
+              f"{(user + system) / Rs * 1e3:.3f} ms cpu")
+    cpu = {name: best[name][1] + best[name][2] for name in best}
     print(f"speed-up per replicate: wall {best['base'][0] / best['new'][0]:.1f}x, "
-          f"cpu {best['base'][1] / best['new'][1]:.1f}x")
+          f"cpu {cpu['base'] / cpu['new']:.1f}x")
     digest = hashlib.sha256(sim(new_core)().tobytes()).hexdigest()[:16]
     print(f"new simulate occupancy sha256 {digest} (same seed, same bits on every run)")
     return 0
