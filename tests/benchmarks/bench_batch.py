@@ -25,6 +25,11 @@ Cases
     the NumPy reference.
 (w) the output write alone: allocating and first touching arrays of the
     shapes case (b) returns, which bounds the end-to-end time from below.
+(k) the C kernel alone (bench_batch_kernel.c, compiled against both
+    libraries' static builds): case (b) with the outputs preallocated and
+    touched ("touched": the kernel's own speed) and freshly allocated in the
+    timing ("fresh": plus the page faults of 3 GB of outputs).  Needs make and
+    a C compiler; skipped on Windows.
 (s) simulate on the sample calibration (carecast.calibrate on the sample
     returns, 2018-04-01 to 2020-03-31, five years monthly): milliseconds per
     replicate, 1 thread.
@@ -118,6 +123,45 @@ def alternate(runs: dict, repeats: int):
     return best, outs
 
 
+def kernel_alone(base_tree: str, args) -> None:
+    """Section (k): bench_batch_kernel.c against the two static libraries."""
+    cache = os.path.dirname(base_tree)  # .../carecast-bench-base-<commit>
+    harness = os.path.join(HERE, "bench_batch_kernel.c")
+    exes = {}
+    for name, tree in (("base", cache), ("new", ROOT)):
+        csrc = os.path.join(tree, "csrc")
+        subprocess.run(["make", "-s", "-C", csrc, "lib"], check=True, capture_output=True)
+        exe = os.path.join(cache, f"bench_batch_kernel_{name}")
+        subprocess.run([os.environ.get("CC", "cc"), "-O2", "-std=c11", "-I",
+                        os.path.join(csrc, "include"), harness,
+                        os.path.join(csrc, "build", "libcarecast.a"), "-lm", "-pthread", "-o",
+                        exe], check=True, capture_output=True)
+        exes[name] = exe
+    R = args.sets
+    print()
+    print(f"(k) the C kernel alone, case (b), {R:,} sets, best of {args.repeats} "
+          f"(outputs preallocated and touched, or fresh in the timing)")
+    header = (f"{'kernel':<14} {'outputs':<8} {'threads':>7} {'wall s':>8} {'user s':>7} "
+              f"{'sys s':>7} {'1e9 upd/s':>10} {'per cpu-s':>10} {'vs base':>8}")
+    print(header)
+    print("-" * len(header))
+    for mode in ("touched", "fresh"):
+        for threads in (1, 2):
+            got = {}
+            for name in ("base", "new"):
+                out = subprocess.run([exes[name], str(R), str(threads), str(args.repeats), mode],
+                                     check=True, capture_output=True, text=True).stdout.split()
+                got[name] = dict(zip(out[0::2], map(float, out[1::2])))
+            for name in ("base", "new"):
+                g = got[name]
+                per_cpu = g['updates/s'] * g['wall'] / max(g['user'] + g['sys'], 1e-9)
+                print(f"{name:<14} {mode:<8} {threads:>7} {g['wall']:>8.3f} {g['user']:>7.3f} "
+                      f"{g['sys']:>7.3f} {g['updates/s'] / 1e9:>10.2f} {per_cpu / 1e9:>10.2f} "
+                      f"{got['base']['wall'] / g['wall']:>7.2f}x")
+    print("    per cpu-s: updates per second of user + system time, the speed the kernel would "
+          "have\n    on cores of its own; sys: the operating system providing fresh pages")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", default=None, help="git revision of the previous kernels "
@@ -207,6 +251,13 @@ def main(argv=None):
           f"new kernel's 2-thread run")
     print("    (the system time is the kernel zeroing and mapping fresh pages for the outputs;"
           " with\n    transparent huge pages it grows when memory is fragmented)")
+
+    # ---- (k) ------------------------------------------------------------
+    if os.name == "posix":
+        try:
+            kernel_alone(os.path.dirname(os.path.dirname(base.__file__)), args)
+        except (OSError, subprocess.CalledProcessError) as err:
+            print(f"(k) skipped: {err}")
 
     # ---- (s) ------------------------------------------------------------
     from carecast.care.model import run
