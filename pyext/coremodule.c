@@ -412,6 +412,16 @@ static void batch_call_thread(void *arg)
 static int run_batch_call(batch_call *c)
 {
     c->cancel = 0;
+    /* Small jobs (under 10^7 flow and state updates: well under a second
+     * even for simulate's slowest draws) run here: a thread of their own
+     * would cost more than they do. */
+    if ((double)c->replicates * (double)c->steps *
+            (double)(c->m->n_flows + c->m->n_states) < 1e7) {
+        Py_BEGIN_ALLOW_THREADS
+        batch_call_run(c);
+        Py_END_ALLOW_THREADS
+        return 0;
+    }
     c->done = PyThread_allocate_lock();
     if (c->done == NULL) {
         PyErr_NoMemory();
