@@ -27,6 +27,13 @@
 #include "internal.h"
 #include "cc_threads.h"
 
+/* No fused multiply-adds, as in project.c (see there). */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(_MSC_VER)
+#pragma fp_contract(off)
+#endif
+
 /* Replicates per block: eight SSE2, four AVX2 or two AVX-512 vectors per
  * flow update; the block's flow probabilities (LANES * F doubles, 192 KB
  * for 1,500 flows) stay in a core's L2 cache. */
