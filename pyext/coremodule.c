@@ -56,6 +56,9 @@ static PyObject *raise_status(PyObject *module, int status, const char *what,
     case CC_ETHREAD:
         type = st->carecast_error;
         break;
+    case CC_EINTERRUPTED:
+        type = PyExc_KeyboardInterrupt;
+        break;
     default:
         type = PyExc_ValueError;
         break;
@@ -404,6 +407,112 @@ static void release_projection(projection_args *a)
     Py_CLEAR(a->value);
     Py_CLEAR(a->inflow);
     Py_CLEAR(a->advance);
+}
+
+/* ------------------------------------------------------------------------
+ * Interruptible batch runs
+ *
+ * A batch kernel runs on a thread of its own while the calling (main)
+ * thread waits on a lock in 50 ms slices with the GIL released, taking the
+ * GIL back between slices to run PyErr_CheckSignals.  When a signal handler
+ * raises (Ctrl-C: KeyboardInterrupt), the kernel's cancel flag is raised; it
+ * stops within a step and frees its workspace, and the exception propagates
+ * once the kernel has returned.  The kernel thread never touches Python.
+ * ------------------------------------------------------------------------ */
+
+typedef struct batch_call {
+    int stochastic;
+    const cc_structure *m;
+    size_t replicates, steps;
+    double dt;
+    cc_kind kind;
+    const double *value;
+    size_t value_rep_stride, value_stride;
+    const double *inflow;
+    size_t inflow_rep_stride, inflow_stride;
+    const double *x0;
+    size_t x0_rep_stride;
+    uint64_t seed, first_replicate;
+    size_t threads;
+    double *occupancy, *moved, *arrivals;
+    volatile int cancel;
+    int status;
+    ptrdiff_t bad;
+    PyThread_type_lock done;  /* held until the kernel has returned */
+} batch_call;
+
+static void batch_call_run(batch_call *c)
+{
+    const cc_batch_control control = {c->threads, &c->cancel};
+    if (c->stochastic) {
+        c->status = cc_simulate_range_ctl(
+            c->m, c->replicates, c->steps, c->dt, c->kind, c->value, c->value_rep_stride,
+            c->value_stride, c->inflow, c->inflow_rep_stride, c->inflow_stride, c->x0,
+            c->x0_rep_stride, c->seed, c->first_replicate, &control, c->occupancy, c->moved,
+            c->arrivals, &c->bad);
+    } else {
+        c->status = cc_project_batch_ctl(
+            c->m, c->replicates, c->steps, c->dt, c->kind, c->value, c->value_rep_stride,
+            c->value_stride, c->inflow, c->inflow_rep_stride, c->inflow_stride, c->x0,
+            c->x0_rep_stride, &control, c->occupancy, c->moved, c->arrivals, &c->bad);
+    }
+}
+
+static void batch_call_thread(void *arg)
+{
+    batch_call *c = arg;
+    batch_call_run(c);
+    PyThread_release_lock(c->done);
+}
+
+/* Runs c to completion.  Returns -1 with an exception set when a signal
+ * handler raised while it ran (c->status is then CC_EINTERRUPTED, or CC_OK
+ * if the kernel finished first), 0 otherwise.  Called with the GIL. */
+static int run_batch_call(batch_call *c)
+{
+    c->cancel = 0;
+    /* Small jobs (under 10^7 flow and state updates: well under a second
+     * even for simulate's slowest draws) run here: a thread of their own
+     * would cost more than they do. */
+    if ((double)c->replicates * (double)c->steps *
+            (double)(c->m->n_flows + c->m->n_states) < 1e7) {
+        Py_BEGIN_ALLOW_THREADS
+        batch_call_run(c);
+        Py_END_ALLOW_THREADS
+        return 0;
+    }
+    c->done = PyThread_allocate_lock();
+    if (c->done == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    PyThread_acquire_lock(c->done, WAIT_LOCK);
+    if (PyThread_start_new_thread(batch_call_thread, c) == PYTHREAD_INVALID_THREAD_ID) {
+        /* No thread to spare: run here, uninterruptible as before. */
+        PyThread_release_lock(c->done);
+        PyThread_free_lock(c->done);
+        Py_BEGIN_ALLOW_THREADS
+        batch_call_run(c);
+        Py_END_ALLOW_THREADS
+        return 0;
+    }
+    int raised = 0;
+    for (;;) {
+        PyLockStatus got;
+        Py_BEGIN_ALLOW_THREADS
+        got = PyThread_acquire_lock_timed(c->done, 50000, 0);
+        Py_END_ALLOW_THREADS
+        if (got == PY_LOCK_ACQUIRED) {
+            break;
+        }
+        if (!raised && PyErr_CheckSignals() < 0) {
+            raised = 1;
+            c->cancel = 1;
+        }
+    }
+    PyThread_release_lock(c->done);
+    PyThread_free_lock(c->done);
+    return raised ? -1 : 0;
 }
 
 /* Shape of a per-step parameter of width `width` ("F" or "S"): after an
@@ -776,16 +885,16 @@ static PyObject *core_project_batch(PyObject *module, PyObject *args, PyObject *
     if (allocate_outputs(module, &a, keep_moved, &occupancy, &moved, &arrivals) < 0) goto fail;
     double *moved_out = keep_moved ? (double *)PyArray_DATA(moved) : NULL;
     double *arrivals_out = a.inflow ? (double *)PyArray_DATA(arrivals) : NULL;
-    int status;
-    ptrdiff_t bad = -1;
-    Py_BEGIN_ALLOW_THREADS
-    status = cc_project_batch(
-        &a.m, (size_t)a.R, (size_t)steps, dt, a.kind, (const double *)PyArray_DATA(a.value),
+    batch_call call = {
+        0, &a.m, (size_t)a.R, (size_t)steps, dt, a.kind, (const double *)PyArray_DATA(a.value),
         a.value_rep_stride, a.value_stride,
         a.inflow ? (const double *)PyArray_DATA(a.inflow) : NULL, a.inflow_rep_stride,
-        a.inflow_stride, (const double *)PyArray_DATA(a.x0), a.x0_rep_stride, n_threads,
-        (double *)PyArray_DATA(occupancy), moved_out, arrivals_out, &bad);
-    Py_END_ALLOW_THREADS
+        a.inflow_stride, (const double *)PyArray_DATA(a.x0), a.x0_rep_stride, 0, 0, n_threads,
+        (double *)PyArray_DATA(occupancy), moved_out, arrivals_out, 0, CC_OK, -1, NULL};
+    if (run_batch_call(&call) < 0) {
+        goto fail; /* KeyboardInterrupt (or another signal handler's error) */
+    }
+    const int status = call.status;
     if (status != CC_OK) {
         raise_projection_failure(module, &a, status, work);
         goto fail;
@@ -909,17 +1018,18 @@ static PyObject *core_simulate(PyObject *module, PyObject *args, PyObject *kwarg
     }
     if (allocate_outputs(module, &a, keep_moved, &occupancy, &moved, &arrivals) < 0) goto fail;
     double *moved_out = keep_moved ? (double *)PyArray_DATA(moved) : NULL;
-    int status;
-    ptrdiff_t bad = -1;
-    Py_BEGIN_ALLOW_THREADS
-    status = cc_simulate_range(
-        &a.m, (size_t)a.R, (size_t)steps, dt, a.kind, (const double *)PyArray_DATA(a.value),
+    batch_call call = {
+        1, &a.m, (size_t)a.R, (size_t)steps, dt, a.kind, (const double *)PyArray_DATA(a.value),
         a.value_rep_stride, a.value_stride,
         a.inflow ? (const double *)PyArray_DATA(a.inflow) : NULL, a.inflow_rep_stride,
         a.inflow_stride, (const double *)PyArray_DATA(a.x0), a.x0_rep_stride, (uint64_t)seed,
         (uint64_t)first_replicate, n_threads,
-        (double *)PyArray_DATA(occupancy), moved_out, (double *)PyArray_DATA(arrivals), &bad);
-    Py_END_ALLOW_THREADS
+        (double *)PyArray_DATA(occupancy), moved_out, (double *)PyArray_DATA(arrivals), 0, CC_OK,
+        -1, NULL};
+    if (run_batch_call(&call) < 0) {
+        goto fail; /* KeyboardInterrupt (or another signal handler's error) */
+    }
+    const int status = call.status;
     if (status != CC_OK) {
         raise_projection_failure(module, &a, status, work);
         goto fail;

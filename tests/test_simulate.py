@@ -232,3 +232,86 @@ def test_probability_one_moves_everyone_and_zero_moves_no_one():
 def test_bad_input_is_refused(call, error, pattern):
     with pytest.raises(error, match=pattern):
         call()
+
+
+# ---- the O(1) draws (BTRS, PTRS) and the split by source state ----------
+
+
+@pytest.mark.parametrize("n,p", [(25, 0.4), (101, 0.099), (99, 0.1), (3000, 0.02), (20, 0.5)])
+def test_binomial_draws_either_side_of_the_switch_to_rejection(n, p):
+    # n p = 10 is where inversion gives way to transformed rejection
+    R = 40000
+    sim = carecast.simulate([n, 0], [0], [1], [p], 1, kind="prob", replicates=R, seed=n + 1)
+    draws = sim.moved[:, 0, 0].astype(int)
+    k = np.arange(n + 1)
+    logpmf = np.array([math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1)
+                       + i * math.log(p) + (n - i) * math.log1p(-p) for i in k])
+    stat, critical = _chi_square(np.bincount(draws, minlength=n + 1), np.exp(logpmf), R)
+    assert stat < critical, (stat, critical)
+
+
+@pytest.mark.parametrize("mean", [9.9, 10.0, 10.1, 55.5])
+def test_poisson_draws_either_side_of_the_switch_to_rejection(mean):
+    R = 40000
+    sim = carecast.simulate([0], [], [], np.zeros(0), 1, inflow=[mean], replicates=R,
+                            seed=int(mean * 100))
+    draws = sim.inflow[:, 0, 0].astype(int)
+    top = int(mean + 12 * math.sqrt(mean) + 20)
+    pmf = np.exp([i * math.log(mean) - mean - math.lgamma(i + 1) for i in range(top + 1)])
+    stat, critical = _chi_square(np.bincount(np.minimum(draws, top), minlength=top + 1), pmf, R)
+    assert stat < critical, (stat, critical)
+
+
+def test_each_flow_of_a_multinomial_split_is_binomial():
+    # 200 people, four flows out of state 0 (interleaved with a flow of state 1, so
+    # that the split by source state is exercised); flow f moves Binomial(200, p_f)
+    n, R = 200, 30000
+    src = [0, 1, 0, 0, 0]
+    dst = [1, 2, 2, 3, 4]
+    p = np.array([0.05, 0.3, 0.15, 0.4, 0.1])
+    sim = carecast.simulate([n, 7, 0, 0, 0], src, dst, p, 1, kind="prob", replicates=R, seed=8)
+    moved = sim.moved[:, 0, :]
+    assert np.all(moved[:, [0, 2, 3, 4]].sum(axis=1) <= n)
+    for f in (0, 2, 3, 4):
+        k = np.arange(n + 1)
+        logpmf = np.array([math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1)
+                           + i * math.log(p[f]) + (n - i) * math.log1p(-p[f]) for i in k])
+        counts = np.bincount(moved[:, f].astype(int), minlength=n + 1)
+        stat, critical = _chi_square(counts, np.exp(logpmf), R)
+        assert stat < critical, (f, stat, critical)
+
+
+def test_large_counts_mean_is_the_deterministic_projection():
+    # tens of thousands of people a state: every draw by rejection (BTRS, PTRS)
+    rng = np.random.default_rng(31)
+    S, F, steps, R = 6, 14, 8, 3000
+    src = rng.integers(0, S - 1, F)
+    dst = rng.integers(0, S, F)
+    value = rng.uniform(0.05, 1.0, F)
+    x0 = rng.integers(10000, 100000, S).astype(float)
+    inflow = rng.uniform(50, 5000, S)
+    expected = carecast.project(x0, src, dst, value, steps, dt=0.25, inflow=inflow).occupancy
+    sim = carecast.simulate(x0, src, dst, value, steps, dt=0.25, inflow=inflow, replicates=R,
+                            seed=4, keep_moved=False).occupancy
+    se = sim.std(axis=0, ddof=1) / math.sqrt(R)
+    assert np.all(np.abs(sim.mean(axis=0) - expected) <= 5 * se + 1e-9)
+    assert np.all(sim.sum(axis=2)[:, 0] == x0.sum())
+
+
+def test_empty_states_and_shared_or_own_parameters_give_the_same_bits():
+    # shared values and inflow are prepared once for the batch; passed per replicate
+    # (the same numbers) they are prepared per replicate: the draws must agree
+    rng = np.random.default_rng(5)
+    S, F, steps, R = 30, 120, 12, 9
+    src = rng.integers(0, S, F)
+    dst = rng.integers(0, S, F)
+    value = rng.uniform(0, 0.5, F)
+    x0 = np.where(rng.uniform(size=S) < 0.6, 0.0, rng.integers(0, 30, S).astype(float))
+    inflow = np.where(rng.uniform(size=(steps, S)) < 0.7, 0.0, rng.uniform(0, 3, (steps, S)))
+    shared = carecast.simulate(x0, src, dst, value, steps, inflow=inflow, replicates=R, seed=9,
+                               dt=1 / 12)
+    own = carecast.simulate(np.tile(x0, (R, 1)), src, dst, np.tile(value, (R, 1)), steps,
+                            inflow=np.broadcast_to(inflow, (R, steps, S)), replicates=R, seed=9,
+                            dt=1 / 12)
+    for name in ("occupancy", "moved", "inflow"):
+        assert np.array_equal(getattr(shared, name), getattr(own, name)), name

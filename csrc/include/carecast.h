@@ -7,9 +7,10 @@
  *
  * Conventions used by every function here:
  *   - Inputs are const and come first; outputs come last.  The caller
- *     allocates every array; no function here allocates, except
- *     cc_project_batch, which allocates one workspace per thread before any
- *     kernel runs and frees it before returning.
+ *     allocates every array; no function here allocates, except the batch
+ *     functions (cc_project_batch, cc_simulate_batch and their kin), which
+ *     allocate their workspace before any kernel runs and free it before
+ *     returning.
  *   - Arrays are C-contiguous, row-major.  A time-varying parameter is given
  *     with a "step stride": 0 means the same row is used for every step,
  *     otherwise row t starts at base + t * stride.  Batched parameters add a
@@ -67,9 +68,11 @@ typedef enum cc_status {
     CC_ECALLBACK = 13,      /* a user callback reported failure */
     CC_ETHREAD = 14,        /* a worker thread could not be started (reserved:
                                cc_project_batch falls back to the calling thread) */
-    CC_EOVERFLOW = 15       /* finite inputs whose result would overflow a double
+    CC_EOVERFLOW = 15,      /* finite inputs whose result would overflow a double
                                (or, for projections, come close enough that the
                                sums could): see each function */
+    CC_EINTERRUPTED = 16    /* the caller's cancel flag was raised: the call
+                               stopped early and its outputs are incomplete */
 } cc_status;
 
 /* A static, human-readable description of a status code; never NULL.
@@ -214,6 +217,8 @@ CC_API int cc_project(const cc_structure *m, size_t steps, double dt, cc_kind ki
  *           Results are bit-identical whatever the number of threads.
  * Notes:    all replicates are validated before any is projected, so an
  *           error leaves no partly projected output beyond row 0.
+ *           cc_project_batch_ctl (below) with {threads, NULL}: the same
+ *           kernel, blocks of replicates with the bits of cc_project.
  */
 CC_API int cc_project_batch(const cc_structure *m, size_t replicates, size_t steps,
                             double dt, cc_kind kind,
@@ -225,6 +230,45 @@ CC_API int cc_project_batch(const cc_structure *m, size_t replicates, size_t ste
                             size_t threads,
                             double *occupancy, double *moved, double *arrivals,
                             ptrdiff_t *bad_index);
+
+/* How a batch call runs: its threads and a way to stop it early.
+ *   threads  worker threads (0 means 1; never more than there is work for).
+ *   cancel   NULL, or a flag the caller may raise (set non-zero) from
+ *            another thread or a signal handler while the call runs.  The
+ *            batch functions read it before every step of every block of
+ *            replicates and return CC_EINTERRUPTED soon after it is raised
+ *            (within one step's work on each thread); everything they
+ *            allocated is freed.  A flag raised before the call makes it
+ *            return CC_EINTERRUPTED before any kernel runs.  The library only
+ *            reads the flag. */
+typedef struct cc_batch_control {
+    size_t threads;
+    const volatile int *cancel;
+} cc_batch_control;
+
+/* cc_project_batch_ctl
+ * cc_project_batch with its threads and a cancel flag in *control (NULL:
+ * one thread, no flag).
+ * Status:   as cc_project_batch, and CC_EINTERRUPTED when the flag was
+ *           raised: then occupancy, moved and arrivals are incomplete
+ *           (which replicates and steps were written is unspecified).
+ * Notes:    The replicates are projected in blocks, up to 16 at a time with
+ *           the replicate axis innermost, and each block's rows are written
+ *           into the caller's (R, steps+1, S) layout as they are computed.
+ *           Each replicate is computed by the same operations in the same
+ *           order as cc_project, so its results are bit-identical to
+ *           cc_project's whatever the block, thread count or range.
+ */
+CC_API int cc_project_batch_ctl(const cc_structure *m, size_t replicates, size_t steps,
+                                double dt, cc_kind kind,
+                                const double *value, size_t value_rep_stride,
+                                size_t value_stride,
+                                const double *inflow, size_t inflow_rep_stride,
+                                size_t inflow_stride,
+                                const double *x0, size_t x0_rep_stride,
+                                const cc_batch_control *control,
+                                double *occupancy, double *moved, double *arrivals,
+                                ptrdiff_t *bad_index);
 
 /* ------------------------------------------------------------------------
  * Random numbers and stochastic simulation
@@ -259,10 +303,16 @@ CC_API double cc_rng_uniform(cc_rng *rng);
 /* Exact draws (each a whole number returned as a double):
  * Binomial(n, p) for a whole n >= 0 and p in [0, 1]; Poisson(mean) for a
  * finite mean >= 0.  Invalid arguments give 0 (callers validate first).
- * Small means by inversion; large ones by the exact splitting methods of
- * Devroye (1986), "Non-Uniform Random Variate Generation", X.4 (binomial via
- * a beta order statistic) and X.3 (Poisson via a gamma arrival time), with
- * gamma variates by Marsaglia and Tsang (2000). */
+ * Means below 10 by inversion (binomial: Kachitvichyanukul and Schmeiser's
+ * BINV, with p replaced by 1 - p above 1/2); larger ones in O(1) expected
+ * time by transformed rejection with squeeze, Hormann (1993): BTRS for the
+ * binomial (J. Stat. Comput. Simul. 46, 101-110) and PTRS for the Poisson
+ * (Insurance: Math. Econ. 12, 39-45), accepting against the exact
+ * probabilities (log-factorials by Stirling's series with a tabulated
+ * remainder below 16, error < 1e-14).  The draws use exp, log, log1p and
+ * sqrt only: same seed, same draws wherever the C library rounds those
+ * alike (a libm that differs in a last bit, such as MinGW's x87 one against
+ * glibc, can change a draw now and then, never its distribution). */
 CC_API double cc_rng_binomial(cc_rng *rng, double n, double p);
 CC_API double cc_rng_poisson(cc_rng *rng, double mean);
 
@@ -279,7 +329,11 @@ CC_API double cc_rng_poisson(cc_rng *rng, double mean);
  *           not whole (bad_index as for x0).
  * Notes:    occupancy, moved and arrivals hold whole numbers.  moved and
  *           arrivals may be NULL; the same draws are made, so occupancy is
- *           the same either way.
+ *           the same either way.  Within a step the states are visited in
+ *           order; a state with nobody in it draws nothing, and its
+ *           leavers are split over its flows (in flow order) until all are
+ *           placed, so the work grows with the people who move rather than
+ *           with the number of flows.
  */
 CC_API int cc_simulate_batch(const cc_structure *m, size_t replicates, size_t steps,
                              double dt, cc_kind kind,
@@ -309,6 +363,24 @@ CC_API int cc_simulate_range(const cc_structure *m, size_t replicates, size_t st
                              uint64_t seed, uint64_t first_replicate, size_t threads,
                              double *occupancy, double *moved, double *arrivals,
                              ptrdiff_t *bad_index);
+
+/* cc_simulate_range_ctl
+ * cc_simulate_range with its threads and a cancel flag in *control (NULL:
+ * one thread, no flag).
+ * Status:   as cc_simulate_range, and CC_EINTERRUPTED when the flag was
+ *           raised (outputs incomplete, as for cc_project_batch_ctl).
+ */
+CC_API int cc_simulate_range_ctl(const cc_structure *m, size_t replicates, size_t steps,
+                                 double dt, cc_kind kind,
+                                 const double *value, size_t value_rep_stride,
+                                 size_t value_stride,
+                                 const double *inflow, size_t inflow_rep_stride,
+                                 size_t inflow_stride,
+                                 const double *x0, size_t x0_rep_stride,
+                                 uint64_t seed, uint64_t first_replicate,
+                                 const cc_batch_control *control,
+                                 double *occupancy, double *moved, double *arrivals,
+                                 ptrdiff_t *bad_index);
 
 /* ------------------------------------------------------------------------
  * Values accrued per step

@@ -2,14 +2,56 @@
  * batch.c - many independent projections (deterministic, for a
  * probabilistic sensitivity analysis, or stochastic) on worker threads.
  *
- * Replicate r is always computed by the same code on its own arrays (and,
- * when stochastic, its own random stream), so the results are bit-identical
- * whatever the number of threads.
+ * Deterministic batches run in blocks of up to LANES replicates with the
+ * replicate axis innermost: the block's occupancy is an (S, LANES) array,
+ * so each flow's update is one loop over LANES contiguous doubles that the
+ * compiler turns into vector instructions, and the flow's indices are read
+ * once for the whole block.  Each lane does exactly the operations of
+ * cc__project_kernel for its replicate, in the same order (floating-point
+ * contraction is off under -std=c11), so the bits are those of cc_project.
+ * The block's rows are transposed into the caller's (R, steps+1, S) layout
+ * as each step is finished.
+ *
+ * Stochastic batches run replicate by replicate, each on its own random
+ * stream, so the bits do not depend on threads or ranges either.
+ *
+ * Work is handed out one unit (a block, or a replicate) at a time from a
+ * counter under a mutex, so a thread slowed by another process does not
+ * hold back the others; which thread computes a unit never changes its
+ * result.  The cancel flag is read before every step of every unit.
  */
-#include <pthread.h>
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
+#include "cc_threads.h"
+
+/* No fused multiply-adds, as in project.c (see there). */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(_MSC_VER)
+#pragma fp_contract(off)
+#endif
+
+/* Replicates per block: eight SSE2, four AVX2 or two AVX-512 vectors per
+ * flow update; the block's flow probabilities (LANES * F doubles, 192 KB
+ * for 1,500 flows) stay in a core's L2 cache. */
+#define LANES 16
+
+/* On x86-64 Linux with GCC the block kernel is also compiled for AVX2 and
+ * AVX-512 and the best the processor has is picked at load time (an ifunc);
+ * elsewhere it is compiled for the baseline the compiler targets.  The
+ * arithmetic is the same (multiplies and adds, no contraction into fused
+ * multiply-adds under -std=c11), so the bits do not depend on the choice.
+ * Not under ThreadSanitizer, whose runtime is not ready when the ifunc
+ * resolver runs (the runner crashes at start-up). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
+    !defined(__SANITIZE_THREAD__) && !defined(CC_NO_TARGET_CLONES)
+#define CC_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CC_VECTOR_CLONES
+#endif
 
 typedef struct batch_job {
     const cc_structure *m;
@@ -24,86 +66,453 @@ typedef struct batch_job {
     size_t x0_rep_stride;
     double *occupancy, *moved, *arrivals;
     size_t threads;
-    int validate;   /* 1: check data only; 0: project */
-    int stochastic; /* 1: cc__simulate_kernel with stream first_stream + r of seed */
+    const volatile int *cancel;
+    int stochastic;   /* 1: cc__simulate_kernel with stream first_stream + r of seed */
     uint64_t seed;
     uint64_t first_stream;
+    /* Set by run_batch. */
+    int validate;     /* 1: check data only; 0: project */
+    size_t blocks;    /* deterministic: replicates split into this many blocks */
+    cc__sim_shared shared; /* stochastic: what all replicates share */
+    cc_mutex lock;    /* guards next_unit */
+    size_t next_unit;
 } batch_job;
 
 typedef struct batch_worker {
-    const batch_job *job;
-    size_t first;      /* replicates first, first + threads, ... */
+    batch_job *job;
+    size_t first;      /* validation: replicates first, first + threads, ... */
     double *work;
+    size_t *gone;      /* deterministic: LANES * S places where everybody leaves */
     int status;        /* first failure among this worker's replicates */
     size_t failed_rep;
     ptrdiff_t bad_index;
+    int interrupted;
+    cc_thread thread;
 } batch_worker;
 
-static void *run_worker(void *arg)
+static int cancelled(const batch_job *j)
+{
+    return j->cancel != NULL && *j->cancel != 0;
+}
+
+/* The next unit of work, or (size_t)-1 when there is none left. */
+static size_t take_unit(batch_job *j, size_t units)
+{
+    cc_mutex_lock(&j->lock);
+    const size_t u = j->next_unit < units ? j->next_unit++ : (size_t)-1;
+    cc_mutex_unlock(&j->lock);
+    return u;
+}
+
+/* Replicates of block i: [first, first + count), the R replicates split
+ * into j->blocks runs whose sizes differ by at most one. */
+static void block_range(const batch_job *j, size_t i, size_t *first, size_t *count)
+{
+    const size_t base = j->replicates / j->blocks;
+    const size_t extra = j->replicates % j->blocks;
+    *first = i * base + (i < extra ? i : extra);
+    *count = base + (i < extra ? 1 : 0);
+}
+
+/* Doubles of workspace for one block (see project_block). */
+static size_t block_workspace(const cc_structure *m)
+{
+    return LANES * (m->n_flows + 4 * m->n_states) + m->n_flows + m->n_states;
+}
+
+/* y[b] += x[b] * p[b] for one flow and every lane.  x and y are rows of
+ * different steps' arrays, so nothing aliases. */
+static void add_flow(double *restrict y, const double *restrict x, const double *restrict p)
+{
+    for (size_t b = 0; b < LANES; b++) {
+        y[b] += x[b] * p[b];
+    }
+}
+
+/* As add_flow, also storing each lane's people moved in out. */
+static void add_flow_kept(double *restrict y, const double *restrict x,
+                          const double *restrict p, double *restrict out)
+{
+    for (size_t b = 0; b < LANES; b++) {
+        const double people = x[b] * p[b];
+        out[b] = people;
+        y[b] += people;
+    }
+}
+
+/* y += from for one state's row (the advance map); the rows are distinct
+ * (before and y are different arrays). */
+static void add_flow_rows(double *restrict y, const double *restrict from)
+{
+    for (size_t b = 0; b < LANES; b++) {
+        y[b] += from[b];
+    }
+}
+
+/* y = x * stay for one state's row: the stayers where some leave. */
+static void stayers(double *restrict y, const double *restrict x, const double *restrict stay)
+{
+    for (size_t b = 0; b < LANES; b++) {
+        y[b] = x[b] * stay[b];
+    }
+}
+
+/* y += arriving for one state's row: an inflow shared by every lane. */
+static void add_shared(double *y, double arriving)
+{
+    for (size_t b = 0; b < LANES; b++) {
+        y[b] += arriving;
+    }
+}
+
+/* The block's (S, LANES) array y written out as n rows of S, row b at
+ * out + b * stride: a transpose.  With GCC or Clang, 4 x 4 tiles go through
+ * vector registers (four loads, eight shuffles, four stores for sixteen
+ * numbers); the rest, and other compilers, one number at a time. */
+#if defined(__GNUC__) && (defined(__clang__) || __GNUC__ >= 12)
+typedef double cc__v4d __attribute__((vector_size(32)));
+
+/* Always inlined, so that it is compiled for each target of project_block. */
+__attribute__((always_inline)) static inline void write_rows(const double *y, size_t S, size_t n, double *out, size_t stride)
+{
+    size_t b = 0;
+    for (; b + 4 <= n; b += 4) {
+        double *o0 = out + b * stride, *o1 = o0 + stride, *o2 = o1 + stride, *o3 = o2 + stride;
+        size_t s = 0;
+        for (; s + 4 <= S; s += 4) {
+            cc__v4d r0, r1, r2, r3;
+            memcpy(&r0, y + s * LANES + b, sizeof r0);
+            memcpy(&r1, y + (s + 1) * LANES + b, sizeof r1);
+            memcpy(&r2, y + (s + 2) * LANES + b, sizeof r2);
+            memcpy(&r3, y + (s + 3) * LANES + b, sizeof r3);
+            const cc__v4d t0 = __builtin_shufflevector(r0, r1, 0, 4, 2, 6);
+            const cc__v4d t1 = __builtin_shufflevector(r0, r1, 1, 5, 3, 7);
+            const cc__v4d t2 = __builtin_shufflevector(r2, r3, 0, 4, 2, 6);
+            const cc__v4d t3 = __builtin_shufflevector(r2, r3, 1, 5, 3, 7);
+            const cc__v4d c0 = __builtin_shufflevector(t0, t2, 0, 1, 4, 5);
+            const cc__v4d c1 = __builtin_shufflevector(t1, t3, 0, 1, 4, 5);
+            const cc__v4d c2 = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
+            const cc__v4d c3 = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
+            memcpy(o0 + s, &c0, sizeof c0);
+            memcpy(o1 + s, &c1, sizeof c1);
+            memcpy(o2 + s, &c2, sizeof c2);
+            memcpy(o3 + s, &c3, sizeof c3);
+        }
+        for (; s < S; s++) {
+            o0[s] = y[s * LANES + b];
+            o1[s] = y[s * LANES + b + 1];
+            o2[s] = y[s * LANES + b + 2];
+            o3[s] = y[s * LANES + b + 3];
+        }
+    }
+    for (; b < n; b++) {
+        double *o = out + b * stride;
+        for (size_t s = 0; s < S; s++) {
+            o[s] = y[s * LANES + b];
+        }
+    }
+}
+#else
+static void write_rows(const double *y, size_t S, size_t n, double *out, size_t stride)
+{
+    for (size_t b = 0; b < n; b++) {
+        double *o = out + b * stride;
+        for (size_t s = 0; s < S; s++) {
+            o[s] = y[s * LANES + b];
+        }
+    }
+}
+#endif
+
+/* Lane b's probabilities of step t: cc__probabilities, then spread into
+ * the block's (F, LANES) prob and (S, LANES) stay = 1 - leave, the factor
+ * of those who stay as in cc__project_kernel. */
+static void lane_probabilities(const batch_job *j, size_t r, size_t b, size_t t, double *prob,
+                               double *stay, double *prob1, double *leave1)
+{
+    const cc_structure *m = j->m;
+    const double *value = j->value + r * j->value_rep_stride + t * j->value_stride;
+    cc__probabilities(m, j->kind, j->dt, value, prob1, leave1);
+    for (size_t f = 0; f < m->n_flows; f++) {
+        prob[f * LANES + b] = prob1[f];
+    }
+    for (size_t s = 0; s < m->n_states; s++) {
+        stay[s * LANES + b] = 1.0 - leave1[s];
+    }
+}
+
+/* Where everybody leaves (leave >= 1) cc__project_kernel sets the stayers
+ * to exactly 0 rather than x (1 - leave): the block keeps a list of those
+ * (state, lane) places, gone, and returns how many there are. */
+static size_t everybody_leaves(size_t S, size_t n, const double *stay, size_t *gone)
+{
+    size_t count = 0;
+    for (size_t s = 0; s < S; s++) {
+        for (size_t b = 0; b < n; b++) {
+            /* stay = 1 - leave <= 0 exactly when leave >= 1 */
+            if (stay[s * LANES + b] <= 0.0) {
+                gone[count++] = s * LANES + b;
+            }
+        }
+    }
+    return count;
+}
+
+/* Replicates r0 .. r0 + n - 1 (n <= LANES) as one block; work is
+ * block_workspace doubles, gone LANES * S.  Returns 1 if stopped by the
+ * cancel flag. */
+CC_VECTOR_CLONES
+static int project_block(const batch_job *j, size_t r0, size_t n, double *work, size_t *gone)
+{
+    const cc_structure *m = j->m;
+    const size_t S = m->n_states;
+    const size_t F = m->n_flows;
+    const size_t steps = j->steps;
+    const int64_t *src = m->src;
+    const int64_t *dst = m->dst;
+    const int64_t *advance = m->advance;
+    double *prob = work;                 /* (F, LANES) */
+    double *stay = prob + F * LANES;     /* (S, LANES) 1 - leave */
+    double *x = stay + S * LANES;        /* (S, LANES) occupancy at step t */
+    double *y = x + S * LANES;           /* (S, LANES) occupancy at step t + 1 */
+    double *before = y + S * LANES;      /* (S, LANES) workspace of the advance map */
+    double *prob1 = before + S * LANES;  /* (F,) one lane's probabilities */
+    double *leave1 = prob1 + F;          /* (S,) */
+    const size_t occ_rep = (steps + 1) * S;
+    size_t n_gone = 0;
+
+    /* Unused lanes (n < LANES) hold zeros throughout and are never written
+     * out. */
+    memset(work, 0, LANES * (F + 3 * S) * sizeof(double));
+    for (size_t b = 0; b < n; b++) {
+        const double *x0 = j->x0 + (r0 + b) * j->x0_rep_stride;
+        memcpy(j->occupancy + (r0 + b) * occ_rep, x0, S * sizeof(double));
+        for (size_t s = 0; s < S; s++) {
+            x[s * LANES + b] = x0[s];
+        }
+    }
+    for (size_t t = 0; t < steps; t++) {
+        if (cancelled(j)) {
+            return 1;
+        }
+        if (t == 0 || j->value_stride != 0) {
+            if (j->value_rep_stride == 0) {
+                /* Shared values: one lane's probabilities serve all. */
+                lane_probabilities(j, r0, 0, t, prob, stay, prob1, leave1);
+                for (size_t f = 0; f < F; f++) {
+                    for (size_t b = 1; b < n; b++) {
+                        prob[f * LANES + b] = prob1[f];
+                    }
+                }
+                for (size_t s = 0; s < S; s++) {
+                    for (size_t b = 1; b < n; b++) {
+                        stay[s * LANES + b] = stay[s * LANES];
+                    }
+                }
+            } else {
+                for (size_t b = 0; b < n; b++) {
+                    lane_probabilities(j, r0 + b, b, t, prob, stay, prob1, leave1);
+                }
+            }
+            n_gone = everybody_leaves(S, n, stay, gone);
+        }
+        /* Those who stay, then those who move: x (1 - sum p) + sum moved,
+         * flow by flow in flow order as in cc__project_kernel. */
+        for (size_t s = 0; s < S; s++) {
+            stayers(y + s * LANES, x + s * LANES, stay + s * LANES);
+        }
+        for (size_t i = 0; i < n_gone; i++) {
+            y[gone[i]] = 0.0;
+        }
+        if (j->moved != NULL) {
+            double people[LANES];
+            double *moved_t = j->moved + t * F;
+            const size_t moved_rep = steps * F;
+            for (size_t f = 0; f < F; f++) {
+                add_flow_kept(y + (size_t)dst[f] * LANES, x + (size_t)src[f] * LANES,
+                              prob + f * LANES, people);
+                for (size_t b = 0; b < n; b++) {
+                    moved_t[(r0 + b) * moved_rep + f] = people[b];
+                }
+            }
+        } else {
+            for (size_t f = 0; f < F; f++) {
+                add_flow(y + (size_t)dst[f] * LANES, x + (size_t)src[f] * LANES,
+                         prob + f * LANES);
+            }
+        }
+        if (advance != NULL) {
+            memcpy(before, y, S * LANES * sizeof(double));
+            for (size_t s = 0; s < S; s++) {
+                if (advance[s] >= 0) {
+                    memset(y + s * LANES, 0, LANES * sizeof(double));
+                }
+            }
+            for (size_t s = 0; s < S; s++) {
+                if (advance[s] >= 0) {
+                    add_flow_rows(y + (size_t)advance[s] * LANES, before + s * LANES);
+                }
+            }
+        }
+        if (j->inflow != NULL && j->inflow_rep_stride == 0) {
+            const double *arriving = j->inflow + t * j->inflow_stride;
+            for (size_t s = 0; s < S; s++) {
+                add_shared(y + s * LANES, arriving[s]);
+            }
+        } else if (j->inflow != NULL) {
+            for (size_t b = 0; b < n; b++) {
+                const double *arriving =
+                    j->inflow + (r0 + b) * j->inflow_rep_stride + t * j->inflow_stride;
+                for (size_t s = 0; s < S; s++) {
+                    y[s * LANES + b] += arriving[s];
+                }
+            }
+        }
+        if (j->arrivals != NULL) {
+            for (size_t b = 0; b < n; b++) {
+                double *arrived = j->arrivals + ((r0 + b) * steps + t) * S;
+                if (j->inflow != NULL) {
+                    memcpy(arrived,
+                           j->inflow + (r0 + b) * j->inflow_rep_stride + t * j->inflow_stride,
+                           S * sizeof(double));
+                } else {
+                    memset(arrived, 0, S * sizeof(double));
+                }
+            }
+        }
+        write_rows(y, S, n, j->occupancy + r0 * occ_rep + (t + 1) * S, occ_rep);
+        double *swap = x;
+        x = y;
+        y = swap;
+    }
+    return 0;
+}
+
+/* The checks of replicate r's data, in the order x0, inflow, values, then
+ * (stochastic) whole x0, as cc_project makes them.  An array shared by
+ * every replicate (replicate stride 0) is checked with replicate 0 only:
+ * the first failing replicate is the same either way. */
+static int validate_replicate(const batch_job *j, size_t r, double *leave,
+                              ptrdiff_t *bad_index)
+{
+    const cc_structure *m = j->m;
+    const size_t S = m->n_states;
+    const double *x0 = j->x0 + r * j->x0_rep_stride;
+    int status;
+    if (r == 0 || j->x0_rep_stride != 0) {
+        status = cc__check_values(x0, S, 1, 0, bad_index);
+        if (status != CC_OK) {
+            return status;
+        }
+    }
+    if (j->inflow != NULL && (r == 0 || j->inflow_rep_stride != 0)) {
+        const size_t rows = j->inflow_stride == 0 ? 1 : j->steps;
+        status = cc__check_values(j->inflow + r * j->inflow_rep_stride, rows * S, 1, 0,
+                                  bad_index);
+        if (status != CC_OK) {
+            return status;
+        }
+    }
+    if (r == 0 || j->value_rep_stride != 0) {
+        const double *value = j->value ? j->value + r * j->value_rep_stride : NULL;
+        status = cc_check_flow_values(m, j->steps, j->kind, value, j->value_stride, leave,
+                                      bad_index);
+        if (status != CC_OK) {
+            return status;
+        }
+    }
+    /* The same overflow guard as cc_project (see cc__people_total): by
+     * conservation every count is a part of this total. */
+    if (r == 0 || j->x0_rep_stride != 0 || (j->inflow != NULL && j->inflow_rep_stride != 0)) {
+        const double *inflow = j->inflow ? j->inflow + r * j->inflow_rep_stride : NULL;
+        if (!(cc__people_total(S, j->steps, x0, inflow, j->inflow_stride) <= CC_PEOPLE_LIMIT)) {
+            cc__set_bad(bad_index, -1);
+            return CC_EOVERFLOW;
+        }
+    }
+    if (j->stochastic && (r == 0 || j->x0_rep_stride != 0)) {
+        return cc__check_whole(x0, S, bad_index);
+    }
+    return CC_OK;
+}
+
+static void run_worker(void *arg)
 {
     batch_worker *w = arg;
-    const batch_job *j = w->job;
+    batch_job *j = w->job;
     const size_t S = j->m->n_states;
     const size_t F = j->m->n_flows;
     w->status = CC_OK;
-    for (size_t r = w->first; r < j->replicates; r += j->threads) {
-        const double *value = j->value ? j->value + r * j->value_rep_stride : NULL;
-        const double *inflow = j->inflow ? j->inflow + r * j->inflow_rep_stride : NULL;
-        const double *x0 = j->x0 + r * j->x0_rep_stride;
-        if (j->validate) {
-            int status = cc__check_projection_data(j->m, j->steps, j->kind, value,
-                                                   j->value_stride, inflow,
-                                                   j->inflow_stride, x0, w->work,
-                                                   &w->bad_index);
-            if (status == CC_OK && j->stochastic) {
-                status = cc__check_whole(x0, S, &w->bad_index);
+    if (j->validate) {
+        for (size_t r = w->first; r < j->replicates; r += j->threads) {
+            if (cancelled(j)) {
+                w->interrupted = 1;
+                return;
             }
+            int status = validate_replicate(j, r, w->work, &w->bad_index);
             if (status != CC_OK) {
                 w->status = status;
                 w->failed_rep = r;
-                return NULL;
+                return;
             }
-        } else if (j->stochastic) {
-            cc_rng rng;
-            cc_rng_init(&rng, j->seed, j->first_stream + (uint64_t)r);
-            cc__simulate_kernel(j->m, j->steps, j->dt, j->kind, value, j->value_stride,
-                                inflow, j->inflow_stride, x0, &rng, w->work,
-                                j->occupancy + r * (j->steps + 1) * S,
+        }
+        return;
+    }
+    if (!j->stochastic) {
+        for (size_t i; (i = take_unit(j, j->blocks)) != (size_t)-1;) {
+            size_t r0, n;
+            block_range(j, i, &r0, &n);
+            if (project_block(j, r0, n, w->work, w->gone)) {
+                w->interrupted = 1;
+                return;
+            }
+        }
+        return;
+    }
+    for (size_t r; (r = take_unit(j, j->replicates)) != (size_t)-1;) {
+        const double *value = j->value ? j->value + r * j->value_rep_stride : NULL;
+        const double *inflow = j->inflow ? j->inflow + r * j->inflow_rep_stride : NULL;
+        const double *x0 = j->x0 + r * j->x0_rep_stride;
+        cc_rng rng;
+        cc_rng_init(&rng, j->seed, j->first_stream + (uint64_t)r);
+        if (cc__simulate_kernel(j->m, &j->shared, j->steps, j->dt,
+                                j->kind, value, j->value_stride, inflow, j->inflow_stride,
+                                x0, &rng, w->work, j->occupancy + r * (j->steps + 1) * S,
                                 j->moved ? j->moved + r * j->steps * F : NULL,
-                                j->arrivals ? j->arrivals + r * j->steps * S : NULL);
-        } else {
-            cc__project_kernel(j->m, j->steps, j->dt, j->kind, value, j->value_stride,
-                               inflow, j->inflow_stride, x0, w->work,
-                               j->occupancy + r * (j->steps + 1) * S,
-                               j->moved ? j->moved + r * j->steps * F : NULL,
-                               j->arrivals ? j->arrivals + r * j->steps * S : NULL);
+                                j->arrivals ? j->arrivals + r * j->steps * S : NULL,
+                                j->cancel)) {
+            w->interrupted = 1;
+            return;
         }
     }
-    return NULL;
 }
 
-/* Runs one phase on all workers; worker 0 runs on the calling thread. */
-static int run_phase(batch_worker *workers, size_t threads, pthread_t *ids)
+/* Runs one phase on all workers; worker 0 runs on the calling thread.
+ * Returns 1 if any worker was interrupted. */
+static int run_phase(batch_worker *workers, size_t threads)
 {
     size_t started = 1;
-    int status = CC_OK;
+    workers[0].job->next_unit = 0;
     for (; started < threads; started++) {
-        if (pthread_create(&ids[started], NULL, run_worker, &workers[started]) != 0) {
-            status = CC_ETHREAD;
+        if (cc_thread_start(&workers[started].thread, run_worker, &workers[started]) != 0) {
             break;
         }
     }
     run_worker(&workers[0]);
     for (size_t i = 1; i < started; i++) {
-        pthread_join(ids[i], NULL);
+        cc_thread_join(&workers[i].thread);
     }
-    if (status != CC_OK) {
-        /* Replicates of workers that never started were not run. */
-        for (size_t i = started; i < threads; i++) {
-            run_worker(&workers[i]);
-        }
+    /* Validation hands replicates out by worker number: the share of a
+     * worker that could not be started runs here.  (The projection hands
+     * out units from the shared counter, so they are all taken already.) */
+    for (size_t i = started; i < threads; i++) {
+        run_worker(&workers[i]);
     }
-    return CC_OK;
+    int interrupted = 0;
+    for (size_t i = 0; i < threads; i++) {
+        interrupted |= workers[i].interrupted;
+    }
+    return interrupted;
 }
 
 /* Element count of one replicate's share of an array with a step stride,
@@ -128,8 +537,12 @@ static int run_batch(batch_job *job, ptrdiff_t *bad_index)
     }
     size_t n;
     if (cc__mul_overflows(job->replicates, (steps + 1) * m->n_states, &n) ||
-        cc__mul_overflows(job->replicates, steps * m->n_flows + 1, &n)) {
+        cc__mul_overflows(job->replicates, steps * m->n_flows + 1, &n) ||
+        cc__mul_overflows(LANES, m->n_flows + 4 * m->n_states + 1, &n)) {
         return CC_EDIM;
+    }
+    if (cancelled(job)) {
+        return CC_EINTERRUPTED;
     }
     if (job->replicates == 0) {
         return CC_OK;
@@ -139,24 +552,59 @@ static int run_batch(batch_job *job, ptrdiff_t *bad_index)
         threads = job->replicates;
     }
     job->threads = threads;
-    const size_t work_size = job->stochastic ? cc__simulate_workspace(m) : cc_project_workspace(m);
+    /* At least one block per thread, so that small batches use them all. */
+    job->blocks = (job->replicates + LANES - 1) / LANES;
+    if (job->blocks < threads) {
+        job->blocks = threads;
+    }
+    size_t work_size = job->stochastic ? cc__simulate_workspace(m) : block_workspace(m);
+    if (work_size < m->n_states) {
+        work_size = m->n_states; /* validation's leave */
+    }
+    if (cc__mul_overflows(threads, work_size, &n) ||
+        cc__mul_overflows(threads, LANES * m->n_states + m->n_flows + 1, &n)) {
+        return CC_EDIM;
+    }
     batch_worker *workers = calloc(threads, sizeof *workers);
-    pthread_t *ids = calloc(threads, sizeof *ids);
     double *work = malloc(threads * work_size * sizeof(double));
-    if (workers == NULL || ids == NULL || work == NULL) {
+    /* Stochastic: the flows grouped by source; deterministic: each
+     * worker's list of places where everybody leaves. */
+    const size_t group_size = job->stochastic ? m->n_states + 1 + m->n_flows
+                                              : threads * LANES * m->n_states;
+    size_t *groups = malloc(group_size * sizeof *groups);
+    /* Stochastic: probabilities of shared constant values (F + 2 S) and
+     * exp(-inflow) of a shared inflow (rows * S), computed once. */
+    const int shared_prob = job->stochastic && job->value_rep_stride == 0 &&
+                            job->value_stride == 0;
+    const size_t inflow_rows = job->inflow_stride == 0 ? 1 : steps;
+    const int shared_inflow = job->stochastic && job->inflow != NULL &&
+                              job->inflow_rep_stride == 0;
+    /* No overflow: (steps + 1) * S was checked above. */
+    const size_t shared_size = (shared_prob ? m->n_flows + 2 * m->n_states : 0) +
+                               (shared_inflow ? inflow_rows * m->n_states : 0) + 1;
+    double *shared = malloc(shared_size * sizeof *shared);
+    if (workers == NULL || work == NULL || groups == NULL || shared == NULL ||
+        cc_mutex_init(&job->lock) != 0) {
         free(workers);
-        free(ids);
         free(work);
+        free(groups);
+        free(shared);
         return CC_ENOMEM;
+    }
+    if (job->stochastic) {
+        cc__group_by_source(m, groups, groups + m->n_states + 1);
+        job->shared.start = groups;
+        job->shared.order = groups + m->n_states + 1;
     }
     job->validate = 1;
     for (size_t i = 0; i < threads; i++) {
         workers[i].job = job;
         workers[i].first = i;
         workers[i].work = work + i * work_size;
+        workers[i].gone = job->stochastic ? NULL : groups + i * LANES * m->n_states;
         workers[i].bad_index = -1;
     }
-    status = run_phase(workers, threads, ids);
+    int interrupted = run_phase(workers, threads);
     /* Report the failing replicate with the lowest number, so that the
      * answer does not depend on the thread count. */
     size_t worst = threads;
@@ -166,7 +614,9 @@ static int run_batch(batch_job *job, ptrdiff_t *bad_index)
             worst = i;
         }
     }
-    if (worst < threads) {
+    if (interrupted) {
+        status = CC_EINTERRUPTED;
+    } else if (worst < threads) {
         const batch_worker *w = &workers[worst];
         const size_t r = w->failed_rep;
         size_t width = 0;
@@ -192,14 +642,66 @@ static int run_batch(batch_job *job, ptrdiff_t *bad_index)
             }
         }
         cc__set_bad(bad_index, (ptrdiff_t)(r * width) + w->bad_index);
-    } else if (status == CC_OK) {
+    } else {
+        /* The data are valid: what the replicates share can be computed. */
+        double *next = shared;
+        if (shared_prob) {
+            cc__probabilities(m, job->kind, job->dt, job->value, next, next + m->n_flows);
+            cc__log_stay(m->n_states, next + m->n_flows, next + m->n_flows + m->n_states);
+            job->shared.prob = next;
+            job->shared.leave = next + m->n_flows;
+            job->shared.log_stay = next + m->n_flows + m->n_states;
+            next += m->n_flows + 2 * m->n_states;
+        }
+        if (shared_inflow) {
+            for (size_t i = 0; i < inflow_rows * m->n_states; i++) {
+                next[i] = exp(-job->inflow[i]);
+            }
+            job->shared.no_arrival = next;
+        }
         job->validate = 0;
-        status = run_phase(workers, threads, ids);
+        status = run_phase(workers, threads) ? CC_EINTERRUPTED : CC_OK;
     }
+    cc_mutex_destroy(&job->lock);
     free(workers);
-    free(ids);
     free(work);
+    free(groups);
+    free(shared);
     return status;
+}
+
+int cc_project_batch_ctl(const cc_structure *m, size_t replicates, size_t steps,
+                         double dt, cc_kind kind,
+                         const double *value, size_t value_rep_stride,
+                         size_t value_stride,
+                         const double *inflow, size_t inflow_rep_stride,
+                         size_t inflow_stride,
+                         const double *x0, size_t x0_rep_stride,
+                         const cc_batch_control *control,
+                         double *occupancy, double *moved, double *arrivals,
+                         ptrdiff_t *bad_index)
+{
+    batch_job job;
+    memset(&job, 0, sizeof job);
+    job.m = m;
+    job.replicates = replicates;
+    job.steps = steps;
+    job.dt = dt;
+    job.kind = kind;
+    job.value = value;
+    job.value_rep_stride = value_rep_stride;
+    job.value_stride = value_stride;
+    job.inflow = inflow;
+    job.inflow_rep_stride = inflow_rep_stride;
+    job.inflow_stride = inflow_stride;
+    job.x0 = x0;
+    job.x0_rep_stride = x0_rep_stride;
+    job.occupancy = occupancy;
+    job.moved = moved;
+    job.arrivals = arrivals;
+    job.threads = control != NULL ? control->threads : 1;
+    job.cancel = control != NULL ? control->cancel : NULL;
+    return run_batch(&job, bad_index);
 }
 
 int cc_project_batch(const cc_structure *m, size_t replicates, size_t steps,
@@ -213,10 +715,67 @@ int cc_project_batch(const cc_structure *m, size_t replicates, size_t steps,
                      double *occupancy, double *moved, double *arrivals,
                      ptrdiff_t *bad_index)
 {
-    batch_job job = {m, replicates, steps, dt, kind, value, value_rep_stride,
-                     value_stride, inflow, inflow_rep_stride, inflow_stride,
-                     x0, x0_rep_stride, occupancy, moved, arrivals, threads, 1, 0, 0, 0};
+    const cc_batch_control control = {threads, NULL};
+    return cc_project_batch_ctl(m, replicates, steps, dt, kind, value, value_rep_stride,
+                                value_stride, inflow, inflow_rep_stride, inflow_stride, x0,
+                                x0_rep_stride, &control, occupancy, moved, arrivals,
+                                bad_index);
+}
+
+int cc_simulate_range_ctl(const cc_structure *m, size_t replicates, size_t steps,
+                          double dt, cc_kind kind,
+                          const double *value, size_t value_rep_stride,
+                          size_t value_stride,
+                          const double *inflow, size_t inflow_rep_stride,
+                          size_t inflow_stride,
+                          const double *x0, size_t x0_rep_stride,
+                          uint64_t seed, uint64_t first_replicate,
+                          const cc_batch_control *control,
+                          double *occupancy, double *moved, double *arrivals,
+                          ptrdiff_t *bad_index)
+{
+    batch_job job;
+    memset(&job, 0, sizeof job);
+    job.m = m;
+    job.replicates = replicates;
+    job.steps = steps;
+    job.dt = dt;
+    job.kind = kind;
+    job.value = value;
+    job.value_rep_stride = value_rep_stride;
+    job.value_stride = value_stride;
+    job.inflow = inflow;
+    job.inflow_rep_stride = inflow_rep_stride;
+    job.inflow_stride = inflow_stride;
+    job.x0 = x0;
+    job.x0_rep_stride = x0_rep_stride;
+    job.occupancy = occupancy;
+    job.moved = moved;
+    job.arrivals = arrivals;
+    job.threads = control != NULL ? control->threads : 1;
+    job.cancel = control != NULL ? control->cancel : NULL;
+    job.stochastic = 1;
+    job.seed = seed;
+    job.first_stream = first_replicate;
     return run_batch(&job, bad_index);
+}
+
+int cc_simulate_range(const cc_structure *m, size_t replicates, size_t steps,
+                      double dt, cc_kind kind,
+                      const double *value, size_t value_rep_stride,
+                      size_t value_stride,
+                      const double *inflow, size_t inflow_rep_stride,
+                      size_t inflow_stride,
+                      const double *x0, size_t x0_rep_stride,
+                      uint64_t seed, uint64_t first_replicate, size_t threads,
+                      double *occupancy, double *moved, double *arrivals,
+                      ptrdiff_t *bad_index)
+{
+    const cc_batch_control control = {threads, NULL};
+    return cc_simulate_range_ctl(m, replicates, steps, dt, kind, value, value_rep_stride,
+                                 value_stride, inflow, inflow_rep_stride, inflow_stride, x0,
+                                 x0_rep_stride, seed, first_replicate, &control, occupancy,
+                                 moved, arrivals, bad_index);
 }
 
 int cc_simulate_batch(const cc_structure *m, size_t replicates, size_t steps,
@@ -234,22 +793,4 @@ int cc_simulate_batch(const cc_structure *m, size_t replicates, size_t steps,
                              value_stride, inflow, inflow_rep_stride, inflow_stride, x0,
                              x0_rep_stride, seed, 0, threads, occupancy, moved, arrivals,
                              bad_index);
-}
-
-int cc_simulate_range(const cc_structure *m, size_t replicates, size_t steps,
-                      double dt, cc_kind kind,
-                      const double *value, size_t value_rep_stride,
-                      size_t value_stride,
-                      const double *inflow, size_t inflow_rep_stride,
-                      size_t inflow_stride,
-                      const double *x0, size_t x0_rep_stride,
-                      uint64_t seed, uint64_t first_replicate, size_t threads,
-                      double *occupancy, double *moved, double *arrivals,
-                      ptrdiff_t *bad_index)
-{
-    batch_job job = {m, replicates, steps, dt, kind, value, value_rep_stride,
-                     value_stride, inflow, inflow_rep_stride, inflow_stride,
-                     x0, x0_rep_stride, occupancy, moved, arrivals, threads, 1, 1, seed,
-                     first_replicate};
-    return run_batch(&job, bad_index);
 }

@@ -7,6 +7,15 @@
 
 #include "internal.h"
 
+/* The batch kernel (batch.c) must give the bits of this one: neither may
+ * fuse a multiply and an add.  GCC does not under -std=c11; Clang and MSVC
+ * are told so here (GCC rejects the standard pragma as unknown). */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(_MSC_VER)
+#pragma fp_contract(off)
+#endif
+
 /* Scale applied to rates whose per-state sum overflows a double (two rates
  * near DBL_MAX).  2^-600 brings any sum of up to 2^60 finite doubles back
  * into range; the rates of such a state that are small enough to underflow

@@ -1,11 +1,12 @@
 /*
- * random.c - the Philox4x64-10 counter-based generator and exact binomial,
- * Poisson, gamma and beta variates.
+ * random.c - the Philox4x64-10 counter-based generator and exact binomial
+ * and Poisson variates in O(1) expected time.
  *
  * Every draw comes from an explicit cc_rng the caller owns; nothing here
  * keeps state between calls.  The variates are exact in distribution (no
- * normal approximations), so a simulation's mean converges on the
- * deterministic projection however large the counts.
+ * normal approximations: inversion for small means, rejection against the
+ * exact probabilities for large ones), so a simulation's mean converges on
+ * the deterministic projection however large the counts.
  */
 #include <math.h>
 
@@ -18,7 +19,17 @@
 #define PHILOX_W0 UINT64_C(0x9E3779B97F4A7C15)
 #define PHILOX_W1 UINT64_C(0xBB67AE8584CAA73B)
 
-/* The 128-bit product a * b as (hi, lo), portably. */
+/* The 128-bit product a * b as (hi, lo): with the compiler's 128-bit
+ * integers where there are some, else from four 32-bit products (the same
+ * bits either way). */
+#if defined(__SIZEOF_INT128__)
+static void mulhilo64(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
+{
+    __extension__ const unsigned __int128 product = (unsigned __int128)a * b;
+    *hi = (uint64_t)(product >> 64);
+    *lo = (uint64_t)product;
+}
+#else
 static void mulhilo64(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
 {
     const uint64_t a_lo = a & 0xffffffffu, a_hi = a >> 32;
@@ -31,6 +42,7 @@ static void mulhilo64(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
     *lo = (middle << 32) | (p0 & 0xffffffffu);
     *hi = p3 + (p1 >> 32) + (p2 >> 32) + (middle >> 32);
 }
+#endif
 
 void cc_philox4x64(const uint64_t counter[4], const uint64_t key[2], uint64_t out[4])
 {
@@ -85,68 +97,54 @@ double cc_rng_uniform(cc_rng *rng)
     return (double)(cc_rng_next(rng) >> 11) * 0x1.0p-53;
 }
 
-/* (0, 1]: for logarithms. */
-static double uniform_open(cc_rng *rng)
+/* log(j!) - [(j + 1/2) log(j + 1) - (j + 1) + log(2 pi) / 2], the remainder
+ * of Stirling's series for log Gamma(j + 1).  Whole j <= 15 from a table
+ * (computed from lgamma in double precision: absolute error below 1e-15);
+ * beyond, the series to the n^-7 term, n = j + 1, whose error is below the
+ * next term 1 / (1188 n^9) < 1e-14. */
+static double stirling_tail(double j)
 {
-    return 1.0 - cc_rng_uniform(rng);
-}
-
-static double standard_normal(cc_rng *rng)
-{
-    /* Box and Muller (1958); one of the pair is used, so that each call
-     * consumes a fixed number of words and no state is cached. */
-    const double radius = sqrt(-2.0 * log(uniform_open(rng)));
-    return radius * cos(2.0 * 3.14159265358979323846 * cc_rng_uniform(rng));
-}
-
-/* Gamma(shape, 1), shape > 0: Marsaglia and Tsang (2000), "A simple method
- * for generating gamma variables", ACM TOMS 26(3), with the shape < 1 boost
- * Gamma(a) = Gamma(a + 1) * U^(1/a). */
-static double standard_gamma(cc_rng *rng, double shape)
-{
-    if (shape < 1.0) {
-        const double boost = pow(uniform_open(rng), 1.0 / shape);
-        return standard_gamma(rng, shape + 1.0) * boost;
+    static const double table[16] = {
+        0.08106146679532733,  0.04134069595540946,  0.027677925684997717,
+        0.02079067210376584,  0.01664469118982126,  0.013876128823072875,
+        0.011896709945893313, 0.010411265261973668, 0.00925546218270945,
+        0.008330563433359472, 0.007573675487948961, 0.00694284010720736,
+        0.006408994188003447, 0.0059513701127578145, 0.0055547335519641194,
+        0.0052076559196052585};
+    if (j <= 15.0) {
+        return table[(int)j];
     }
-    const double d = shape - 1.0 / 3.0;
-    const double c = 1.0 / sqrt(9.0 * d);
-    for (;;) {
-        double x, v;
-        do {
-            x = standard_normal(rng);
-            v = 1.0 + c * x;
-        } while (v <= 0.0);
-        v = v * v * v;
-        const double u = uniform_open(rng);
-        if (u < 1.0 - 0.0331 * (x * x) * (x * x)) {
-            return d * v;
-        }
-        if (log(u) < 0.5 * x * x + d * (1.0 - v + log(v))) {
-            return d * v;
-        }
-    }
+    const double n = j + 1.0;
+    const double n2 = n * n;
+    return (1.0 / 12.0 - (1.0 / 360.0 - (1.0 / 1260.0 - 1.0 / (1680.0 * n2)) / n2) / n2) / n;
 }
 
-static double beta(cc_rng *rng, double a, double b)
+/* log(k!) - log(m!) for whole k, m >= 0, without the cancellation of two
+ * large log-factorials: (k + 1/2) log1p(d / (m + 1)) + d log(m + 1) - d +
+ * the difference of the Stirling remainders, d = k - m (the absolute error
+ * grows like |d| 1e-15, not like k log k 1e-16). */
+static double log_factorial_ratio(double k, double m)
 {
-    const double x = standard_gamma(rng, a);
-    const double y = standard_gamma(rng, b);
-    return x / (x + y);
+    const double d = k - m;
+    return (k + 0.5) * log1p(d / (m + 1.0)) + d * log(m + 1.0) - d + stirling_tail(k) -
+           stirling_tail(m);
 }
 
-/* Means up to this are drawn by inversion; exp(-30) is far from underflow. */
-#define INVERSION_MEAN 30.0
+/* Below these means the draws are by inversion (O(mean) work, exact);
+ * above, by transformed rejection (O(1) work). */
+#define BINOMIAL_INVERSION_MEAN 10.0
+#define POISSON_INVERSION_MEAN 10.0
 
 /* Binomial by sequential inversion (Kachitvichyanukul and Schmeiser's BINV),
- * for n p <= INVERSION_MEAN and p <= 1/2. */
-static double binomial_inversion(cc_rng *rng, double n, double p)
+ * for n p <= BINOMIAL_INVERSION_MEAN and p <= 1/2, given log_q =
+ * log1p(-p).  (1 - p)^n comes through log1p: with p below the rounding of
+ * 1 - p (n huge, p tiny) pow(1 - p, n) would be exactly 1 and every draw 0. */
+static double binomial_inversion(cc_rng *rng, double n, double p, double log_q)
 {
     const double q = 1.0 - p;
     const double s = p / q;
     const double a = (n + 1.0) * s;
-    /* (1 - p)^n through log1p: with p below the rounding of 1 - p (n huge,
-     * p tiny) pow(q, n) would be exactly 1 and every draw 0. */
-    const double first = exp(n * log1p(-p));
+    const double first = exp(n * log_q);
     for (;;) {
         double r = first;
         double u = cc_rng_uniform(rng);
@@ -165,7 +163,48 @@ static double binomial_inversion(cc_rng *rng, double n, double p)
     }
 }
 
-double cc_rng_binomial(cc_rng *rng, double n, double p)
+/* Binomial by transformed rejection with squeeze: algorithm BTRS of
+ * Hormann (1993), "The generation of binomial random variates", Journal of
+ * Statistical Computation and Simulation 46, 101-110, for n p >= 10 and
+ * p <= 1/2.  Two uniforms a try; about 80% of tries are accepted by the
+ * box test without a logarithm.  The acceptance test compares with the
+ * exact log probability ratio log f(k) / f(m) (m the mode), written so that
+ * no large log-factorials cancel; the distribution is exact up to the
+ * rounding of that test. */
+static double binomial_btrs(cc_rng *rng, double n, double p)
+{
+    const double q = 1.0 - p;
+    const double spq = sqrt(n * p * q);
+    const double b = 1.15 + 2.53 * spq;
+    const double a = -0.0873 + 0.0248 * b + 0.01 * p;
+    const double c = n * p + 0.5;
+    const double v_r = 0.92 - 4.2 / b;
+    const double alpha = (2.83 + 5.1 / b) * spq;
+    const double log_r = log(p) - log1p(-p);
+    const double m = floor((n + 1.0) * p);
+    for (;;) {
+        const double u = cc_rng_uniform(rng) - 0.5;
+        double v = cc_rng_uniform(rng);
+        const double us = 0.5 - fabs(u);
+        const double k = floor((2.0 * a / us + b) * u + c);
+        if (!(k >= 0.0) || k > n) {
+            continue; /* also us == 0, where k is -inf or NaN */
+        }
+        if (us >= 0.07 && v <= v_r) {
+            return k;
+        }
+        v = log(v * alpha / (a / (us * us) + b));
+        /* log f(k) - log f(m) = (k - m) log(p / q) - log(k! / m!)
+         *                       - log((n - k)! / (n - m)!) */
+        const double log_ratio = (k - m) * log_r - log_factorial_ratio(k, m) -
+                                 log_factorial_ratio(n - k, n - m);
+        if (v <= log_ratio) {
+            return k;
+        }
+    }
+}
+
+double cc__binomial_logq(cc_rng *rng, double n, double p, double log_q)
 {
     if (!(n > 0.0) || !(p > 0.0) || !isfinite(n) || n != floor(n) || !(p <= 1.0)) {
         return 0.0;
@@ -176,30 +215,62 @@ double cc_rng_binomial(cc_rng *rng, double n, double p)
     if (p > 0.5) {
         return n - cc_rng_binomial(rng, n, 1.0 - p);
     }
-    if (n * p <= INVERSION_MEAN) {
-        return binomial_inversion(rng, n, p);
+    if (n * p < BINOMIAL_INVERSION_MEAN) {
+        return binomial_inversion(rng, n, p, log_q);
     }
-    /* The i-th smallest of n uniforms is Beta(i, n + 1 - i).  If it lies
-     * above p, the count below p is among the i - 1 smaller ones, uniform
-     * on (0, X); otherwise it is i plus the count among the n - i larger
-     * ones, uniform on (X, 1).  Each split halves n. */
-    const double i = floor((n + 1.0) / 2.0);
-    const double x = beta(rng, i, n + 1.0 - i);
-    if (x >= p) {
-        return cc_rng_binomial(rng, i - 1.0, p / x);
-    }
-    return i + cc_rng_binomial(rng, n - i, (p - x) / (1.0 - x));
+    return binomial_btrs(rng, n, p);
 }
 
-double cc_rng_poisson(cc_rng *rng, double mean)
+double cc_rng_binomial(cc_rng *rng, double n, double p)
+{
+    /* log1p(-p) only where inversion will use it (p <= 1/2). */
+    return cc__binomial_logq(rng, n, p, p > 0.0 && p <= 0.5 ? log1p(-p) : 0.0);
+}
+
+/* Poisson by transformed rejection with squeeze: algorithm PTRS of Hormann
+ * (1993), "The transformed rejection method for generating Poisson random
+ * variables", Insurance: Mathematics and Economics 12, 39-45, for
+ * mean >= 10, with the exact log probability written without cancelling
+ * large terms (as in binomial_btrs). */
+static double poisson_ptrs(cc_rng *rng, double mean)
+{
+    const double slam = sqrt(mean);
+    const double b = 0.931 + 2.53 * slam;
+    const double a = -0.059 + 0.02483 * b;
+    const double log_inv_alpha = log(1.1239 + 1.1328 / (b - 3.4));
+    const double v_r = 0.9277 - 3.6224 / (b - 2.0);
+    const double half_log_2pi = 0.91893853320467274178;
+    for (;;) {
+        const double u = cc_rng_uniform(rng) - 0.5;
+        const double v = cc_rng_uniform(rng);
+        const double us = 0.5 - fabs(u);
+        const double k = floor((2.0 * a / us + b) * u + mean + 0.43);
+        if (us >= 0.07 && v <= v_r) {
+            return k;
+        }
+        if (!(k >= 0.0) || (us < 0.013 && v > us)) {
+            continue;
+        }
+        /* log f(k) = -mean + k log(mean) - log k!, with Stirling's form of
+         * log k! and d = k + 1 - mean:
+         * d - k log1p(d / mean) - log(k + 1) / 2 - log(2 pi) / 2 - tail(k). */
+        const double d = k + 1.0 - mean;
+        const double log_f = d - k * log1p(d / mean) - 0.5 * log(k + 1.0) - half_log_2pi -
+                             stirling_tail(k);
+        if (log(v) + log_inv_alpha - log(a / (us * us) + b) <= log_f) {
+            return k;
+        }
+    }
+}
+
+double cc__poisson_p0(cc_rng *rng, double mean, double p0)
 {
     if (!(mean > 0.0) || !isfinite(mean)) {
         return 0.0;
     }
-    if (mean <= INVERSION_MEAN) {
-        const double first = exp(-mean);
+    if (mean < POISSON_INVERSION_MEAN) {
         for (;;) {
-            double term = first, total = first, x = 0.0;
+            double term = p0, total = p0, x = 0.0;
             const double u = cc_rng_uniform(rng);
             while (u > total && x < 1000.0) {
                 x += 1.0;
@@ -211,14 +282,11 @@ double cc_rng_poisson(cc_rng *rng, double mean)
             }
         }
     }
-    /* Arrivals of a unit-rate Poisson process on (0, mean]: the m-th comes
-     * at X ~ Gamma(m).  If X < mean there are m plus Poisson(mean - X);
-     * otherwise the first m - 1, uniform on (0, X), fall below mean
-     * binomially. */
-    const double m = floor(0.875 * mean);
-    const double x = standard_gamma(rng, m);
-    if (x < mean) {
-        return m + cc_rng_poisson(rng, mean - x);
-    }
-    return cc_rng_binomial(rng, m - 1.0, mean / x);
+    return poisson_ptrs(rng, mean);
+}
+
+double cc_rng_poisson(cc_rng *rng, double mean)
+{
+    const int small = mean > 0.0 && mean < POISSON_INVERSION_MEAN;
+    return cc__poisson_p0(rng, mean, small ? exp(-mean) : 0.0);
 }

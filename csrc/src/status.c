@@ -30,6 +30,7 @@ const char *cc_strerror(int status)
     case CC_ECALLBACK: return "callback failed";
     case CC_ETHREAD: return "could not start a thread";
     case CC_EOVERFLOW: return "the result would overflow (finite inputs too large)";
+    case CC_EINTERRUPTED: return "interrupted";
     default: return "unknown carecast status";
     }
 }

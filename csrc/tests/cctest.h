@@ -85,6 +85,7 @@ void t_cc_check_nonnegative(int *status);
 void t_cc_project_workspace(int *status);
 void t_cc_project(int *status);
 void t_cc_project_batch(int *status);
+void t_cc_project_batch_ctl(int *status);
 void t_cc_accrue(int *status);
 void t_cc_check_schedule(int *status);
 void t_cc_discount_factors(int *status);
@@ -99,6 +100,7 @@ void t_cc_rng_binomial(int *status);
 void t_cc_rng_poisson(int *status);
 void t_cc_simulate_batch(int *status);
 void t_cc_simulate_range(int *status);
+void t_cc_simulate_range_ctl(int *status);
 
 /* Finite inputs whose results would overflow (t_overflow.c). */
 void t_overflow_project(int *status);

@@ -21,18 +21,19 @@ void t_cc_version(int *status)
 void t_cc_strerror(int *status)
 {
     static const char unknown[] = "unknown carecast status";
-    /* Every code of the cc_status enum, CC_OK .. CC_EOVERFLOW. */
+    /* Every code of the cc_status enum, CC_OK .. CC_EINTERRUPTED. */
     static const int codes[] = {
         CC_OK, CC_ENOMEM, CC_EARG, CC_EDIM, CC_ENONFINITE, CC_ENEGATIVE,
         CC_EPROB, CC_EPROBSUM, CC_EINDEX, CC_EDT, CC_ENOTBRACKETED,
-        CC_ENOCONVERGE, CC_ESCHEDULE, CC_ECALLBACK, CC_ETHREAD, CC_EOVERFLOW};
+        CC_ENOCONVERGE, CC_ESCHEDULE, CC_ECALLBACK, CC_ETHREAD, CC_EOVERFLOW,
+        CC_EINTERRUPTED};
     const size_t n = sizeof codes / sizeof codes[0];
     const char *msg[sizeof codes / sizeof codes[0]];
     char label[96];
     size_t i, j;
     int distinct = 1;
 
-    viv((long long)n, 16, "cc_strerror", "the enum has 16 codes", status);
+    viv((long long)n, 17, "cc_strerror", "the enum has 17 codes", status);
     for (i = 0; i < n; i++) {
         viv(codes[i], (long long)i, "cc_strerror",
             cct_label1(label, sizeof label, "enum value is its position", i), status);
@@ -48,7 +49,7 @@ void t_cc_strerror(int *status)
     vok(distinct, "cc_strerror", "every code has its own message", status);
 
     /* Unknown codes, including both sides of the range. */
-    vok(strcmp(cc_strerror(16), unknown) == 0, "cc_strerror", "code 16 unknown", status);
+    vok(strcmp(cc_strerror(17), unknown) == 0, "cc_strerror", "code 17 unknown", status);
     vok(strcmp(cc_strerror(-1), unknown) == 0, "cc_strerror", "code -1 unknown", status);
     vok(strcmp(cc_strerror(INT_MAX), unknown) == 0, "cc_strerror", "INT_MAX unknown", status);
     vok(strcmp(cc_strerror(INT_MIN), unknown) == 0, "cc_strerror", "INT_MIN unknown", status);
