@@ -496,3 +496,21 @@ def test_the_command_line_reports_without_a_traceback(tmp_path, old, new, needle
     assert done.returncode == 2, done.stderr
     assert f"bad.toml:{line_of(text, new[:12])}: " in done.stderr and needle in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_costs_that_overflow_are_refused_not_inf():
+    # finite unit costs whose product with the counts overflows a double: a clear error naming the
+    # component, never inf/NaN in the cost table (issue 8, "finite inputs that overflow")
+    import warnings
+
+    from carecast.care.examples import load_example
+    from carecast.care.model import run
+
+    p = load_example("norfolk-2017").parameters.replace(entry_cost=1e307)
+    result = run(p, years=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # no RuntimeWarning either
+        with pytest.raises(ValueError, match="'entering care' overflows at step 0"):
+            result.step_costs()
+    # just inside the range: finite
+    assert np.isfinite(run(p.replace(entry_cost=1e290), years=2).step_costs().cash).all()

@@ -185,6 +185,20 @@ def _per_draw(parameters: Sequence[CareParameters], steps: int, dt: float) -> tu
     return tuple(np.stack([r[i] for r in rows]) for i in range(3))
 
 
+def _refuse_overflow(cash: np.ndarray, parts: Sequence[CostComponent], params: Sequence[CareParameters],
+                     dt: float) -> None:
+    """Finite inputs whose costs overflow a double (e.g. ``entry_cost=1e307``): a clear error, never inf/NaN."""
+    bad = ~np.isfinite(cash)
+    if not bad.any():
+        return
+    r, step, k = (int(i[0]) for i in np.nonzero(bad))
+    draw = f" (draw {r})" if len(params) > 1 else ""
+    raise ValueError(f"cost component {parts[k].name!r}{draw} overflows at step {step} "
+                        f"(year {step * dt:.4g} of the run): the unit costs, prices or counts behind it are "
+                        "too large to be real; check the parameters' units")
+
+
+@np.errstate(over="ignore", invalid="ignore")   # overflow is refused by _refuse_overflow, not warned
 def step_costs(parameters: CareParameters | Sequence[CareParameters], space: StateSpace,
                occupancy: np.ndarray, events: dict[str, np.ndarray], dt: float, *,
                programme_costs: dict[str, np.ndarray] | None = None,
@@ -261,6 +275,7 @@ def step_costs(parameters: CareParameters | Sequence[CareParameters], space: Sta
         parts.append(CostComponent(f"{label}: moves", CostKind.PROGRAMME))
         columns.append(ev["moves"][..., origin_p, target] * extra_share * cost * price)
     cash = np.stack(columns, axis=-1)
+    _refuse_overflow(cash, parts, params, dt)
     to_real = 1.0 / general
     if single:
         return StepCosts(parts=tuple(parts), cash=cash[0], to_real=to_real[0], discount=discount[0])

@@ -33,6 +33,8 @@ import sys
 
 import numpy as np
 
+from carecast.care.parameters import SINGLE_YEAR_AGES, TIME_IN_CARE_BANDS
+
 __all__ = ["register", "main"]
 
 
@@ -82,9 +84,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     c.add_argument("--to", dest="end", type=_date, required=True,
                    help="census date ending the window; the model starts here")
     c.add_argument("-o", "--output", required=True, metavar="MODEL.toml", help="scenario file to write")
-    c.add_argument("--age-bands", type=_floats, default=tuple(range(18)), metavar="A,B,...",
+    c.add_argument("--age-bands", type=_floats, default=SINGLE_YEAR_AGES, metavar="A,B,...",
                    help="lower bounds of age bands in whole years (default single years 0-17)")
-    c.add_argument("--time-in-care-bands", type=_floats, default=(0.0, 0.25, 0.5, 1.0, 2.0), metavar="T,...",
+    c.add_argument("--time-in-care-bands", type=_floats, default=TIME_IN_CARE_BANDS, metavar="T,...",
                    help="lower bounds of time-in-care bands in years (default 0,0.25,0.5,1,2)")
     c.add_argument("--prior-child-years", type=float, default=1.0,
                    help="weight of the pooled prior for sparse cells, in child-years (default 1)")

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing
 
+from carecast.care.calendar import DAYS_PER_YEAR
+
 __all__ = ["MISSING", "INVALID", "OPEN", "parse_dates", "to_days", "format_date",
            "ymd", "from_ymd", "add_years", "age_in_years", "age_fraction", "DateFields", "date_fields",
            "days_from_fields", "describe_bad_date", "value_shape"]
@@ -311,5 +313,5 @@ def age_in_years(dob: np.ndarray, on: np.ndarray) -> np.ndarray:
 
 
 def age_fraction(dob: np.ndarray, on: np.ndarray) -> np.ndarray:
-    """Age in years as a fraction: days / 365.25."""
-    return (np.asarray(on, dtype=np.int64) - np.asarray(dob, dtype=np.int64)) / 365.25
+    """Age in years as a fraction: days / 365.25 (:data:`carecast.care.calendar.DAYS_PER_YEAR`)."""
+    return (np.asarray(on, dtype=np.int64) - np.asarray(dob, dtype=np.int64)) / DAYS_PER_YEAR

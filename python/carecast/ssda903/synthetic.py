@@ -51,6 +51,7 @@ from pathlib import Path
 
 import numpy as np
 
+from carecast.care.calendar import DAYS_PER_YEAR
 from carecast.care.parameters import CareParameters
 from carecast.care.taxonomy import DEFAULT_TAXONOMY
 from carecast.ssda903.dates import OPEN, add_years, format_date, from_ymd, to_days, ymd
@@ -210,7 +211,7 @@ def _draw_entrants(parameters: CareParameters, s: int, e: int, rng: np.random.Ge
     entries = np.asarray(parameters.entries_per_year, dtype=float)
     if entries.ndim == 3:
         entries = entries[0]
-    years = (e - s) / 365.25
+    years = (e - s) / DAYS_PER_YEAR
     counts = rng.poisson(entries * years)
     n = int(counts.sum())
     cell = np.repeat(np.arange(A * P), counts.ravel())
@@ -230,7 +231,7 @@ def _simulate_histories(parameters: CareParameters, kids: _Entrants, e: int,
                         rng: np.random.Generator) -> _Histories:
     """Competing exponential hazards, piecewise constant between age and time-in-care boundaries."""
     A, P, T, E = parameters.shape
-    tic_days = np.round(np.asarray(parameters.time_in_care_bands) * 365.25).astype(np.int64)
+    tic_days = np.round(np.asarray(parameters.time_in_care_bands) * DAYS_PER_YEAR).astype(np.int64)
     rates = np.concatenate([parameters.exit_rates, parameters.move_rates], axis=-1)  # (A,P,T,E+P)
     entry, age_edges = kids.entry, kids.age_edges
     n = len(entry)
@@ -250,7 +251,7 @@ def _simulate_histories(parameters: CareParameters, kids: _Entrants, e: int,
         total = r.sum(axis=1)
         pos = total > 0
         wait = np.full(len(idx), 1e12)
-        wait[pos] = np.minimum(rng.exponential(365.25 / total[pos]), 1e12)
+        wait[pos] = np.minimum(rng.exponential(DAYS_PER_YEAR / total[pos]), 1e12)
         # the event fires if it falls before the boundary in continuous time; it is then
         # dated to the next whole day (never past the boundary, the first day in the new state)
         fire = wait < (boundary - t)
