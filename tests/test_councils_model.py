@@ -151,21 +151,6 @@ def test_parameters_use_nothing_after_their_year(tmp_path):
     shutil.rmtree(cut)
 
 
-@pytest.mark.parametrize("name", ["england", "birmingham-2013", "norfolk-2017"])
-def test_published_examples_keep_their_checks(name):
-    from carecast.care.examples import load_example
-    from carecast.councils.examples import published_example
-    new, old = published_example(name), load_example(name)
-    assert new.parameters.start_date == old.parameters.start_date
-    # the hand-fitted example's checks against published figures are all still there
-    old_checks = {c.description.split(" (")[0] for c in old.checks if "(start)" not in c.description}
-    assert old_checks <= {c.description.split(" (")[0] for c in new.checks}
-    r = run(new.parameters, years=5, step="month")
-    for c in new.checks:
-        if "start" in c.description:
-            assert abs(c.modelled(r) / c.published - 1) <= c.tolerance, c.description
-
-
 def test_flows_averaged_over_three_years(data):
     """Leeds at 2019 with flow_years=3, by hand from the published files: starts 417 (2017 ADM), 421 (2018
     tidy), 386 (2019); leavers 408, 410, 375; stocks 1226 (2016), 1253 (2017), none for 2018, 1286 (2019).
