@@ -151,21 +151,6 @@ def test_parameters_use_nothing_after_their_year(tmp_path):
     shutil.rmtree(cut)
 
 
-@pytest.mark.parametrize("name", ["england", "birmingham-2013", "norfolk-2017"])
-def test_published_examples_keep_their_checks(name):
-    from carecast.care.examples import load_example
-    from carecast.councils.examples import published_example
-    new, old = published_example(name), load_example(name)
-    assert new.parameters.start_date == old.parameters.start_date
-    # the hand-fitted example's checks against published figures are all still there
-    old_checks = {c.description.split(" (")[0] for c in old.checks if "(start)" not in c.description}
-    assert old_checks <= {c.description.split(" (")[0] for c in new.checks}
-    r = run(new.parameters, years=5, step="month")
-    for c in new.checks:
-        if "start" in c.description:
-            assert abs(c.modelled(r) / c.published - 1) <= c.tolerance, c.description
-
-
 def test_flows_averaged_over_three_years(data):
     """Leeds at 2019 with flow_years=3, by hand from the published files: starts 417 (2017 ADM), 421 (2018
     tidy), 386 (2019); leavers 408, 410, 375; stocks 1226 (2016), 1253 (2017), none for 2018, 1286 (2019).
@@ -175,3 +160,33 @@ def test_flows_averaged_over_three_years(data):
     assert inputs.exits_by_age.sum() == pytest.approx(1193 / 3778.5 * 1286, rel=1e-12)
     with pytest.raises(ValueError, match="flow_years must be 1 to 8"):
         council_inputs(data.find("Leeds"), 2019, flow_years=0)
+
+
+def test_leavers_aged_16_and_over_are_summed_from_their_published_parts(data):
+    """From 2016 leavers aged 16+ are published as 16, 17 and 18 and over. SFR41_CEA2016.csv Leeds: 391 ceased;
+    under 1 36, 1-4 138, 5-9 63, 10-15 47, 16 x, 17 x, 18 and over 93. The two suppressed parts share what the
+    total leaves (391 - 377 = 14), at most 5 each: 16+ = 93 + 5 + 5 = 103, and the five bands (sum 387) are
+    scaled to the published 391. (Filling the whole 16+ cell as one suppressed cell gave it at most 5.)"""
+    inputs = council_inputs(data.find("Leeds"), 2016)
+    expected = np.array([36, 138, 63, 47, 103]) * 391 / 387
+    assert inputs.exits_by_age == pytest.approx(expected, rel=1e-12)
+    # before 2016 the 16+ cell is published whole: 2015 Leeds 16 and over 133 of 488 (SFR34_CEA2015.csv)
+    assert council_inputs(data.find("Leeds"), 2015).exits_by_age[-1] == pytest.approx(133, rel=1e-12)
+
+
+def test_model_leavers_match_the_published_total(data):
+    """Summed over councils, the model's first-year leavers (hazards on its own stock, ageing out included) are
+    within 3% of the leavers published for the year the hazards come from (conservation of the published flow,
+    to first order; the floor at zero for the 16-17 band, where the published leavers are fewer than the model's
+    ageing out, is the only systematic excess)."""
+    model, published = 0.0, 0.0
+    for a in data.areas:
+        if a.level != "local authority":
+            continue
+        try:
+            p = a.parameters(2021)
+        except CouncilModelError:
+            continue
+        model += run(p, years=1, step="month", post_exit=False).event_counts()["exits"].sum()
+        published += a.value("ceased", 2021).value
+    assert abs(model / published - 1) < 0.03

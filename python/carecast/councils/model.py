@@ -22,7 +22,9 @@
   (16-17) the model's own ageing out at 18 (the band's stock over its width
   of two years) is taken off the published leavers, so the published
   outflow is reproduced; reasons that happen at 18 (staying put, adult
-  care, independent living) are left to that ageing out;
+  care, independent living) are left to that ageing out. From 2016 the
+  16+ leavers are the sum of the published 16, 17 and 18-and-over cells,
+  each suppressed part filled as any cell (see :func:`_ceased_by_age`);
 * **uncertainty**: each hazard and entry rate carries its published count,
   so :func:`parameter_draws` can draw them from Gamma posteriors
   (``Gamma(count + 1/2, exposure)``, Jeffreys prior).
@@ -191,6 +193,31 @@ def _mean_flows(area: Area, year: int, flow_years: int) -> tuple[float, float, l
     return float(np.mean(starts)), ceased / exposure, used
 
 
+#: From 2016 the DfE publishes leavers aged 16, 17 and 18 and over instead of 16 and over.
+_CEASED_16_PARTS = ("ceased_age_16", "ceased_age_17", "ceased_age_18over")
+
+
+def _ceased_by_age(area: Area, year: int, notes: list[str]) -> tuple[np.ndarray, Area, int]:
+    """Shares of leavers by model age band at or before ``year`` (see :func:`_breakdown`).
+
+    Decision: from 2016 the "16 and over" leavers are the sum of three published cells (16, 17,
+    18 and over), and the sum is suppressed whenever one small part is (as 16 or 17 often is),
+    although 18 and over alone is tens of children. Filling the whole 16+ cell as one suppressed
+    cell (at most 5) moved those leavers into the younger bands and left the model's ageing out
+    at 18 with nothing to take off, so the model lost about 6% more children a year than were
+    published (2016-2025). Where the parts are published for the year used, the parts are filled
+    (each suppressed part at most 5, as any cell) and summed instead.
+    """
+    five = [f"ceased_age_{k}" for k in _AGES]
+    seven = five[:-1] + list(_CEASED_16_PARTS)
+    y = _last_with(area, five + list(_CEASED_16_PARTS), year)
+    if y is not None and any(area.value(m, y).value is not None or area.value(m, y).code not in (None, "z")
+                             for m in _CEASED_16_PARTS):
+        shares, src, y_used = _breakdown(area, seven, "ceased", year, notes, "ceased by age")
+        return np.append(shares[:4], shares[4:].sum()), src, y_used
+    return _breakdown(area, five, "ceased", year, notes, "ceased by age")
+
+
 def council_inputs(area: Area, year: int, *, entries: str = "last", flow_years: int = 1) -> CouncilInputs:
     """The published inputs of the model at 31 March ``year`` (nothing published after ``year`` is used)."""
     if area.level not in ("local authority", "region", "national"):
@@ -255,8 +282,7 @@ def council_inputs(area: Area, year: int, *, entries: str = "last", flow_years: 
         raise CouncilModelError(f"{area.name}: children who ceased to be looked after in the year to 31 March "
                                 f"{year} are not published")
     sources.append(_release(area, "ceased", year))
-    ce_measures = [f"ceased_age_{k}" for k in _AGES]
-    ce, src, y_ce = _breakdown(area, ce_measures, "ceased", year, notes, "ceased by age")
+    ce, src, y_ce = _ceased_by_age(area, year, notes)
     if y_ce != year and src is area:
         notes.append(f"Ages of children leaving care in {year} not published: the mix of {y_ce} applied")
     prev = area.value("cla_31mar", year - 1).value
