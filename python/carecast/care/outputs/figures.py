@@ -201,6 +201,11 @@ def figure_svg(fig, salt: str) -> str:
         plt.close(fig)
     text = buf.getvalue()
     text = text[text.index("<svg"):]
+    # several charts share one page: give every id (and every reference to one) the chart's prefix
+    prefix = re.sub(r"[^A-Za-z0-9_-]", "_", salt)
+    text = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}-{m.group(1)}"', text)
+    text = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}-{m.group(1)})", text)
+    text = re.sub(r'(xlink:href|href)="#([^"]+)"', lambda m: f'{m.group(1)}="#{prefix}-{m.group(2)}"', text)
     # the root element: drop the fixed size and let CSS scale it (the viewBox keeps the proportions)
     head_end = text.index(">")
     head = re.sub(r'\s(width|height)="[^"]*"', "", text[:head_end])

@@ -73,7 +73,7 @@ def heading(column: str, parameters) -> str:
     if m:
         what = m.group(1).replace("_", " ").capitalize()
         terms = m.group(2)
-        unit = {"cash": "£, cash", "real": f"£, {p.price_year} prices",
+        unit = {"cash": "£", "real": f"£, {p.price_year} prices",
                 "discounted": f"£, {p.price_year} prices, discounted to {long_date(p.start_date)}"}[terms]
         return f"{what}, {terms} ({unit})"
     m = re.match(r"^(.*?)_gbp_\d{4}_\d{2}_to_\d{4}_\d{2}_\d{2}$", column)

@@ -205,13 +205,19 @@ def simulate_fan(result, draws: int, seed: int = 0, *, threads: int | None = Non
     in_care = result.space.in_care
     x0 = _whole(a.x0)
     totals = np.empty((draws, result.steps + 1))
-    for first in range(0, draws, _CHUNK):
+    first = 0
+    while first < draws:
         n = min(_CHUNK, draws - first)
+        if n == a.steps and n > 1:
+            # per-step values of shape (steps, .) would be ambiguous with per-replicate ones when
+            # replicates == steps; a chunk one smaller avoids that without copying the arrays per replicate
+            n -= 1
         sim = engine.simulate(x0, a.src, a.dst, a.value, a.steps, dt=a.dt, kind="prob", inflow=a.inflow,
                               advance=a.advance, replicates=n, seed=seed, first_replicate=first,
                               threads=threads, keep_moved=False)
         totals[first:first + n] = np.asarray(sim.occupancy)[:, :, :in_care].sum(axis=2)
         log.info("simulated %d of %d draws", first + n, draws)
+        first += n
     quantiles = {q: np.percentile(totals, q, axis=0) for q in (5, 25, 50, 75, 95)}
     return Uncertainty(dates=result.dates, projection=result.children_in_care(), mean=totals.mean(axis=0),
                        quantiles=quantiles, draws=int(draws), seed=int(seed),
