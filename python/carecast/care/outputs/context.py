@@ -305,8 +305,8 @@ def scenarios_table(baseline, runs) -> OutputTable:
     t.add(f"net_present_value_gbp_{price}_to_{to}", [nan] + [x["net_present_value"] for x in pvs[1:]], "money",
           "present value of gross savings minus programme costs (after any optimism bias)")
     t.add("payback_years", [nan] + [x["payback_years"] for x in pvs[1:]], "years",
-          "years from the start until the discounted cumulative net saving turns positive; empty if it never "
-          "does within the run")
+          "years from the start until the discounted cumulative net saving turns positive (0 if it is never "
+          "negative: no net cost at any point); empty if it is still negative at the end of the run")
     t.add("benefit_cost_ratio", [nan] + [x["benefit_cost_ratio"] for x in pvs[1:]], "number",
           "present value of gross savings over the present value of programme costs; empty without programme costs")
     return t

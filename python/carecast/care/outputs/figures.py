@@ -70,7 +70,7 @@ def plot_scenario_against_baseline(comparison):
     left.set_ylabel("Children")
     left.set_ylim(bottom=0)
     left.yaxis.set_major_formatter(_formatter(lambda v, _=None: f"{v:,.0f}"))
-    left.legend(fontsize=8, frameon=False, loc="lower left")
+    left.legend(fontsize=8, frameon=True, framealpha=0.9, loc="best")
     left.grid(axis="y", color="0.85", linewidth=0.5)
     for label in left.get_xticklabels():
         label.set_rotation(30)
@@ -86,7 +86,7 @@ def plot_scenario_against_baseline(comparison):
     right.set_title(f"Cost by financial year, real terms ({p.price_year} prices)")
     right.set_ylabel("Cost (£)")
     right.yaxis.set_major_formatter(_formatter(_pounds))
-    right.legend(fontsize=8, frameon=False, loc="lower left")
+    right.legend(fontsize=8, frameon=True, framealpha=0.9, loc="best")
     right.grid(axis="y", color="0.85", linewidth=0.5)
     fig.suptitle(f"{p.name}: {scen.scenario} against the baseline")
     fig.tight_layout()
