@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -150,6 +151,10 @@ def _pytest_summary(junit: str) -> tuple[str, list[tuple[str, str]]]:
         skipped = case.find("skipped")
         if skipped is not None:
             reason = (skipped.get("message") or "").strip()
+            if reason == "collection skipped" and skipped.text:
+                # a module skipped as a whole: the reason is in the text, "(file, line, 'Skipped: why')"
+                found = re.search(r"Skipped: (.*?)['\"]\)?\s*$", skipped.text.strip())
+                reason = found.group(1) if found else skipped.text.strip()
             skips.append((f"{case.get('classname', '')}.{case.get('name', '')}", reason))
         elif case.find("failure") is not None or case.find("error") is not None:
             failed += 1

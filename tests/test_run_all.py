@@ -45,8 +45,9 @@ def test_pytest_skips_are_read_and_expected_ones_allowed(tmp_path):
     junit = tmp_path / "j.xml"
     junit.write_text('<?xml version="1.0"?><testsuites><testsuite>'
                      '<testcase classname="tests.test_a" name="test_ok"/>'
-                     '<testcase classname="tests.test_a" name="test_x"><skipped message="could not import '
-                     "'cs_demand_model'\"/></testcase>"
+                     '<testcase classname="" name="tests.test_x"><skipped message="collection skipped">'
+                     "('/x/tests/test_x.py', 17, \"Skipped: could not import 'cs_demand_model': No module named "
+                     "'cs_demand_model'\")</skipped></testcase>"
                      '<testcase classname="tests.test_b" name="test_y"><skipped message="headless Chromium is '
                      'not installed"/></testcase>'
                      '<testcase classname="tests.test_b" name="test_z"><failure message="boom"/></testcase>'
@@ -54,6 +55,7 @@ def test_pytest_skips_are_read_and_expected_ones_allowed(tmp_path):
     counts, skips = run_all._pytest_summary(str(junit))
     assert counts == "1 passed, 1 failed, 2 skipped"
     assert [run_all._expected(r) for _, r in skips] == [True, False]
+    assert skips[0][1] == "could not import 'cs_demand_model': No module named 'cs_demand_model'"
 
 
 def test_list_and_unknown_stage(capsys):
@@ -83,3 +85,17 @@ def test_readme_has_two_set_up_commands_and_ci_runs_the_second():
     with open(os.path.join(ROOT, "pyproject.toml"), "rb") as fh:
         extras = tomllib.load(fh)["project"]["optional-dependencies"]
     assert {r.split(">")[0] for r in extras["report"]} == {"matplotlib", "openpyxl"}
+
+
+def test_probes_name_what_is_missing(monkeypatch, tmp_path):
+    fake_cc = tmp_path / "cc"
+    fake_cc.write_text("#!/bin/sh\necho 'cannot find -lasan' >&2\nexit 1\n")
+    fake_cc.chmod(0o755)
+    monkeypatch.setenv("CC", str(fake_cc))
+    assert "runtime not installed" in run_all._probe_sanitizer("address,undefined")
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple")      # the discard port: nothing listens
+    assert "no network access to the package index 127.0.0.1:9" in run_all._probe_network()
+    monkeypatch.setenv("PIP_INDEX_URL", (tmp_path / "nowhere").as_uri())
+    assert "does not exist" in run_all._probe_network()
+    monkeypatch.setenv("VALGRIND", "no-such-valgrind")
+    assert run_all._why_not(run_all.Stage("c-valgrind", "", [])) == "valgrind is not installed"

@@ -7,7 +7,7 @@
     carecast examples             # list the built-in examples
     carecast run [EXAMPLE|FILE] [--years N] [--step week|month|quarter|year] [-o OUTDIR]
                  [--scenario NAME ...] [--name NAME] [--draws N [--seed S]]
-                 [--xlsx] [--no-html] [--no-charts] [--overwrite] [--quiet] [-v]
+                 [--xlsx] [--html|--no-html] [--no-charts] [--overwrite] [--quiet] [-v]
     carecast report [EXAMPLE|FILE] [-o REPORT.html] [same run options]
     carecast ssda903 ...          # SSDA903 summary, calibration and backtest
 
@@ -77,7 +77,8 @@ def _add_run_options(p: argparse.ArgumentParser, *, report: bool) -> None:
     p.add_argument("-v", "--verbose", action="store_true", help="log progress on stderr")
     if not report:
         p.add_argument("--xlsx", action="store_true", help="also write an Excel workbook, carecast.xlsx (needs openpyxl)")
-        p.add_argument("--no-html", action="store_true", help="do not write report.html")
+        p.add_argument("--html", action=argparse.BooleanOptionalAction, default=True,
+                       help="write report.html, the self-contained HTML report (default: yes)")
         p.add_argument("--no-charts", action="store_true", help="do not draw PNG charts")
         p.add_argument("--quiet", action="store_true", help="do not print the assumptions (summary.txt keeps them)")
 
@@ -256,7 +257,7 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             folder = OutputFolder(output, overwrite=args.overwrite, inputs=inputs)
         charts = (is_report or not args.no_charts) and matplotlib_available()
         n_charts = (3 + (1 if args.draws else 0) + 2 * len(scenarios)) if charts and not is_report else 0
-        html = is_report or not args.no_html
+        html = is_report or args.html
         stages = 1 + len(scenarios) + (1 if args.draws else 0) + (0 if is_report else 1) + n_charts \
             + (1 if html else 0) + (1 if xlsx else 0)
         with Progress(stages, f"carecast {args.name or name}") as bar:
