@@ -201,9 +201,13 @@ def test_size_check_refuses_before_allocating():
 def test_csv_text_leaves_not_applicable_empty():
     t = context.OutputTable("x", "x", "x")
     t.add("financial_year", ["2020-21", "2021-22"], "fy", "fy")
-    t.add("payback_years", [float("inf"), 2.345], "years", "years")
+    t.add("payback_years", [float("inf"), 2.345], "years", "years", empty_ok=True)
     assert csv_text(t) == "financial_year,payback_years\r\nFY2020-21,\r\nFY2021-22,2.35\r\n"
+    payback_only = csv_text(t)
+    with pytest.warns(RuntimeWarning, match="'cost_cash_gbp' are not finite"):
+        t.add("cost_cash_gbp", [float("nan"), 1.0], "money", "a data problem: warned, never silent")
     with pytest.raises(ValueError, match="rows"):
         t.add("bad", [1.0], "money", "too short")
     rows = list(csv.reader(io.StringIO(csv_text(t))))
-    assert rows[0] == ["financial_year", "payback_years"]
+    assert rows[0] == ["financial_year", "payback_years", "cost_cash_gbp"] and rows[1][2] == ""
+    assert payback_only.count("\r\n") == 3

@@ -13,6 +13,7 @@ to 4 decimal places. Rounded parts need not add up to a rounded total, and
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,10 +58,22 @@ class OutputTable:
     notes: dict[str, str] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
 
-    def add(self, name: str, values, kind: str, note: str) -> None:
+    def add(self, name: str, values, kind: str, note: str, *, empty_ok: bool = False) -> None:
+        """Add a column, rounded for its kind.
+
+        A value that is not finite is written as an empty cell. Where the
+        column's note explains empty cells (``empty_ok=True``: not applicable,
+        after the run, never pays back) that is all; elsewhere it is a data
+        problem and a warning names the table and the column.
+        """
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
         values = round_column(values, kind)
+        if not empty_ok and kind not in ("text", "fy", "date"):
+            missing = sum(v is None for v in values)
+            if missing:
+                warnings.warn(f"{self.name}: {missing} value(s) of column {name!r} are not finite numbers; "
+                              "written as empty cells", RuntimeWarning, stacklevel=2)
         if self.columns and len(values) != len(next(iter(self.columns.values()))):
             raise ValueError(f"column {name!r} has {len(values)} rows, expected {len(next(iter(self.columns.values())))}")
         self.columns[name] = values
@@ -272,10 +285,10 @@ def comparison_table(comparison) -> OutputTable:
           f"the interventions' own cost, {p.price_year} prices{extra}")
     t.add(f"net_saving_real_gbp_{price}", net, "money", f"gross saving minus programme cost, {p.price_year} prices")
     t.add(f"cumulative_net_saving_real_gbp_{price}", np.cumsum(net), "money",
-          "running total of the net saving from the start (the position of the scheme to date; it pays back "
-          "when this turns positive)")
+          "running total of the net saving from the start (the position of the scheme to date), undiscounted")
     t.add(f"cumulative_net_saving_discounted_gbp_{price}_to_{to}", np.cumsum(net_disc), "money",
-          f"the same, discounted to {long_date(p.start_date)}")
+          f"the same, discounted to {long_date(p.start_date)}: the scheme pays back when this turns positive "
+          "(payback_years in scenarios.csv)")
     return t
 
 
@@ -301,14 +314,15 @@ def scenarios_table(baseline, runs) -> OutputTable:
     t.add(f"present_value_of_costs_gbp_{price}_to_{to}", pv, "money",
           f"present value of all costs over the run ({p.price_year} prices, discounted to {long_date(p.start_date)})")
     t.add(f"saving_present_value_gbp_{price}_to_{to}", [nan] + [pv[0] - v for v in pv[1:]], "money",
-          "baseline present value minus the scenario's (all costs, including programme costs)")
+          "baseline present value minus the scenario's (all costs, including programme costs)", empty_ok=True)
     t.add(f"net_present_value_gbp_{price}_to_{to}", [nan] + [x["net_present_value"] for x in pvs[1:]], "money",
-          "present value of gross savings minus programme costs (after any optimism bias)")
+          "present value of gross savings minus programme costs (after any optimism bias)", empty_ok=True)
     t.add("payback_years", [nan] + [x["payback_years"] for x in pvs[1:]], "years",
           "years from the start until the discounted cumulative net saving turns positive (0 if it is never "
-          "negative: no net cost at any point); empty if it is still negative at the end of the run")
+          "negative: no net cost at any point); empty if it is still negative at the end of the run", empty_ok=True)
     t.add("benefit_cost_ratio", [nan] + [x["benefit_cost_ratio"] for x in pvs[1:]], "number",
-          "present value of gross savings over the present value of programme costs; empty without programme costs")
+          "present value of gross savings over the present value of programme costs; empty without programme costs",
+          empty_ok=True)
     return t
 
 
@@ -341,8 +355,8 @@ def checks_table(checks, result) -> OutputTable:
     t.add("date", rows["date"], "date", "date of the published figure (ISO 8601)")
     t.add("published_children", rows["published"], "children", "the published figure")
     t.add("model_children", rows["modelled"], "children", "the model on that date (linear between step dates); "
-          "empty if the date is after the run")
-    t.add("difference_percent", rows["diff"], "percent", "model / published - 1, in per cent")
+          "empty if the date is after the run", empty_ok=True)
+    t.add("difference_percent", rows["diff"], "percent", "model / published - 1, in per cent", empty_ok=True)
     t.add("tolerance_percent", rows["tol"], "percent", "the largest difference accepted, in per cent")
     t.add("result", rows["result"], "text", "ok, OUTSIDE TOLERANCE, or after the end of the run")
     t.add("source", rows["source"], "text", "the publication, with its year and confidence")

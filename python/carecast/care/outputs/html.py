@@ -268,7 +268,8 @@ def html_report(report) -> str:
         out.append(f"<li>{_e(text.replace(url, '').rstrip(', ') if url else text)}{link}</li>")
     out.append("</ol>")
     if not len(sources):
-        out.append("<p>No sources listed: every figure in this model is an assumption or the user's own.</p>")
+        out.append("<p>No figure in this model names a published source: every figure in it (counts, rates and "
+                   "costs) is the model author's own and should be read as an assumption.</p>")
     out.append(f'<footer><p class="note">Rerun with <code>carecast run scenario.toml</code> from the folder of this '
                f"report. carecast {_e(report.version)}.</p></footer></body></html>")
     return "\n".join(out) + "\n"

@@ -107,11 +107,17 @@ def readme_text(report, files: dict[str, context.OutputTable], extra: dict[str, 
     for path, text in extra.items():
         lines.append(_wrap(f"{path}: {text}"))
     lines.append("")
+    described: dict[str, tuple[str, ...]] = {}
     for path, table in files.items():
+        base = os.path.basename(path)
+        if "/" in path and described.get(base) == tuple(table.columns):
+            lines.append(_wrap(f"{path}: as {base} above, for the scenario in that folder."))
+            continue
         lines.append(_wrap(f"{path}: {table.about}"))
         for col, note in table.notes.items():
             lines.append(_wrap(f"{col}: {note}", indent="    "))
         lines.append("")
+        described.setdefault(base, tuple(table.columns))
     lines.append(_wrap("Every figure from a publication is listed with its source and year in sources.csv; "
                        "everything else the model needed is an assumption, listed in assumptions.txt."))
     return "\n".join(lines) + "\n"
@@ -121,6 +127,9 @@ def _assumptions_text(report) -> str:
     p = report.parameters
     lines = [f"Assumptions of the model '{report.name}' (figures not from a published source)", ""]
     lines += [_wrap(f"- {a}") for a in p.assumptions] or ["(none listed)"]
+    if not p.sources and not p.cost_sources:
+        lines += ["", _wrap("No figure in this model names a published source: every figure in it (counts, rates "
+                            "and costs) is the model author's own and should be read as an assumption.")]
     return "\n".join(lines) + "\n"
 
 
