@@ -213,3 +213,24 @@ def test_progress_is_logged_with_verbose(tmp_path):
     assert "carecast: baseline done" in done.stderr and "carecast: wrote " in done.stderr
     quiet = carecast("run", "england", *FAST, "-o", "q", cwd=tmp_path)
     assert "baseline done" not in quiet.stderr
+
+
+def test_backtest_refuses_huge_draws(tmp_path):
+    from carecast.ssda903 import sample_returns_path
+    done = carecast("ssda903", "backtest", str(sample_returns_path()), "--draws", "1000000000", cwd=tmp_path)
+    assert done.returncode == 2 and "--draws" in done.stderr and "Traceback" not in done.stderr
+    done = carecast("ssda903", "backtest", str(sample_returns_path()), "--draws", "-5", cwd=tmp_path)
+    assert done.returncode == 2 and "--draws" in done.stderr
+
+
+def test_a_file_that_cannot_be_replaced_is_named(tmp_path, monkeypatch):
+    folder = OutputFolder(tmp_path / "out")
+    folder.write_text("costs.csv", "old")
+
+    def locked(src, dst):
+        raise PermissionError(errno.EACCES, "Permission denied", dst)
+    monkeypatch.setattr("carecast.care.outputs.folder.os.replace", locked)
+    with pytest.raises(OutputError, match=r"costs.csv: permission denied \(is the file open in another program"):
+        folder.write_text("costs.csv", "new")
+    assert (tmp_path / "out" / "costs.csv").read_text() == "old"
+    assert [f for f in os.listdir(tmp_path / "out")] == ["costs.csv"]        # no temporary file left behind

@@ -154,3 +154,12 @@ def test_prints_to_a4_pdf(norfolk, tmp_path):
     boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", data)
     assert boxes and all(abs(float(w) - 595.28) < 1.5 and abs(float(h) - 841.89) < 1.5 for w, h in boxes)
     assert len(boxes) >= 4                              # sections start on new pages
+
+
+def test_notebooks_show_the_same_report(council):
+    import html
+    report, page = council
+    shown = report._repr_html_()
+    assert shown.startswith("<iframe") and " sandbox " in shown
+    assert html.unescape(shown.split('srcdoc="', 1)[1].rsplit('"></iframe>', 1)[0]) == report.html()
+    assert report.html().split("<header>")[1] == page.split("<header>")[1]

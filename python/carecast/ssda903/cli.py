@@ -207,7 +207,12 @@ def _calibrate(args) -> int:
 
 
 def _backtest(args) -> int:
+    from carecast.care.outputs.report import MAX_DRAWS
     from carecast.ssda903.backtest import backtest
+    if not 0 <= args.draws <= MAX_DRAWS:
+        print(f"carecast ssda903 backtest: error: --draws must be between 0 and {MAX_DRAWS:,}, got {args.draws:,}",
+              file=sys.stderr)
+        return 2
     returns = _read(args)
     if returns is None:
         return 2

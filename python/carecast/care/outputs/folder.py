@@ -194,7 +194,10 @@ class OutputFolder:
             os.replace(tmp, target)
             tmp = None
         except OSError as exc:
-            raise OutputError(target, describe_os_error(exc)) from None
+            problem = describe_os_error(exc)
+            if exc.errno in (errno.EACCES, errno.EPERM) and os.path.exists(target):
+                problem += " (is the file open in another program, such as Excel?)"
+            raise OutputError(target, problem) from None
         finally:
             if tmp is not None:
                 try:

@@ -102,6 +102,17 @@ class RunReport:
     def parameters(self):
         return self.baseline.parameters
 
+    def html(self) -> str:
+        """The self-contained HTML report (see :mod:`carecast.care.outputs.html`)."""
+        from carecast.care.outputs.html import html_report
+        return html_report(self)
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the same report, in a frame of its own (its styles cannot touch the notebook's)."""
+        import html as _html
+        return (f'<iframe title="carecast report: {_html.escape(self.name)}" style="width:100%;height:40rem;'
+                f'border:1px solid #bbb" sandbox srcdoc="{_html.escape(self.html(), quote=True)}"></iframe>')
+
     def summary(self, *, show_assumptions: bool = True) -> str:
         """The printed summary: baseline, checks, uncertainty, each scenario against the baseline, then the assumptions."""
         from carecast.care.report import money, summary_text
