@@ -233,4 +233,13 @@ def test_a_file_that_cannot_be_replaced_is_named(tmp_path, monkeypatch):
     with pytest.raises(OutputError, match=r"costs.csv: permission denied \(is the file open in another program"):
         folder.write_text("costs.csv", "new")
     assert (tmp_path / "out" / "costs.csv").read_text() == "old"
-    assert [f for f in os.listdir(tmp_path / "out")] == ["costs.csv"]        # no temporary file left behind
+    assert sorted(os.listdir(tmp_path / "out")) == [MANIFEST, "costs.csv"]     # no temporary file left behind
+
+
+def test_a_run_stopped_part_way_can_be_rerun_into_its_folder(tmp_path, monkeypatch):
+    folder = OutputFolder(tmp_path / "out")
+    folder.write_text("children.csv", "part of a run")       # ... then the run stops: no finish()
+    again = OutputFolder(tmp_path / "out")                   # not refused: carecast marked it at once
+    again.write_text("children.csv", "whole")
+    again.finish()
+    assert (tmp_path / "out" / "children.csv").read_text() == "whole"

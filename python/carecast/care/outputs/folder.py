@@ -147,11 +147,18 @@ class OutputFolder:
                                         "choose another folder with -o, or pass --overwrite to write into it")
             if not os.access(path, os.W_OK | os.X_OK):
                 raise OutputError(path, "permission denied (the folder is not writable)")
+            fresh = not entries
         else:
             try:
                 os.makedirs(path, exist_ok=True)
             except OSError as exc:
                 raise _error(path, exc) from None
+            fresh = True
+        if fresh:
+            # mark the folder as carecast's at once: a run stopped part-way (disk full, Ctrl-C) can then be
+            # rerun into it without --overwrite; this also finds an unwritable folder before any work is done
+            self.write_bytes(MANIFEST, (_MANIFEST_HEAD + "\n").encode("utf-8"))
+            self.written.remove(MANIFEST)
 
     def _read_manifest(self) -> list[str]:
         try:
