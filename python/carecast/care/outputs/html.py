@@ -89,7 +89,7 @@ def heading(column: str, parameters) -> str:
     return words[:1].upper() + words[1:]
 
 
-def _cell(value, kind: str) -> tuple[str, str]:
+def _cell(value, kind: str, column: str = "") -> tuple[str, str]:
     """(text, css class) of a cell."""
     if value is None:
         return "", ""
@@ -100,8 +100,8 @@ def _cell(value, kind: str) -> tuple[str, str]:
         return f"{value:,.1f}", ""
     if kind == "share":
         return f"{value:.0%}" if value < 0.9995 else "whole", ""
-    if kind in ("percent",):
-        return f"{value:+.1f}%", ""
+    if kind == "percent":
+        return (f"{value:+.1f}%" if column.startswith("difference") else f"{value:.1f}%"), ""
     if kind == "years":
         return f"{value:.1f}", ""
     if kind == "number":
@@ -124,8 +124,8 @@ def _table(table: context.OutputTable, parameters, *, columns=None, caption: str
     values = [table.columns[c] for c in cols]
     for i in (range(len(table)) if rows is None else rows):
         cells = []
-        for v, kind in zip(values, kinds):
-            text, cls = _cell(v[i], kind)
+        for v, kind, col in zip(values, kinds, cols):
+            text, cls = _cell(v[i], kind, col)
             if kind in ("fy", "date"):
                 cls = "t"
             cells.append(f'<td class="{cls}">{text}</td>' if cls else f"<td>{text}</td>")

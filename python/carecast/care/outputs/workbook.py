@@ -87,7 +87,10 @@ def _table_sheet(wb, title: str, table: context.OutputTable, parameters, taken: 
     ws.row_dimensions[1].height = 45
 
 
-def _text_sheet(wb, title: str, lines: list[str], taken: set[str], *, width: int = 120) -> None:
+def _text_sheet(wb, title: str, lines: list[str], taken: set[str], *, width: int = 120,
+                fixed_from: int | None = None) -> None:
+    """Lines of text in column A; from line ``fixed_from`` (1-based) on in a fixed-width font, so that the
+    printed summary's columns line up as they do on a terminal."""
     from openpyxl.styles import Font
     ws = wb.create_sheet(_sheet_title(title, taken))
     ws.column_dimensions["A"].width = width
@@ -96,6 +99,8 @@ def _text_sheet(wb, title: str, lines: list[str], taken: set[str], *, width: int
         cell.number_format = "@"
         if i == 1:
             cell.font = Font(bold=True, size=13)
+        elif fixed_from is not None and i >= fixed_from:
+            cell.font = Font(name="Consolas")
     ws.freeze_panes = "A2"
 
 
@@ -113,8 +118,9 @@ def workbook_bytes(report) -> bytes:
                f"Money in pounds: cash; real terms at {p.price_year} prices; discounted to {long_date(p.start_date)}.",
                "Values rounded: money to the pound, children to 0.1 of a child. Each sheet's header cells carry a "
                "note with the column's meaning.", ""]
+    fixed_from = len(summary) + 1
     summary += report.summary(show_assumptions=False).splitlines()
-    _text_sheet(wb, "Summary", summary, taken)
+    _text_sheet(wb, "Summary", summary, taken, fixed_from=fixed_from)
     _table_sheet(wb, "Children", context.children_by_placement_table(base), p, taken)
     _table_sheet(wb, "Children by age", context.children_table(base), p, taken)
     _table_sheet(wb, "Costs", context.cost_by_year_table(base), p, taken)
