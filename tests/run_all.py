@@ -12,7 +12,8 @@ Stages, in order:
 ``c-tsan``     ``make -C csrc tsan``: under ThreadSanitizer (needs its runtime)
 ``pytest``     ``python -m pytest`` against the installed package
 ``compat``     ``python tests/compat/run.py``: NumPy 1.x and cs-demand-model in an environment of their
-               own (needs network access to the package index)
+               own (needs network access to the package index), run in a copy of the sources so
+               that its NumPy 1.x build never lands in this tree's ``build/``
 
 A stage whose tool is missing is skipped, with the reason, before it starts:
 the sanitizers are probed by compiling and running an empty program with
@@ -63,6 +64,7 @@ class Stage:
     seconds: float = 0.0
     detail: str = ""
     skips: list[tuple[str, str]] = field(default_factory=list)
+    in_copy: bool = False           # run in a copy of the sources (paths under ROOT in the command follow)
 
 
 def _probe_sanitizer(flag: str) -> str | None:
@@ -135,8 +137,17 @@ def _stages(pytest_args: list[str], junit: str) -> list[Stage]:
         Stage("c-tsan", "C tests under ThreadSanitizer", make + ["tsan"]),
         Stage("pytest", "pytest", [sys.executable, "-m", "pytest", "-rs", f"--junitxml={junit}", *pytest_args]),
         Stage("compat", "NumPy 1.x and cs-demand-model (tests/compat/run.py)",
-              [sys.executable, os.path.join(ROOT, "tests", "compat", "run.py")]),
+              [sys.executable, os.path.join(ROOT, "tests", "compat", "run.py")], in_copy=True),
     ]
+
+
+def _source_copy(scratch: str) -> str:
+    """A copy of the repository's sources (no build products, no .git) in ``scratch``; returns its root."""
+    target = os.path.join(scratch, "sources")
+    shutil.copytree(ROOT, target, ignore=shutil.ignore_patterns(
+        ".git", "build", "dist", "*.egg-info", "__pycache__", "*.so", "*.pyd", "*.o", ".pytest_cache",
+        "carecast-output", ".mypy_cache", ".ruff_cache"))
+    return target
 
 
 def _pytest_summary(junit: str) -> tuple[str, list[tuple[str, str]]]:
@@ -200,9 +211,15 @@ def main(argv: list[str] | None = None) -> int:
                 s.status, s.reason = "skipped", why
                 print(f"\n==> {s.title}: SKIPPED ({why})", flush=True)
                 continue
+            cwd = ROOT
+            if s.in_copy:
+                # build the NumPy 1.x extension in a copy of the sources: built in this tree, its build/
+                # folder would be reused by the next `pip install .` and break NumPy 2 (seen in practice)
+                cwd = _source_copy(scratch)
+                s.command = [c.replace(ROOT, cwd) for c in s.command]
             print(f"\n==> {s.title}: {' '.join(s.command)}", flush=True)
             start = time.monotonic()
-            rc = subprocess.call(s.command, cwd=ROOT)
+            rc = subprocess.call(s.command, cwd=cwd)
             s.seconds = time.monotonic() - start
             s.status = "passed" if rc == 0 else "FAILED"
             if rc != 0:

@@ -99,3 +99,17 @@ def test_probes_name_what_is_missing(monkeypatch, tmp_path):
     assert "does not exist" in run_all._probe_network()
     monkeypatch.setenv("VALGRIND", "no-such-valgrind")
     assert run_all._why_not(run_all.Stage("c-valgrind", "", [])) == "valgrind is not installed"
+
+
+def test_compat_runs_in_a_copy_of_the_sources(monkeypatch, capsys):
+    # a NumPy 1.x build inside this tree's build/ would be picked up by the next `pip install .`
+    monkeypatch.setenv("RUN_ALL_TREE", run_all.ROOT)         # passed outside the command, which is rewritten
+    check = ("import os, sys; here, tree = os.path.realpath(os.getcwd()), os.path.realpath(os.environ['RUN_ALL_TREE']); "
+             "sys.exit(0 if here != tree and os.path.isfile(os.path.join('tests', 'run_all.py')) "
+             "and not os.path.exists('build') else 4)")
+    stage = run_all.Stage("compat", "compat", [sys.executable, "-c", check], in_copy=True)
+    monkeypatch.setattr(run_all, "_stages", lambda pytest_args, junit: [stage])
+    monkeypatch.setattr(run_all, "_why_not", lambda s: None)
+    assert run_all.main([]) == 0, capsys.readouterr().out
+    stage.in_copy, stage.status = False, "not run"
+    assert run_all.main([]) == 1                              # the same check fails in the tree itself

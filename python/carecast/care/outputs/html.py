@@ -41,7 +41,7 @@ h1 { font-size: 1.7rem; margin: 0 0 .3rem; } h2 { font-size: 1.3rem; border-bott
 .key b { display: block; font-size: 1.25rem; }
 table { border-collapse: collapse; width: 100%; margin: .6rem 0 1rem; font-size: .85rem; }
 th, td { border-bottom: 1px solid var(--rule); padding: .25rem .45rem; text-align: right; vertical-align: top; }
-th { background: var(--pale); font-weight: 600; } td.t, th.t { text-align: left; }
+th { background: var(--pale); font-weight: 600; } td.t, th.t { text-align: left; } td.d { white-space: nowrap; }
 caption { text-align: left; font-weight: 600; padding: .3rem 0; }
 figure { margin: 1rem 0; } figcaption { font-size: .85rem; color: #444; }
 svg.chart { width: 100%; height: auto; display: block; }
@@ -127,7 +127,7 @@ def _table(table: context.OutputTable, parameters, *, columns=None, caption: str
         for v, kind, col in zip(values, kinds, cols):
             text, cls = _cell(v[i], kind, col)
             if kind in ("fy", "date"):
-                cls = "t"
+                cls = "t d"
             cells.append(f'<td class="{cls}">{text}</td>' if cls else f"<td>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{_e(caption or table.title.capitalize())}</caption>"
