@@ -141,3 +141,17 @@ def test_csv_files_open_in_a_spreadsheet_as_written(folder, tmp_path):
     assert bands == {"under 1", "1 to 4", "5 to 9", "10 to 15", "16 to 17"}
     first = ws["A"][1].value
     assert (first.year, first.month, first.day) == (2012, 3, 31)
+
+
+def test_a_table_too_long_for_excel_is_not_cut_silently(monkeypatch):
+    import io
+
+    from carecast.care.outputs import workbook
+    monkeypatch.setattr(workbook, "EXCEL_MAX_ROWS", 50)        # as if Excel opened 50 rows
+    loaded = loads_scenario_file(MINIMAL)
+    report = build_report(loaded.parameters, years=3, step="quarter")
+    with pytest.warns(RuntimeWarning, match="Children by age.*more than Excel opens"):
+        data = workbook_bytes(report)
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert "children.csv" in wb["Children by age"]["A1"].value and wb["Children by age"].max_row == 1
+    assert wb["Costs"].max_row > 1

@@ -141,7 +141,15 @@ class RunReport:
 
 
 def _available_memory() -> int | None:
-    """Bytes of memory available now (Linux and most Unix), else None."""
+    """Bytes of memory available now: Linux's MemAvailable (free memory plus the page cache it can
+    reclaim), else free pages (most Unix), else None."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
     except (ValueError, OSError, AttributeError):

@@ -19,12 +19,16 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import re
+import warnings
 
 from carecast.care.outputs import context
 from carecast.care.outputs.html import heading
 from carecast.care.outputs.labels import long_date
 
 __all__ = ["write_workbook", "workbook_bytes", "openpyxl_available"]
+
+#: Rows in an Excel worksheet.
+EXCEL_MAX_ROWS = 1_048_576
 
 _FORMATS = {"money": '£#,##0;-£#,##0', "children": "#,##0.0", "share": "0%", "percent": '0.0"%"',
             "years": "0.0", "number": "#,##0.00", "date": "yyyy-mm-dd", "fy": "@", "text": "@"}
@@ -62,6 +66,13 @@ def _table_sheet(wb, title: str, table: context.OutputTable, parameters, taken: 
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     ws = wb.create_sheet(_sheet_title(title, taken))
+    if len(table) > EXCEL_MAX_ROWS - 1:
+        # Excel opens at most 1,048,576 rows: a longer sheet would be cut without a word
+        note = (f"{table.title}: {len(table):,} rows, more than Excel opens ({EXCEL_MAX_ROWS - 1:,} below a header); "
+                f"see {table.name}.csv in the output folder.")
+        ws.cell(row=1, column=1, value=note)
+        warnings.warn(f"workbook sheet {ws.title!r} left empty: {note}", RuntimeWarning, stacklevel=2)
+        return
     cols = list(table.columns)
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDDDDD")
     for j, col in enumerate(cols, start=1):
