@@ -37,17 +37,29 @@ class Chart:
 
 
 def _plt():
-    from carecast.care.charts import _pyplot
-    return _pyplot()
+    """pyplot on the Agg backend (files only; no display needed), with a clear message without matplotlib."""
+    import sys
+    try:
+        import matplotlib
+    except ImportError:
+        raise ImportError("charts need matplotlib: pip install 'carecast[report]'") from None
+    if "matplotlib.pyplot" not in sys.modules:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
 
 
 def _dates(result):
     return result.dates.astype("datetime64[D]").astype(object)
 
 
-def _pounds(value, _pos=None):
-    from carecast.care.charts import _pounds as pounds
-    return pounds(value)
+def _pounds(value, _pos=None) -> str:
+    """An axis label in pounds: £1.5m, £250k, -£2bn."""
+    v, sign = abs(value), "-" if value < 0 else ""
+    for scale, unit in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+        if v >= scale:
+            return f"{sign}£{v / scale:g}{unit}"
+    return f"{sign}£{v:g}"
 
 
 def _formatter(function):
