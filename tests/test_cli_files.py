@@ -243,3 +243,14 @@ def test_a_run_stopped_part_way_can_be_rerun_into_its_folder(tmp_path, monkeypat
     again.write_text("children.csv", "whole")
     again.finish()
     assert (tmp_path / "out" / "children.csv").read_text() == "whole"
+
+
+def test_a_model_the_run_refuses_is_one_line(tmp_path, monkeypatch, capsys):
+    from carecast.cli import main
+
+    def refuse(*args, **kwargs):
+        raise ValueError("scenario 'x': entries_per_year scaled below zero")
+    monkeypatch.setattr("carecast.care.outputs.build_report", refuse)
+    assert main(["run", "england", *FAST, "-o", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "carecast: error: england: cannot run it: scenario 'x': entries_per_year scaled below zero"

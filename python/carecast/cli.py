@@ -218,6 +218,7 @@ def _default_output(name: str, report: bool) -> str:
 
 
 def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from carecast import CarecastError
     from carecast.care.charts import matplotlib_available
     from carecast.care.outputs import OutputError, build_report, check_size
     from carecast.progress import Progress
@@ -261,8 +262,13 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         stages = 1 + len(scenarios) + (1 if args.draws else 0) + (0 if is_report else 1) + n_charts \
             + (1 if html else 0) + (1 if xlsx else 0)
         with Progress(stages, f"carecast {args.name or name}") as bar:
-            report = build_report(parameters, scenarios=scenarios, years=years, step=step, checks=checks,
-                                  name=args.name, model=args.model, draws=args.draws, seed=args.seed, progress=bar)
+            try:
+                report = build_report(parameters, scenarios=scenarios, years=years, step=step, checks=checks,
+                                      name=args.name, model=args.model, draws=args.draws, seed=args.seed,
+                                      progress=bar)
+            except (ValueError, TypeError, CarecastError) as exc:
+                # a model or scenario the checks at loading let through but the run refuses: say so, in a line
+                raise _Failure(f"{args.model}: cannot run it: {exc}") from None
             if is_report:
                 from carecast.care.outputs.html import html_report
                 _write_report(target, html_report(report))
