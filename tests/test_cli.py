@@ -38,12 +38,19 @@ def test_run_each_example(tmp_path, name):
     assert "Children in care" in text and "Present value of all costs" in text
     assert "Against published figures" in text and "OUTSIDE TOLERANCE" not in text
     assert "Assumptions" in text
-    for table in ("children.csv", "events.csv", "costs.csv", "cost_by_year.csv", "scenario.toml"):
+    for table in ("children.csv", "events.csv", "costs.csv", "cost_by_year.csv", "scenario.toml", "README.txt",
+                  "summary.txt", "checks.csv", "sources.csv", "assumptions.txt", "report.html"):
         assert (out / table).exists(), table
+    # issue 12: unit and basis in the column names, financial years as text, age bands as labels
     rows = read_csv(out / "cost_by_year.csv")
-    assert [r["financial_year"] for r in rows][:1] and all(float(r["cash"]) > 0 for r in rows)
+    assert rows[0]["financial_year"].startswith("FY") and all(int(r["cost_cash_gbp"]) > 0 for r in rows)
+    assert any(c.startswith("cost_real_gbp_") for c in rows[0])
     children = read_csv(out / "children.csv")
-    assert set(children[0]) == {"date", "age", "placement", "children"}
+    assert set(children[0]) == {"date", "age_band", "placement", "children"}
+    assert children[0]["age_band"] in ("under 1", "age 0")
+    # the printed summary is saved, with the checks and the assumptions
+    saved = (out / "summary.txt").read_text(encoding="utf-8")
+    assert "Against published figures" in saved and "Assumptions" in saved
     if has_matplotlib():
         for chart in ("children_by_placement.png", "entries_and_exits.png", "cost_by_year.png"):
             assert (out / chart).stat().st_size > 1000, chart
@@ -123,3 +130,6 @@ def test_without_matplotlib_writes_csvs_and_says_so(tmp_path):
     assert "matplotlib is not installed" in done.stdout
     assert (tmp_path / "out" / "costs.csv").exists()
     assert not (tmp_path / "out" / "cost_by_year.png").exists()
+    # the report is still written, and says why it has no charts
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "matplotlib is not installed" in page and "<svg" not in page

@@ -156,7 +156,7 @@ def main(argv=None):
     diff = max(max_rel_diff(occ_loop[i], occ_np[i]) for i in range(n_np))
     ratios["c_loop"] = row(f"(c) {n_sets} sets, carecast.project loop", t_loop, t_np_all, diff, note)
     for threads in sorted({1, args.threads}):
-        t_batch, occ_batch = best_of(lambda: cc_batch(threads), reps_c)
+        t_batch, occ_batch = best_of(lambda threads=threads: cc_batch(threads), reps_c)
         diff = max(max_rel_diff(occ_batch[i], occ_np[i]) for i in range(n_np))
         same = all(np.array_equal(occ_batch[i], occ_loop[i]) for i in range(n_sets))
         ratios[f"c_batch{threads}"] = row(
@@ -169,8 +169,8 @@ def main(argv=None):
         plain = dict(case, src=case["src"].tolist(), dst=case["dst"].tolist(),
                      value=case["value"].tolist(), x0=case["x0"].tolist(),
                      inflow=case["inflow"].tolist())
-        t_cc, got = best_of(lambda: carecast.project(**case), args.repeats)
-        t_loop, occ = best_of(lambda: per_flow_loop(**plain), max(1, min(args.repeats, 3)))
+        t_cc, got = best_of(lambda case=case: carecast.project(**case), args.repeats)
+        t_loop, occ = best_of(lambda plain=plain: per_flow_loop(**plain), max(1, min(args.repeats, 3)))
         print(f"{name} carecast {t_cc * 1e3:.3f} ms, per-flow loop {t_loop * 1e3:.1f} ms: "
               f"{t_loop / t_cc:,.0f}x (max diff {max_rel_diff(got.occupancy, occ):.1e})")
 

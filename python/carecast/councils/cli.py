@@ -207,5 +207,5 @@ def council_checks(area, year: int, horizon: int = 5) -> list:
             continue
         label = (f"children in care on 31 March {y} (start)" if y == year
                  else f"children in care on 31 March {y} (published later: what happened)")
-        checks.append(Check(label, _dt.date(y, 3, 31), v.value, v.release or "", 0.0005 if y == year else 0.10))
+        checks.append(Check(label, _dt.date(y, 3, 31), v.value, v.source, 0.0005 if y == year else 0.10))
     return checks

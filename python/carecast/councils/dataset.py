@@ -50,6 +50,31 @@ class CouncilNotFound(LookupError):
         return str(self.args[0])
 
 
+#: Where each series of releases is published (the collection page, which lists every year's release).
+PUBLICATIONS = (
+    ("Children looked after in England including adoptions",
+     "https://www.gov.uk/government/collections/statistics-looked-after-children"),
+    ("Children in need", "https://www.gov.uk/government/collections/statistics-children-in-need"),
+    ("Children's social work workforce",
+     "https://www.gov.uk/government/collections/statistics-childrens-social-care-workforce"),
+    ("ONS mid-year population estimates",
+     "https://www.ons.gov.uk/peoplepopulationandcommunity/populationandmigration/populationestimates"),
+    ("revenue outturn", "https://www.gov.uk/government/collections/local-authority-revenue-expenditure-and-financing"),
+)
+
+
+def release_url(title: str) -> str:
+    """The publication's address for a release title (``""`` when it is not one of :data:`PUBLICATIONS`).
+
+    >>> release_url("DfE, Children in need, reporting years 2013 to 2025 (table B1)")
+    'https://www.gov.uk/government/collections/statistics-children-in-need'
+    """
+    for words, url in PUBLICATIONS:
+        if words.lower() in title.lower():
+            return url
+    return ""
+
+
 @dataclass(frozen=True)
 class Value:
     """One published figure: its value (None when missing), missing code and meaning, and release."""
@@ -58,6 +83,14 @@ class Value:
     code: str | None
     release: str | None
     year: int
+
+    @property
+    def source(self) -> str:
+        """The release's title and the publication's address (``""`` when there is no release)."""
+        if not self.release:
+            return ""
+        url = release_url(self.release)
+        return f"{self.release}, {url}" if url else self.release
 
     @property
     def meaning(self) -> str:

@@ -68,7 +68,7 @@ def _start_check(area: Area, year: int) -> Check:
     v = area.value("cla_31mar", year)
     assert v.value is not None  # council_parameters refused the year otherwise
     return Check(f"children in care on 31 March {year} (start; DfE)", _dt.date(year, 3, 31), v.value,
-                 f"{v.release} [cla_31mar {year}]", 0.0005)
+                 f"{v.source} [cla_31mar {year}]", 0.0005)
 
 
 def _later_checks(area: Area, start: int, years: int, *, note_from: int | None = None, note: str = "") -> list[Check]:
@@ -79,7 +79,7 @@ def _later_checks(area: Area, start: int, years: int, *, note_from: int | None =
         if v.value is not None:
             extra = f"; {note}" if note and note_from is not None and y >= note_from else ""
             out.append(Check(f"children in care on 31 March {y} (DfE, published later{extra})", _dt.date(y, 3, 31),
-                             v.value, f"{v.release} [cla_31mar {y}]", LATER_TOLERANCE))
+                             v.value, f"{v.source} [cla_31mar {y}]", LATER_TOLERANCE))
     return out
 
 

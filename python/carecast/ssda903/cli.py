@@ -93,6 +93,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     c.add_argument("--costs-from", default="england", metavar="EXAMPLE|none",
                    help="copy unit costs from this built-in example (default england; 'none' for zeros)")
     c.add_argument("--years", type=float, default=5.0, help="default projection horizon stored in the file")
+    c.add_argument("--name", default=None,
+                   help="the model's name in titles and reports (default: 'SSDA903 ' and the folder's own name, "
+                        "never its path)")
     c.add_argument("--strict", action="store_true", help="refuse the data if any row has an error")
     c.add_argument("--force", action="store_true",
                    help="calibrate even if most rows were left out for errors (the model says so)")
@@ -182,6 +185,14 @@ def _summary(args) -> int:
     return 0
 
 
+def _model_name(args) -> str:
+    """``--name``, else ``SSDA903`` and the folder's last component (a path would land in chart titles)."""
+    import os
+    if args.name is not None and args.name.strip():
+        return args.name.strip()
+    return f"SSDA903 {os.path.basename(os.path.normpath(os.path.abspath(args.dir)))}"
+
+
 def _calibrate(args) -> int:
     from carecast.care.scenario_file import save_scenario_file
     from carecast.ssda903.calibration import calibrate
@@ -193,7 +204,7 @@ def _calibrate(args) -> int:
     try:
         cal = calibrate(returns, args.start, args.end, age_bands=args.age_bands,
                         time_in_care_bands=args.time_in_care_bands, prior_child_years=args.prior_child_years,
-                        name=f"SSDA903 {args.dir}", force=args.force)
+                        name=_model_name(args), force=args.force)
     except ValueError as exc:
         print(f"carecast ssda903 calibrate: error: {exc}", file=sys.stderr)
         return 2
@@ -231,12 +242,17 @@ def _calibrate(args) -> int:
 
 
 def _backtest(args) -> int:
+    from carecast.care.outputs.report import MAX_DRAWS
     from carecast.ssda903.backtest import backtest
     for flag, value in (("--window", args.window), ("--horizon", args.horizon)):
         if not (value > 0 and np.isfinite(value)):
             print(f"carecast ssda903 backtest: error: {flag} must be a positive number of years, got {value}",
                   file=sys.stderr)
             return 2
+    if not 0 <= args.draws <= MAX_DRAWS:
+        print(f"carecast ssda903 backtest: error: --draws must be between 0 and {MAX_DRAWS:,}, got {args.draws:,}",
+              file=sys.stderr)
+        return 2
     returns = _read(args)
     if returns is None:
         return 2
