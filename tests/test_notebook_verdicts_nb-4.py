@@ -110,3 +110,19 @@ def test_afterwards_starts_fell_relative_to_england(verdict):
     assert verdict["relative_fall_in_starts"] == pytest.approx(expected, rel=1e-12)
     assert verdict["averted_credited"] > verdict["averted_middle"]
     assert verdict["credited_npv"] > verdict["middle_npv"]
+
+
+def test_srrc_matches_an_independent_computation(verdict):
+    # The notebook regresses standardised ranks by least squares; here the same coefficients come from the
+    # rank correlation matrix (beta = R_xx^-1 r_xy), with ranks by double argsort (continuous draws: no ties).
+    np = pytest.importorskip("numpy")
+    names = list(verdict["psa_inputs"])
+    x = np.array([verdict["psa_inputs"][k] for k in names])
+    y = np.array(verdict["psa_npv"])
+    assert x.shape == (len(names), verdict["draws"]) and y.shape == (verdict["draws"],)
+    ranks = np.argsort(np.argsort(np.vstack([x, y]), axis=1), axis=1).astype(float)
+    corr = np.corrcoef(ranks)
+    beta = np.linalg.solve(corr[:-1, :-1], corr[:-1, -1])
+    for name, b in zip(names, beta):
+        assert verdict["srrc"][name] == pytest.approx(b, abs=1e-9), name
+    assert verdict["srrc_r2"] == pytest.approx(float(beta @ corr[:-1, -1]), abs=1e-9)
