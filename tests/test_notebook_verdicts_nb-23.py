@@ -80,3 +80,61 @@ def test_nb2_verdict_direction(nb2):
     # a bigger plan covers the same need at least as often
     assert v["p_plan_94_2m_covers_parts"] >= v["p_plan_71_4m_covers_parts"]
     assert v["need_3yr_median_gbp"] < nb2["warner_3yr"]
+
+
+@pytest.fixture(scope="module")
+def nb3(tmp_path_factory):
+    return _execute("3_birmingham_caseloads.ipynb", {
+        "verdict": "VERDICT", "caseload_nov_2013": "caseload_nov_2013", "caseload_sep_2015": "caseload_sep_2015",
+        "referrals_ratio": "referrals_ratio", "assessments_ratio": "assessments_ratio",
+        "permanent_jan_2015": "permanent_jan_2015", "establishment": "ESTABLISHMENT",
+        "turnover": "[turnover_2014, turnover_2015]", "extra_2014_15": "extra_2014_15",
+        "cp_vacancies": "[CP_VACANCIES_NOV_2013, CP_UNCOVERED_NOV_2013]",
+        "vacancy_rate_dec_2013": "VACANCY_RATE_DEC_2013",
+        "cin": "{str(y): v for y, v in cin.items()}", "cin_starts": "{str(y): v for y, v in cin_starts.items()}",
+        "workforce_2017": "{m: s.get(2017) for m, s in workforce.items()}",
+        "permanent_path_jan_2015": "float(np.median(with_posts['permanent'][:, JAN_2015]))",
+        "without_2015": "without_posts['caseload'][:, SEP_2015].tolist()[:50]",
+        "with_2015": "with_posts['caseload'][:, SEP_2015].tolist()[:50]"}, tmp_path_factory)
+
+
+def test_nb3_reproduces_the_published_figures(nb3):
+    assert nb3["caseload_nov_2013"] == 29                        # Community Care, 11 Nov 2013
+    assert nb3["referrals_ratio"] == 0.5 and nb3["assessments_ratio"] == pytest.approx(2 / 3, abs=1e-3)
+    assert nb3["caseload_sep_2015"] == 18                        # The Chamberlain Files, 2015
+    assert (nb3["permanent_jan_2015"], nb3["establishment"]) == (354, 503)   # CYP Now, Jan 2015
+    assert nb3["turnover"] == [0.27, 0.20]
+    assert nb3["cp_vacancies"] == [108, 42] and nb3["vacancy_rate_dec_2013"] == 0.25
+    assert nb3["extra_2014_15"] == 9.2e6
+    # DfE Characteristics of children in need (b1 table), Birmingham, at 31 March and starts in the year
+    assert [nb3["cin"][y] for y in ("2013", "2014", "2015")] == [11379, 9123, 9676]
+    assert [nb3["cin_starts"][y] for y in ("2014", "2015")] == [8196, 10665]
+    # DfE children's social work workforce indicators 2017-2025, Birmingham, 30 September 2017
+    w = nb3["workforce_2017"]
+    assert (w["sw_fte"], w["sw_case_holders_fte"], w["sw_cases"], w["sw_caseload"]) == (647.1, 396, 5824, 14.7)
+    assert (w["sw_turnover_rate"], w["sw_agency_fte"], w["sw_vacancy_rate"]) == (9.7, 130.5, 25.8)
+
+
+def test_nb3_starting_point_is_the_hand_calculation(nb3):
+    v = nb3["verdict"]
+    # 503 posts, 25% vacant, 66 of 108 vacancies covered by agency staff: 377.25 + 77.0 FTE
+    staff = 0.75 * 503 + (66 / 108) * 0.25 * 503
+    assert v["staff_nov_2013_fte"] == pytest.approx(staff, rel=1e-12)
+    assert v["fte_needed_at_15_nov_2013"] == pytest.approx(29 * staff / 15, rel=1e-12)
+    # the 2014 recruitment is fitted so that the permanent staff are the published 354 in January 2015
+    assert nb3["permanent_path_jan_2015"] == pytest.approx(354, abs=2)
+
+
+def test_nb3_verdict_direction(nb3):
+    v = nb3["verdict"]
+    for key in ("claim", "answer", "how_sure", "what_would_change_it"):
+        assert v[key]
+    # caseloads fall from 29 in every draw, and fall further with the posts the £9.2m could buy
+    assert all(c < 29 for c in nb3["with_2015"]) and all(c < 29 for c in nb3["without_2015"])
+    assert all(a <= b + 1e-9 for a, b in zip(nb3["with_2015"], nb3["without_2015"]))
+    assert v["caseload_sep_2015_median"] < v["caseload_sep_2015_median_without_new_posts"]
+    lo, hi = v["caseload_sep_2015_interval"]
+    assert v["published_18_inside_interval"] == (lo <= 18 <= hi)
+    assert 0.0 <= v["p_within_one_of_18_without_new_posts"] <= 1.0 and 0.0 <= v["p_within_one_of_18"] <= 1.0
+    # a caseload of 15 needs more staff than the model has in post in September 2015
+    assert v["extra_fte_for_15_sep_2015_median"] > 0
