@@ -65,6 +65,9 @@ def test_nb2_top_down_gaps_match_a_hand_calculation(nb2):
                       ("the council: city median £600 vs £576", 600 - 576)):
         assert gap * pops[0] * 1.01 ** 5 <= top_down[name] <= gap * pops[1] * 1.025 ** 5
     assert top_down["Le Grand: 20 most deprived (£779) vs £640"] > 5 * top_down["the council: city median £600 vs £576"]
+    # 24 a child x at most 281,019 children x 1.025^5 (GBP 7.6m) is less than the GBP 9.2m of 2014-15 x 1.01^3
+    after = nb2["verdict"]["top_down_after_2014_15_increase_gbp"]
+    assert after["the council: city median £600 vs £576"] < 0 < after["Le Grand: 20 most deprived (£779) vs £640"]
 
 
 def test_nb2_verdict_direction(nb2):
@@ -136,5 +139,6 @@ def test_nb3_verdict_direction(nb3):
     lo, hi = v["caseload_sep_2015_interval"]
     assert v["published_18_inside_interval"] == (lo <= 18 <= hi)
     assert 0.0 <= v["p_within_one_of_18_without_new_posts"] <= 1.0 and 0.0 <= v["p_within_one_of_18"] <= 1.0
+    assert 0.0 <= v["funded_for_15_p_16_by_sep_2015"] <= 1.0 and 0.0 <= v["funded_for_15_p_15_by_sep_2017"] <= 1.0
     # a caseload of 15 needs more staff than the model has in post in September 2015
     assert v["extra_fte_for_15_sep_2015_median"] > 0
