@@ -80,8 +80,9 @@ def test_nb2_verdict_direction(nb2):
     # the parts we can cost fall short of Warner's figures: the rest of the £50m is unexplained
     assert v["need_2017_18_median_gbp"] < nb2["warner_2017_18"]
     assert v["p_parts_reach_50m_2017_18"] < 0.5 and v["p_parts_reach_140m_3yr"] < 0.5
-    # a bigger plan covers the same need at least as often
+    # a bigger plan covers the same need at least as often; £71.4m less 3 x £9.2m = £43.8m no more often
     assert v["p_plan_94_2m_covers_parts"] >= v["p_plan_71_4m_covers_parts"]
+    assert v["p_plan_71_4m_covers_parts_if_it_counts_the_9_2m"] <= v["p_plan_71_4m_covers_parts"]
     assert v["need_3yr_median_gbp"] < nb2["warner_3yr"]
 
 
@@ -140,5 +141,7 @@ def test_nb3_verdict_direction(nb3):
     assert v["published_18_inside_interval"] == (lo <= 18 <= hi)
     assert 0.0 <= v["p_within_one_of_18_without_new_posts"] <= 1.0 and 0.0 <= v["p_within_one_of_18"] <= 1.0
     assert 0.0 <= v["funded_for_15_p_16_by_sep_2015"] <= 1.0 and 0.0 <= v["funded_for_15_p_15_by_sep_2017"] <= 1.0
+    # the posts that would bring the median to 18 are more than none: without new posts it stays above 18
+    assert v["caseload_sep_2015_median_without_new_posts"] > 18 and v["new_posts_for_median_18"] > 0
     # a caseload of 15 needs more staff than the model has in post in September 2015
     assert v["extra_fte_for_15_sep_2015_median"] > 0
