@@ -28,10 +28,12 @@ def _execute(name: str, expressions: dict[str, str], tmp_path_factory) -> dict:
     client = nbclient.NotebookClient(notebook, timeout=600, kernel_name="python3",
                                      resources={"metadata": {"path": str(tmp_path_factory.mktemp("nb"))}})
     client.execute()
+    first_code = next(c for c in notebook.cells if c.cell_type == "code")
+    box = "".join(o.get("data", {}).get("text/markdown", "") for o in first_code.outputs)
     for output in notebook.cells[-1].outputs:
         text = output.get("text", "")
         if MARK in text:
-            return json.loads(text.split(MARK, 1)[1])
+            return {**json.loads(text.split(MARK, 1)[1]), "verdict_box": box}
     raise AssertionError(f"{name}: the last cell printed no values")
 
 
@@ -68,6 +70,10 @@ def test_nb2_top_down_gaps_match_a_hand_calculation(nb2):
     # 24 a child x at most 281,019 children x 1.025^5 (GBP 7.6m) is less than the GBP 9.2m of 2014-15 x 1.01^3
     after = nb2["verdict"]["top_down_after_2014_15_increase_gbp"]
     assert after["the council: city median £600 vs £576"] < 0 < after["Le Grand: 20 most deprived (£779) vs £640"]
+
+
+def test_nb2_verdict_box_at_the_top_is_the_computed_verdict(nb2):
+    assert nb2["verdict_box"].startswith("**Verdict.**") and nb2["verdict"]["answer"] in nb2["verdict_box"]
 
 
 def test_nb2_verdict_direction(nb2):
@@ -127,6 +133,10 @@ def test_nb3_starting_point_is_the_hand_calculation(nb3):
     assert v["fte_needed_at_15_nov_2013"] == pytest.approx(29 * staff / 15, rel=1e-12)
     # the 2014 recruitment is fitted so that the permanent staff are the published 354 in January 2015
     assert nb3["permanent_path_jan_2015"] == pytest.approx(354, rel=1e-9)
+
+
+def test_nb3_verdict_box_at_the_top_is_the_computed_verdict(nb3):
+    assert nb3["verdict_box"].startswith("**Verdict.**") and nb3["verdict"]["answer"] in nb3["verdict_box"]
 
 
 def test_nb3_verdict_direction(nb3):
