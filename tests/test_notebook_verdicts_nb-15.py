@@ -104,6 +104,7 @@ def test_nb1_reproduces_published_figures():
     # DfE, children looked after at 31 March, Birmingham
     assert v["published_cla_31mar_2013"] == 1892
     assert v["published_cla_31mar_2016"] == 1814
+    assert v["published_starts_2013"] == 708                         # DfE, starts in 2012-13
     # the spend shift: acute 43% -> 30% at a total no larger, by hand
     assert v["acute_spend_fall"] == pytest.approx(1 - 0.30 / 0.43, rel=1e-12)
 
@@ -121,6 +122,8 @@ def test_nb1_verdict_directions():
     assert v["hole_2015_16_median"] > 0
     assert v["children_fewer_for_shift_2016"] > v["children_fewer_from_2015_16_target"]
     assert 0 < v["p_reachable_any_scale_2015_16"] < 1
+    # the inputs the original notebook held fixed are the ones that decide it
+    assert v["top_driver_2015_16"] in ("share who would enter care", "effect (trial)")
     for key in ("claim", "answer", "how_sure", "what_would_change"):
         assert isinstance(v[key], str) and len(v[key]) > 40
 
