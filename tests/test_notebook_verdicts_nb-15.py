@@ -161,3 +161,27 @@ def test_nb5_verdict_directions():
     assert len(v["winners_any_weights"]) > 1 and v["pace_weight_switches"]
     assert sum(v["p_first_any_weights"].values()) == pytest.approx(1.0)
     assert "illustrative" in v["answer"].lower()
+
+
+# ---- render.py's error paths ----------------------------------------------------------------------
+
+def test_render_names_the_notebook_whose_cell_raises(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    pytest.importorskip("nbclient")
+    bad = tmp_path / "broken.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")]), str(bad))
+    with pytest.raises(RuntimeError, match=r"broken\.ipynb: a cell raised"):
+        render.execute(bad)
+    assert not (tmp_path / "broken.html").exists()
+
+
+def test_render_refuses_an_unknown_notebook(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        render.main(["no_such_notebook", "-o", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert "no notebook 'no_such_notebook'" in capsys.readouterr().err
+
+
+def test_check_reports_a_missing_page(tmp_path):
+    problems = render.check(tmp_path, NOTEBOOKS[:1])
+    assert any("missing" in p and NOTEBOOKS[0].stem in p for p in problems)
