@@ -118,9 +118,12 @@ def _verdict_box(verdict: dict | None) -> str:
                 '<code>VERDICT</code>; read its closing cells.</p></div>')
     rows = []
     for key, label in BOX_KEYS:
-        if key in verdict:
-            rows.append(f"<tr><th>{label}</th><td>{html.escape(str(verdict[key]))}</td></tr>")
-    rest = {k: v for k, v in verdict.items() if k not in dict(BOX_KEYS)}
+        for name in (key, key + "_it"):          # "what_would_change" or "what_would_change_it"
+            if name in verdict:
+                rows.append(f"<tr><th>{label}</th><td>{html.escape(str(verdict[name]))}</td></tr>")
+                break
+    shown = {name for key, _ in BOX_KEYS for name in (key, key + "_it")}
+    rest = {k: v for k, v in verdict.items() if k not in shown}
     figures = ""
     if rest:
         items = "".join(f"<li><code>{html.escape(k)}</code>: {html.escape(_fmt(v))}</li>"
@@ -136,19 +139,16 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
-       max-width: 60rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.45; color: #111; }
-pre, code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 0.85rem; }
+# The notebook pages use the report's page machinery (carecast.care.outputs.html: the same stylesheet,
+# A4 print rules and a Content-Security-Policy that forbids any request); these rules add only what
+# executed cells need.
+NOTEBOOK_CSS = """
 div.jp-InputArea pre, div.input_area pre, .highlight pre { background: #f6f6f6; padding: 0.6rem; overflow-x: auto; }
 .jp-OutputArea-output pre, .output_text pre { background: #fff; border-left: 3px solid #ccc; padding: 0.4rem 0.6rem;
                                               overflow-x: auto; }
 img { max-width: 100%; height: auto; }
-table { border-collapse: collapse; }
-td, th { border: 1px solid #ccc; padding: 0.25rem 0.5rem; vertical-align: top; text-align: left; }
 .verdict { border: 2px solid #111; padding: 0.5rem 1rem 1rem; margin: 1rem 0 2rem; background: #fafafa; }
-.verdict th { width: 12rem; }
-.meta { color: #555; font-size: 0.85rem; }
+.verdict th { width: 12rem; text-align: left; }
 .jp-InputPrompt, .jp-OutputPrompt, .prompt { display: none; }
 """
 
@@ -166,24 +166,17 @@ def page_html(path: pathlib.Path, notebook: Any, verdict: dict | None) -> str:
     sha = notebook_sha256(path)
     pygments_css = HtmlFormatter(style="default").get_style_defs(".highlight")
     import carecast
+    from carecast.care.outputs.html import page_head
 
     verdict_json = json.dumps(verdict, sort_keys=True, ensure_ascii=False).replace("</", "<\\/")
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="carecast-notebook" content="{html.escape(path.name)}">
-<meta name="carecast-notebook-sha256" content="{sha}">
-<meta name="carecast-version" content="{html.escape(getattr(carecast, '__version__', ''))}">
-<title>{html.escape(title)}</title>
-<style>{CSS}
-{pygments_css}</style>
-<script type="application/json" id="carecast-verdict">{verdict_json}</script>
-</head>
-<body>
+    version = html.escape(getattr(carecast, "__version__", ""))
+    meta = (f'<meta name="carecast-notebook" content="{html.escape(path.name)}">\n'
+            f'<meta name="carecast-notebook-sha256" content="{sha}">\n'
+            f'<meta name="carecast-version" content="{version}">\n'
+            f'<script type="application/json" id="carecast-verdict">{verdict_json}</script>')
+    return page_head(title, extra_css=NOTEBOOK_CSS + pygments_css, meta=meta) + f"""
 <p class="meta"><a href="index.html">All notebooks</a> &middot; executed from <code>notebooks/{html.escape(path.name)}</code>
-by <code>python notebooks/render.py</code> with carecast {html.escape(getattr(carecast, '__version__', ''))}
+by <code>python notebooks/render.py</code> with carecast {version}
 on {_dt.date.today().isoformat()}. Figures from publications carry their sources; everything else is
 printed as an assumption.</p>
 {_verdict_box(verdict)}
@@ -198,10 +191,9 @@ def index_html(entries: list[tuple[str, str, dict | None]]) -> str:
     for name, title, verdict in entries:
         answer = html.escape(str(verdict.get("answer", ""))) if verdict else "<em>no computed verdict yet</em>"
         rows.append(f'<tr><td><a href="{html.escape(name)}.html">{html.escape(title)}</a></td><td>{answer}</td></tr>')
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8"><title>carecast notebooks</title><style>{CSS}</style></head>
-<body>
+    from carecast.care.outputs.html import page_head
+
+    return page_head("carecast notebooks", extra_css=NOTEBOOK_CSS) + f"""
 <h1>carecast notebooks: public arguments, reproduced and tested</h1>
 <p>Each page is a notebook from <code>notebooks/</code>, executed against the package by
 <code>python notebooks/render.py</code>. The verdicts are computed by the notebooks; the test

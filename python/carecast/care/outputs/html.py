@@ -25,9 +25,10 @@ import numpy as np
 from carecast.care.outputs import context
 from carecast.care.outputs.labels import long_date
 
-__all__ = ["html_report", "heading"]
+__all__ = ["html_report", "heading", "page_head", "STYLESHEET"]
 
-_CSS = """
+#: The stylesheet of every page carecast writes (the report and the rendered notebooks): A4 print rules.
+STYLESHEET = """
 :root { --ink: #1a1a1a; --rule: #bbb; --pale: #f3f3f3; --accent: #1f5fa8; --bad: #a11; }
 * { box-sizing: border-box; }
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: var(--ink);
@@ -60,6 +61,20 @@ a { color: var(--accent); word-break: break-all; }
 """
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+def page_head(title: str, *, extra_css: str = "", meta: str = "") -> str:
+    """``<!DOCTYPE html>`` to ``<body>``: a self-contained page that fetches nothing (a
+    Content-Security-Policy forbids any request) and prints on A4 (:data:`STYLESHEET`).
+
+    >>> page_head("x").startswith("<!DOCTYPE html>")
+    True
+    """
+    return "\n".join(["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+                      '<meta name="generator" content="carecast">',
+                      f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
+                      '<meta name="viewport" content="width=device-width, initial-scale=1">', meta,
+                      f"<title>{_e(title)}</title>", f"<style>{STYLESHEET}{extra_css}</style></head><body>"])
 
 
 def _e(text) -> str:
@@ -171,11 +186,7 @@ def html_report(report) -> str:
     whole = [i for i, s in enumerate(cost_year.columns["share_of_year_in_run"]) if s >= 0.9995]
     pv = base.present_value()
     checks = context.checks_table(report.checks, base) if report.checks else None
-    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', '<meta name="generator" content="carecast">',
-           f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{_e(report.name)}: children in care and their cost (carecast)</title>",
-           f"<style>{_CSS}</style></head><body>",
+    out = [page_head(f"{report.name}: children in care and their cost (carecast)"),
            f"<header><h1>{_e(report.name)}: children in care and their cost</h1>",
            f'<p class="meta">Projection from {_e(long_date(base.dates[0]))} to {_e(long_date(base.dates[-1]))} '
            f"({report.years:g} years, {report.step}ly steps). Written by carecast {_e(report.version)} on "
