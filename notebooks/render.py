@@ -148,7 +148,8 @@ div.jp-InputArea pre, div.input_area pre, .highlight pre { background: #f6f6f6; 
                                               overflow-x: auto; }
 img { max-width: 100%; height: auto; }
 .verdict { border: 2px solid #111; padding: 0.5rem 1rem 1rem; margin: 1rem 0 2rem; background: #fafafa; }
-.verdict th { width: 12rem; text-align: left; }
+.verdict th, .verdict td, .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { text-align: left; }
+.verdict th { width: 12rem; }
 .jp-InputPrompt, .jp-OutputPrompt, .prompt { display: none; }
 """
 
