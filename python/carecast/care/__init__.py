@@ -34,6 +34,7 @@ from carecast.care.interventions import (
 )
 from carecast.care.model import CareResult, run
 from carecast.care.parameters import CareParameters
+from carecast.care.psa import PSAResult, psa  # noqa: F401  (carecast.care.psa: the function; the module stays importable by path)
 from carecast.care.scenarios import Scenario
 from carecast.care.tables import Table
 

@@ -176,8 +176,8 @@ class QuantileSketch:
             vlo = value_of_rank(lo_rank)
             vhi = vlo if hi_rank == lo_rank else value_of_rank(hi_rank)
             out[i] = vlo + (h - lo_rank) * (vhi - vlo)
-        out = out.reshape((qs.size,) + self.shape)
-        return out[0] if np.ndim(q) == 0 else out
+        shaped = out.reshape((qs.size,) + self.shape)
+        return shaped[0] if np.ndim(q) == 0 else shaped
 
 
 @dataclass
@@ -547,6 +547,7 @@ class _Runner:
         except ValueError as err:
             raise ValueError(f"stochastic=True: {err} (the stock must be whole numbers of children)") from None
         out = []
+        assert sim.moved is not None                 # keep_moved=True: events need the moves
         for j in range(self.replicates):
             proj = engine.Projection(sim.occupancy[j], sim.moved[j], sim.inflow[j], sim.dt, sim.src, sim.dst)
             out.append(CareResult(parameters=result.parameters, space=result.space, arrays=a, projection=proj,

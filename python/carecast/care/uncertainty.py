@@ -789,7 +789,7 @@ class Uncertain:
             raise ValueError(f"Uncertain({self.name!r}): where has {len(where)} entries; {self.field} has "
                              f"{len(axes)} axes ({', '.join(axes)})")
         where = where + (slice(None),) * (len(axes) - len(where))
-        out = []
+        out: list[Any] = []
         for axis, w in zip(axes, where):
             if isinstance(w, slice):
                 out.append(w)
@@ -983,37 +983,6 @@ class Uncertainty:
 
     def __len__(self) -> int:
         return len(self.inputs)
-
-    def _fill(self, axes: tuple[str, ...], before: list, after: list) -> tuple:
-        """Expand ``...``: entries before it take axes from the left, entries after it from the
-        right, each skipping (selecting whole) axes that do not take its kind (names go to placement
-        and exit-group axes, numbers to the others), so ``(..., "residential", "returned_home")``
-        selects every age and time in care of one placement and exit group."""
-        def accepts(axis: str, w: Any) -> bool:
-            if isinstance(w, slice):
-                return True
-            return isinstance(w, str) == (axis in ("placement", "exit_group"))
-
-        chosen: list[Any] = [slice(None)] * len(axes)
-        i = 0
-        for w in before:
-            while i < len(axes) and not accepts(axes[i], w):
-                i += 1
-            if i == len(axes):
-                raise ValueError(f"Uncertain({self.name!r}): no axis of {self.field} ({', '.join(axes)}) "
-                                 f"left for {w!r}")
-            chosen[i] = w
-            i += 1
-        j = len(axes) - 1
-        for w in reversed(after):
-            while j >= i and not accepts(axes[j], w):
-                j -= 1
-            if j < i:
-                raise ValueError(f"Uncertain({self.name!r}): no axis of {self.field} ({', '.join(axes)}) "
-                                 f"left for {w!r}")
-            chosen[j] = w
-            j -= 1
-        return tuple(chosen)
 
     def check(self, parameters: CareParameters, scenario: Any = None) -> None:
         for item in self.inputs:
