@@ -15,11 +15,15 @@ draw (baseline, and a scenario if given), and keeps summaries, not raw runs:
 
 Memory
 ------
-Draws run in chunks of ``chunk``; each chunk is reduced before the next, so
-memory is O(chunk x steps x states) for the runs in flight, O(steps x
-placements x buckets) for the per-step sketches, and O(draws x (inputs +
-financial years)) for per-draw values. Raw per-step replicates are kept only
-with ``keep="raw"``.
+Draws run in chunks of ``chunk`` (default 64). Each run is reduced to its
+per-draw values as soon as it is made and its children are buffered
+(``chunk x steps x placements`` numbers) until the chunk is added to the
+sketches. In memory at once: the runs of one draw when each draw is one
+:func:`run` (about 30 MB per run for the 858-state sample calibration
+monthly over 5 years: the engine keeps every flow's moves), or those of a
+whole chunk in a :func:`run_batch` call; O(steps x placements x buckets)
+for the per-step sketches; O(draws x (inputs + financial years)) for
+per-draw values. Raw per-step replicates are kept only with ``keep="raw"``.
 
 How per-step quantiles are computed
 -----------------------------------
@@ -54,7 +58,7 @@ expected entries, not the drawn ones.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -518,23 +522,28 @@ class _Runner:
         self.batch = getattr(care, "run_batch", None) if not stochastic else None
         self.name = "batched engine calls (run_batch)" if self.batch is not None else "one run per draw"
 
-    def __call__(self, parameters: list[CareParameters], scenarios: list[Scenario | None],
-                 first_draw: int) -> list[Any]:
+    def rows(self, parameters: list[CareParameters], scenarios: list[Scenario | None],
+             first_draw: int) -> Iterator[list[Any]]:
+        """Yield, draw by draw, the ``CareResult`` of each of its replicates.
+
+        The loop runs a draw only when it is asked for, so one draw's runs
+        are in memory at a time; a batch holds its whole chunk.
+        """
         from carecast.care.model import run
 
         same = all(s is scenarios[0] for s in scenarios)
         if self.batch is not None and same:
             batch = self.batch(parameters, years=self.years, step=self.step, scenario=scenarios[0],
                                threads=self.threads)
-            return [batch.result(r) for r in range(len(parameters))]
-        rows = []
+            for r in range(len(parameters)):
+                yield [batch.result(r)]
+            return
         for k, (p, s) in enumerate(zip(parameters, scenarios)):
             result = run(p, years=self.years, step=self.step, scenario=s)
             if not self.stochastic:
-                rows.append(result)
+                yield [result]
             else:
-                rows.extend(self._simulate(result, (first_draw + k) * self.replicates))
-        return rows
+                yield self._simulate(result, (first_draw + k) * self.replicates)
 
     def _simulate(self, result: Any, first: int) -> list[Any]:
         from carecast.care.model import CareResult
@@ -567,7 +576,7 @@ def _check_int(name: str, value: Any, low: int) -> int:
 def psa(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncertain], *, years: float = 5.0,
         draws: int = 1000, seed: int, scenario: Scenario | None = None, step: str | float = "month",
         threads: int | None = None, stochastic: bool = False, replicates_per_draw: int = 1,
-        chunk: int = 512, keep: str = "summary", relative_accuracy: float = 1e-3,
+        chunk: int = 64, keep: str = "summary", relative_accuracy: float = 1e-3,
         progress: bool = True) -> PSAResult:
     """Probabilistic sensitivity analysis of a council's model (and a scenario) in one call.
 
@@ -592,7 +601,8 @@ def psa(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncertain]
     replicates_per_draw : int
         Stochastic replicates per draw (``stochastic=True`` only).
     chunk : int
-        Draws run before each reduction (memory, not results, depends on it).
+        Draws per batched engine call, and per update of the sketches
+        (memory, not results, depends on it; see the module notes).
     keep : {"summary", "raw"}
         ``"raw"`` also keeps per-step children by placement and costs of every run.
     relative_accuracy : float
@@ -662,6 +672,7 @@ def psa(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncertain]
     npv = np.zeros(rows) if scenario is not None else None
     payback = np.zeros(rows) if scenario is not None else None
     draw_dependent_scenario = scenario is not None and any(i.is_intervention for i in uncertainty.inputs)
+    from carecast.care.compare import Comparison
 
     with Progress(draws, "PSA draws", enabled=progress, delay=2.0) as bar:
         for lo in range(0, draws, chunk):
@@ -672,17 +683,22 @@ def psa(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncertain]
                 p_r, s_r = uncertainty.apply(parameters, scenario, uncertainty.values_of(inputs, r))
                 params.append(p_r)
                 scens.append(s_r if draw_dependent_scenario else scenario)
-            base_rows = runner(params, [None] * len(params), lo)
-            arms["baseline"].add(base_rows, lo * replicates, weights)
-            if scenario is not None:
-                scen_rows = runner(params, scens, lo)
-                arms["scenario"].add(scen_rows, lo * replicates, weights)
-                assert npv is not None and payback is not None
-                from carecast.care.compare import Comparison
-                for k, (b, s) in enumerate(zip(base_rows, scen_rows)):
-                    pv = Comparison(b, s).present_values()
-                    npv[lo * replicates + k] = pv["net_present_value"]
-                    payback[lo * replicates + k] = pv["payback_years"]
+            base_rows = runner.rows(params, [None] * len(params), lo)
+            scen_rows = runner.rows(params, scens, lo) if scenario is not None else None
+            for k in range(hi - lo):
+                row = (lo + k) * replicates
+                b = next(base_rows)
+                arms["baseline"].add(b, row, weights)
+                if scen_rows is not None:
+                    sc = next(scen_rows)
+                    arms["scenario"].add(sc, row, weights)
+                    assert npv is not None and payback is not None
+                    for j, (b_j, s_j) in enumerate(zip(b, sc)):
+                        pv = Comparison(b_j, s_j).present_values()
+                        npv[row + j] = pv["net_present_value"]
+                        payback[row + j] = pv["payback_years"]
+            for acc in arms.values():
+                acc.flush()
             bar.advance(hi - lo)
 
     dates = step_dates(parameters.start_date, steps, dt)
@@ -705,14 +721,14 @@ class _Accumulator:
         self.annual = {b: np.zeros((rows, fyears)) for b in BASES}
         self.present_value = np.zeros(rows)
         self.children = QuantileSketch((steps + 1, placements + 1), relative_accuracy)
+        self._pending: list[np.ndarray] = []
         self.raw: dict[str, np.ndarray] = {}
         if keep == "raw":
             self.raw = {"children_by_placement": np.zeros((rows, steps + 1, placements)),
                         **{f"step_cost_{b}": np.zeros((rows, steps)) for b in BASES}}
 
     def add(self, results: list[Any], first_row: int, weights: np.ndarray) -> None:
-        n = len(results)
-        by = np.empty((n,) + self.children.shape)
+        """Reduce the runs of one draw (its replicates) to per-draw values; buffer their children."""
         for k, res in enumerate(results):
             row = first_row + k
             c = res.step_costs()
@@ -723,15 +739,22 @@ class _Accumulator:
                 self.annual[b][row] = weights.T @ totals[b]
             self.present_value[row] = res.present_value()
             placement = res.children_by_placement()
-            by[k, :, :-1] = placement
-            by[k, :, -1] = placement.sum(axis=1)
+            by = np.empty(self.children.shape)
+            by[:, :-1] = placement
+            by[:, -1] = placement.sum(axis=1)
+            if by.min() < -1e-9:
+                raise ValueError(f"{self.name}: the model gave a negative number of children ({by.min():.3g})")
+            self._pending.append(np.maximum(by, 0.0))     # rounding below zero (>= -1e-9) counts as 0
             if self.raw:
                 self.raw["children_by_placement"][row] = placement
                 for b in BASES:
                     self.raw[f"step_cost_{b}"][row] = totals[b]
-        if by.min() < -1e-9:
-            raise ValueError(f"{self.name}: the model gave a negative number of children ({by.min():.3g})")
-        self.children.add(np.maximum(by, 0.0))          # rounding below zero (>= -1e-9) counts as 0
+
+    def flush(self) -> None:
+        """Add the buffered children of the chunk to the sketch."""
+        if self._pending:
+            self.children.add(np.stack(self._pending))
+            self._pending = []
 
     def summary(self) -> ArmSummary:
         return ArmSummary(self.name, self.annual, self.present_value, self.children, self.raw)
