@@ -345,3 +345,27 @@ def test_uncertainty_object_with_correlation_is_accepted():
     r = psa(model(), unc, years=1, draws=400, seed=2, progress=False)
     v = r.inputs.values
     assert np.corrcoef(np.log(v["weekly_cost['residential']"]), v["home"])[0, 1] < -0.35
+
+
+def test_sketch_many_series_growing_both_ways_same_bits_for_any_split():
+    rng = np.random.default_rng(5)
+    n = 600
+    data = np.zeros((n, 3))
+    data[:, 1] = np.exp(np.linspace(-3, 6, n)) * rng.uniform(0.5, 2.0, n)   # range widens as rows go on
+    data[400:, 2] = rng.uniform(1e3, 1e4, 200)                              # appears late
+    whole = QuantileSketch((3,), 1e-3)
+    whole.add(data)
+    parts = QuantileSketch((3,), 1e-3)
+    for piece in np.array_split(data, 13):
+        parts.add(piece)
+    qs = [0.0, 0.01, 0.3, 0.5, 0.77, 0.99, 1.0]
+    assert np.array_equal(whole.quantile(qs), parts.quantile(qs))
+    exact = np.quantile(data, qs, axis=0)
+    assert np.all(np.abs(parts.quantile(qs) - exact) <= 1e-3 * exact + 1e-9)
+    assert np.all(parts.quantile(qs)[:, 0] == 0.0)
+
+
+def test_a_draw_the_parameters_refuse_is_reported_with_its_number():
+    bad = [Uncertain("weekly_cost", "residential", Uniform(-100.0, 100.0))]
+    with pytest.raises(ValueError, match=r"draw \d+ \(seed 1\): .*weekly_cost has a negative value"):
+        psa(model(), bad, years=1, draws=20, seed=1, progress=False)

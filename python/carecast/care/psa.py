@@ -680,7 +680,11 @@ def psa(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncertain]
             params: list[CareParameters] = []
             scens: list[Scenario | None] = []
             for r in range(lo, hi):
-                p_r, s_r = uncertainty.apply(parameters, scenario, uncertainty.values_of(inputs, r))
+                try:
+                    p_r, s_r = uncertainty.apply(parameters, scenario, uncertainty.values_of(inputs, r))
+                except ValueError as err:
+                    raise ValueError(f"draw {r} (seed {seed}): {err}; narrow the distribution or use "
+                                     f"how='scale'") from None
                 params.append(p_r)
                 scens.append(s_r if draw_dependent_scenario else scenario)
             base_rows = runner.rows(params, [None] * len(params), lo)
