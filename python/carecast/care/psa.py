@@ -13,6 +13,15 @@ draw (baseline, and a scenario if given), and keeps summaries, not raw runs:
   value of the saving and the payback (as :meth:`Comparison.present_values`);
 * the drawn inputs, for :mod:`carecast.care.sensitivity`.
 
+A council's scenario, a fan chart and the chance of overspending, in one call::
+
+    result = carecast.care.psa(parameters, uncertainty, years=5, draws=2000, seed=1,
+                               scenario=edge_of_care)
+    result.plot_fan()                                   # baseline and scenario fans
+    result.prob_cost_exceeds(42e6, "2025-26")           # P(cash cost in 2025-26 > £42m)
+    result.prob_saving_at_least(1e6, "2026-27")         # P(net saving that year >= £1m)
+    print(result.summary())                             # method, inputs, intervals
+
 Memory
 ------
 Draws run in chunks of ``chunk`` (default 64). Each run is reduced to its
@@ -242,6 +251,11 @@ class PSAResult:
     keep: str
     runner: str
     seconds: float = 0.0
+
+    def __repr__(self) -> str:
+        scen = f" against {self.scenario_object.name!r}" if self.scenario_object is not None else ""
+        return (f"<PSAResult {self.parameters.name!r}{scen}: {self.draws} draws x {self.replicates_per_draw}, "
+                f"{len(self.uncertainty)} uncertain inputs, {self.years:g} years, keep={self.keep!r}>")
 
     # ---------------------------------------------------------------- access
     @property
