@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pytest
 
+from carecast.care.model import run
 from carecast.care.parameters import CareParameters
 from carecast.care.uncertainty import (
     Beta,
@@ -338,3 +339,55 @@ def test_table_parses_every_form():
 def test_table_errors_name_the_field(table, match):
     with pytest.raises(ValueError, match=match):
         uncertainty_from_table(table)
+
+
+# ---------------------------------------------------------------- arrays of rates (calibration posteriors)
+def test_gamma_array_moments_zeros_and_chunked_draws():
+    from carecast.care.uncertainty import GammaArray
+
+    g = GammaArray.from_counts([[4.0, 0.0], [10.0, 2.0]], [[20.0, 5.0], [50.0, 10.0]])
+    x = g.sample(50000, np.random.default_rng(2))
+    assert x.shape == (50000, 2, 2)
+    assert np.allclose(x.mean(axis=0), g.mean, rtol=0.02)
+    assert np.allclose(x.var(axis=0), g.shape / g.rate ** 2, rtol=0.05)
+    z = GammaArray(np.array([0.0, 2.0]), np.array([1.0, 0.0])).sample(10, np.random.default_rng(1))
+    assert np.all(z == 0.0)
+    u = Uncertainty([Uncertain("weekly_cost", (), GammaArray([2.0, 3.0], [0.01, 0.02]), name="costs")])
+    a = u.draw(30, seed=4)
+    b = u.draw(30, seed=4)
+    whole = a.arrays("costs", 0, 30)
+    parts = np.concatenate([b.arrays("costs", lo, min(30, lo + 7)) for lo in range(0, 30, 7)])
+    assert np.array_equal(whole, parts)
+    assert np.array_equal(b.arrays("costs", 3, 5), whole[3:5])        # going back restarts the stream
+    assert np.allclose(a.values["costs"], whole.sum(axis=1) / 350.0)   # level: sum(draw) / (2/0.01 + 3/0.02)
+    with pytest.raises(ValueError, match="GammaArray has \\(2,\\)"):
+        Uncertain("exit_costs", (), GammaArray([1.0, 1.0], [1.0, 1.0])).check(params())
+    with pytest.raises(ValueError, match="cannot be correlated"):
+        Uncertainty([Uncertain("weekly_cost", (), GammaArray([2.0, 3.0], [1.0, 1.0]), name="g"),
+                     Uncertain("entry_cost", (), Fixed(1.0), name="e")], correlation={("g", "e"): 0.2})
+
+
+def test_from_calibration_draws_like_the_calibration():
+    import carecast
+    from carecast.care.psa import psa
+
+    cal = carecast.calibrate(carecast.read_returns(carecast.sample_returns_path()), "2018-04-01", "2020-03-31")
+    u = Uncertainty.from_calibration(cal, extra=[Uncertain("weekly_cost", "residential", Fixed(3000.0))])
+    assert u.names == ["exit_rates", "move_rates", "entries_per_year", "weekly_cost['residential']"]
+    assert "SSDA903 calibration" in u.describe()[0]
+    r = psa(cal.parameters, u, years=0.5, draws=10, seed=3, step="quarter", chunk=4, keep="raw", progress=False)
+    d = r.inputs
+    exits = d.arrays("exit_rates", 0, 10)
+    # the drawn arrays are centred on the posterior means, and left_care_at_18 stays 0
+    g = cal.parameters.exit_groups.index("left_care_at_18")
+    assert np.all(exits[..., g] == 0.0)
+    mean = cal.exit_rates.mean()
+    mean[..., g] = 0.0
+    assert exits.mean(axis=0).sum() == pytest.approx(mean.sum(), rel=0.1)
+    assert np.all(np.isfinite(d.values["exit_rates"])) and d.values["exit_rates"].std() > 0
+    # draw 7 of the PSA is the run of exactly those arrays
+    q = cal.parameters.replace(exit_rates=exits[7], move_rates=d.arrays("move_rates", 7, 8)[0],
+                               entries_per_year=d.arrays("entries_per_year", 7, 8)[0],
+                               weekly_cost=np.where(np.arange(9) == 3, 3000.0, cal.parameters.weekly_cost))
+    expected = run(q, years=0.5, step="quarter").children_by_placement()
+    assert np.allclose(r.baseline.raw["children_by_placement"][7], expected, rtol=1e-12, atol=1e-12)

@@ -693,9 +693,11 @@ def psa(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncertain]
             hi = min(draws, lo + chunk)
             params: list[CareParameters] = []
             scens: list[Scenario | None] = []
+            arrays = {name: inputs.arrays(name, lo, hi) for name in inputs.streams}
             for r in range(lo, hi):
+                values = uncertainty.values_of(inputs, r, {n: a[r - lo] for n, a in arrays.items()})
                 try:
-                    p_r, s_r = uncertainty.apply(parameters, scenario, uncertainty.values_of(inputs, r))
+                    p_r, s_r = uncertainty.apply(parameters, scenario, values)
                 except ValueError as err:
                     raise ValueError(f"draw {r} (seed {seed}): {err}; narrow the distribution or use "
                                      f"how='scale'") from None

@@ -8,6 +8,8 @@ council is unsure of, how unsure: a distribution. This module holds
 
   - :class:`Gamma` for rates, e.g. :meth:`Gamma.from_counts` from events and
     exposure (the posterior of a Poisson rate under a Gamma prior);
+  - :class:`GammaArray` for a whole array of such rates, e.g. a calibration's
+    posteriors (:meth:`Uncertainty.from_calibration`), drawn chunk by chunk;
   - :class:`Beta` for shares, from counts or a mean and standard deviation;
   - :class:`Dirichlet` for mixes (shares that sum to one; no ``ppf``);
   - :class:`LogNormal` for unit costs and effect sizes, from a median and a
@@ -69,7 +71,7 @@ import numpy as np
 
 from carecast.care.parameters import CareParameters
 
-__all__ = ["Distribution", "Gamma", "Beta", "Dirichlet", "LogNormal", "Uniform", "Triangular", "Samples",
+__all__ = ["Distribution", "Gamma", "GammaArray", "Beta", "Dirichlet", "LogNormal", "Uniform", "Triangular", "Samples",
            "Fixed", "Uncertain", "Uncertainty", "Draws", "uncertainty_from_table", "normal_cdf", "normal_ppf"]
 
 
@@ -523,6 +525,89 @@ class Dirichlet(Distribution):
         return a / a.sum()
 
 
+@dataclass(frozen=True, eq=False)
+class GammaArray(Distribution):
+    """Independent Gamma(``shape[i]``, ``rate[i]``) for every element of an array of rates.
+
+    The posteriors of a calibration (:class:`carecast.ssda903.GammaRates`,
+    from event counts and child-years) as one input: a draw is a whole
+    array. Elements with ``shape == 0`` or ``rate == 0`` draw 0; the others
+    are floored at 1e-12 a year (a Gamma with a tiny shape can underflow),
+    as :meth:`Calibration.sample_parameters` does. A draw of the whole array
+    is not stored for every draw at once (``draws x elements`` numbers); the
+    PSA draws it chunk by chunk from the input's own stream and keeps, per
+    draw, its level ``sum(draw) / sum(mean)`` for the sensitivity ranking.
+    No ``ppf``: it cannot be correlated.
+
+    Examples
+    --------
+    >>> g = GammaArray.from_counts(events=[[4, 0], [10, 2]], exposure=[[20.0, 5.0], [50.0, 10.0]])
+    >>> g.mean.round(3).tolist()
+    [[0.225, 0.1], [0.21, 0.25]]
+    """
+
+    shape: Any
+    rate: Any
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        try:
+            a = np.array(self.shape, dtype=np.float64)
+            b = np.array(self.rate, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError("GammaArray: shape and rate must be arrays of numbers") from None
+        if a.shape != b.shape:
+            raise ValueError(f"GammaArray: shape has shape {a.shape} but rate has {b.shape}")
+        for name, arr in (("shape", a), ("rate", b)):
+            bad = np.argwhere(~np.isfinite(arr) | (arr < 0))
+            if bad.size:
+                raise ValueError(f"GammaArray: {name}{list(bad[0])} must be finite and >= 0")
+        a.flags.writeable = False
+        b.flags.writeable = False
+        object.__setattr__(self, "shape", a)
+        object.__setattr__(self, "rate", b)
+
+    @classmethod
+    def from_counts(cls, events: Any, exposure: Any, *, prior_shape: float = 0.5, prior_rate: float = 0.0,
+                    source: str = "") -> GammaArray:
+        """Elementwise ``Gamma(events + prior_shape, exposure + prior_rate)`` (exposure in child-years)."""
+        e = np.asarray(events, dtype=np.float64)
+        x = np.broadcast_to(np.asarray(exposure, dtype=np.float64), e.shape)
+        if np.any(e < 0) or np.any(x < 0) or not (np.all(np.isfinite(e)) and np.all(np.isfinite(x))):
+            raise ValueError("GammaArray.from_counts: events and exposure must be finite and >= 0")
+        return cls(e + prior_shape, x + prior_rate, source)
+
+    @classmethod
+    def from_posterior(cls, posterior: Any, *, source: str = "") -> GammaArray:
+        """From a calibration's :class:`~carecast.ssda903.calibration.GammaRates` (``.shape``, ``.rate``)."""
+        return cls(np.asarray(posterior.shape), np.asarray(posterior.rate), source)
+
+    @property
+    def size(self) -> int:  # type: ignore[override]
+        return int(np.prod(self.shape.shape))
+
+    @property
+    def array_shape(self) -> tuple[int, ...]:
+        return tuple(self.shape.shape)
+
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        n = _check_n(n)
+        live = (self.shape > 0) & (self.rate > 0)
+        scale = np.divide(1.0, self.rate, out=np.zeros_like(self.rate), where=live)
+        a = np.where(live, self.shape, 1.0)          # placeholder shape where the element draws 0
+        out = rng.gamma(np.broadcast_to(a, (n,) + a.shape), np.broadcast_to(scale, (n,) + a.shape))
+        return np.where(live, np.maximum(out, 1e-12), 0.0)
+
+    @property
+    def mean(self) -> np.ndarray:
+        return np.divide(self.shape, self.rate, out=np.zeros_like(self.shape), where=self.rate > 0)
+
+    def describe(self) -> str:
+        source = f" [source: {self.source}]" if self.source else " [assumption]"
+        return (f"GammaArray({'x'.join(map(str, self.array_shape))} independent rates, "
+                f"total mean {self.mean.sum():.4g})" + source)
+
+
 @dataclass(frozen=True)
 class LogNormal(Distribution):
     """Lognormal with ``median`` and log-scale ``sigma`` (for unit costs and effect sizes).
@@ -759,9 +844,11 @@ class Uncertain:
                             f"got {self.distribution!r}")
         if self.how not in _HOW:
             raise ValueError(f"Uncertain({self.field!r}): how must be one of {', '.join(_HOW)}, got {self.how!r}")
-        if (self.how == "share") != (self.distribution.size > 1):
+        if (self.how == "share") != isinstance(self.distribution, Dirichlet):
             raise ValueError(f"Uncertain({self.field!r}): how='share' goes with a vector distribution "
                              f"(Dirichlet) and only with one")
+        if isinstance(self.distribution, GammaArray) and (self.field in _SCALARS or self.is_intervention):
+            raise ValueError(f"Uncertain({self.field!r}): a GammaArray needs an array field")
         if not self.name:
             object.__setattr__(self, "name", f"{self.field}{_where_text(self.where)}")
 
@@ -851,7 +938,11 @@ class Uncertain:
                 raise ValueError(f"Uncertain({self.name!r}): cannot scale the Green Book schedule; use how='set'")
             return
         block = getattr(parameters, self.field)[idx]
-        if self.distribution is not None and self.distribution.size > 1:
+        if isinstance(self.distribution, GammaArray):
+            if np.shape(block) != self.distribution.array_shape:
+                raise ValueError(f"Uncertain({self.name!r}): the selection has shape {np.shape(block)}; the "
+                                 f"GammaArray has {self.distribution.array_shape}")
+        elif self.distribution is not None and self.distribution.size > 1:
             if np.ndim(block) == 0 or np.shape(block)[-1] != self.distribution.size:
                 raise ValueError(f"Uncertain({self.name!r}): the selection's last axis has "
                                  f"{np.shape(block)[-1] if np.ndim(block) else 0} elements; the distribution "
@@ -910,19 +1001,44 @@ def _where_text(where: Any) -> str:
 
 @dataclass
 class Draws:
-    """Drawn values: ``values[name]`` is ``(draws,)`` or ``(draws, k)``, in declaration order."""
+    """Drawn values: ``values[name]`` is ``(draws,)`` or ``(draws, k)``, in declaration order.
+
+    For a :class:`GammaArray` input, ``values[name]`` is its level per draw
+    (``sum(draw) / sum(mean)``, filled as the arrays are drawn) and
+    :meth:`arrays` draws the arrays themselves for a range of draws.
+    """
 
     names: list[str]
     values: dict[str, np.ndarray]
     seed: int
     chance_seed: int
+    streams: dict[str, tuple[Any, GammaArray]] = dataclasses.field(default_factory=dict, repr=False)
+    _cursor: dict[str, tuple[int, np.random.Generator]] = dataclasses.field(default_factory=dict, repr=False)
 
     @property
     def draws(self) -> int:
         return int(next(iter(self.values.values())).shape[0]) if self.values else 0
 
+    def arrays(self, name: str, lo: int, hi: int) -> np.ndarray:
+        """Draws ``lo..hi-1`` of array input ``name``, ``(hi - lo, *shape)``: the same numbers whatever
+        the ranges asked for (the input's stream is read in order, restarted when asked to go back)."""
+        child, dist = self.streams[name]
+        at, rng = self._cursor.get(name, (0, None))
+        if rng is None or lo < at:
+            at, rng = 0, np.random.default_rng(child)
+        while at < lo:                                # skip forward in blocks
+            step = min(lo - at, 256)
+            dist.sample(step, rng)
+            at += step
+        out = dist.sample(hi - lo, rng)
+        self._cursor[name] = (hi, rng)
+        total = float(dist.mean.sum())
+        self.values[name][lo:hi] = out.reshape(hi - lo, -1).sum(axis=1) / total if total > 0 else 1.0
+        return out
+
     def matrix(self) -> tuple[list[str], np.ndarray]:
-        """Scalar inputs as columns ``(draws, n_inputs)``; vector inputs one column per share."""
+        """Scalar inputs as columns ``(draws, n_inputs)``; vector inputs one column per share;
+        array inputs one column (their level)."""
         names, cols = [], []
         for name in self.names:
             v = self.values[name]
@@ -976,13 +1092,44 @@ class Uncertainty:
             self.correlated, self.correlation = _correlation(names, correlation, correlated)
             for name in self.correlated:
                 dist = inputs[names.index(name)].distribution
-                if dist is not None and dist.size > 1:
+                if isinstance(dist, (Dirichlet, GammaArray)):
                     raise ValueError(f"correlation: {name!r} has a {type(dist).__name__} distribution, which "
                                      f"cannot be correlated (no inverse CDF)")
             self._factor = _psd_factor(self.correlation)
 
     def __len__(self) -> int:
         return len(self.inputs)
+
+    @classmethod
+    def from_calibration(cls, calibration: Any, fields: Sequence[str] = ("exit_rates", "move_rates",
+                                                                         "entries_per_year"),
+                         extra: Sequence[Uncertain] = (), correlation: Any = None) -> Uncertainty:
+        """The calibration's Gamma posteriors (events and child-years) as :class:`GammaArray` inputs.
+
+        ``fields`` among ``exit_rates``, ``move_rates``, ``entries_per_year``;
+        ``extra`` adds other inputs (e.g. unit costs). The ``left_care_at_18``
+        exits and the move diagonal stay 0 (their posteriors have shape 0).
+        """
+        inputs: list[Uncertain] = []
+        for name in fields:
+            if name not in ("exit_rates", "move_rates", "entries_per_year"):
+                raise ValueError(f"fields: {name!r} has no calibration posterior "
+                                 f"(exit_rates, move_rates, entries_per_year)")
+            post = getattr(calibration, name)
+            dist = GammaArray.from_posterior(post, source=f"SSDA903 calibration of {calibration.parameters.name}: "
+                                                          f"Gamma posteriors from events and child-years")
+            if name == "exit_rates" and "left_care_at_18" in calibration.parameters.exit_groups:
+                g = calibration.parameters.exit_groups.index("left_care_at_18")
+                shape = np.array(dist.shape)
+                shape[..., g] = 0.0
+                dist = GammaArray(shape, dist.rate, dist.source)
+            if name == "move_rates":
+                shape = np.array(dist.shape)
+                p = shape.shape[1]
+                shape[:, np.arange(p), :, np.arange(p)] = 0.0
+                dist = GammaArray(shape, dist.rate, dist.source)
+            inputs.append(Uncertain(name, (), dist, name=name))
+        return cls(inputs + list(extra), correlation)
 
     def check(self, parameters: CareParameters, scenario: Any = None) -> None:
         for item in self.inputs:
@@ -997,19 +1144,23 @@ class Uncertainty:
         n = int(draws)
         children = np.random.SeedSequence(int(seed)).spawn(len(self.inputs) + 2)
         values: dict[str, np.ndarray] = {}
+        streams: dict[str, tuple[Any, GammaArray]] = {}
         scores = None
         if self.correlated:
             z = np.random.default_rng(children[-2]).standard_normal((n, len(self.correlated)))
             scores = normal_cdf(z @ self._factor.T)
         for k, item in enumerate(self.inputs):
             assert item.distribution is not None
-            if scores is not None and item.name in self.correlated:
+            if isinstance(item.distribution, GammaArray):
+                streams[item.name] = (children[k], item.distribution)
+                values[item.name] = np.full(n, np.nan)        # levels, filled as the arrays are drawn
+            elif scores is not None and item.name in self.correlated:
                 values[item.name] = item.distribution.ppf(scores[:, self.correlated.index(item.name)])
             else:
                 values[item.name] = np.asarray(item.distribution.sample(n, np.random.default_rng(children[k])),
                                                dtype=np.float64)
         chance_seed = int(children[-1].generate_state(1, np.uint64)[0])
-        return Draws(list(self.names), values, int(seed), chance_seed)
+        return Draws(list(self.names), values, int(seed), chance_seed, streams)
 
     def at(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """Validate a mapping of input name -> one value (for one-way sensitivity)."""
@@ -1050,9 +1201,16 @@ class Uncertainty:
                                     dict(scenario.scale), items)
         return new_parameters, new_scenario
 
-    def values_of(self, draws: Draws, r: int) -> dict[str, Any]:
-        """The input values of draw ``r``."""
-        return {name: draws.values[name][r] for name in self.names}
+    def values_of(self, draws: Draws, r: int, arrays: Mapping[str, np.ndarray] | None = None) -> dict[str, Any]:
+        """The input values of draw ``r`` (array inputs from ``arrays[name][r - first]`` when given,
+        else drawn for ``r`` alone)."""
+        out: dict[str, Any] = {}
+        for name in self.names:
+            if name in draws.streams:
+                out[name] = arrays[name] if arrays is not None else draws.arrays(name, r, r + 1)[0]
+            else:
+                out[name] = draws.values[name][r]
+        return out
 
     def describe(self) -> list[str]:
         lines = [f"{item.name} ({item.how}): {item.distribution.describe()}"  # type: ignore[union-attr]
