@@ -370,3 +370,33 @@ def test_a_draw_the_parameters_refuse_is_reported_with_its_number():
     bad = [Uncertain("weekly_cost", "residential", Uniform(-100.0, 100.0))]
     with pytest.raises(ValueError, match=r"draw \d+ \(seed 1\): .*weekly_cost has a negative value"):
         psa(model(), bad, years=1, draws=20, seed=1, progress=False)
+
+
+def test_a_scenario_file_table_runs_end_to_end():
+    import tomllib
+
+    text = """
+    [uncertain.weekly_cost.residential]
+    distribution = "lognormal"
+    median = 5000
+    p95 = 7000
+    source = "example source, 2023-24"
+
+    [uncertain.exit_rates."...,returned_home"]
+    distribution = "gamma"
+    events = 60
+    exposure = 200
+
+    [uncertain.intervention.edge_of_care.effect]
+    distribution = "beta"
+    mean = 0.3
+    sd = 0.05
+    """
+    from carecast.care.uncertainty import uncertainty_from_table
+
+    u = uncertainty_from_table(tomllib.loads(text)["uncertain"])
+    r = psa(model(), u, years=2, draws=30, seed=1, scenario=edge(), progress=False)
+    effects = r.inputs.values["intervention.effect['edge_of_care']"]
+    assert np.all((effects > 0) & (effects < 1)) and np.std(effects) > 0
+    assert 0.0 <= r.prob_scenario_cheaper() <= 1.0
+    assert "example source, 2023-24" in r.summary()
