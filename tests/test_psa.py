@@ -91,7 +91,7 @@ def test_quantiles_against_numpy_on_raw_runs():
     # the sketch: within its stated relative accuracy of numpy.quantile of the raw values
     sketch = r.baseline.children.quantile(qs)
     exact = np.quantile(np.concatenate([raw, raw.sum(axis=2, keepdims=True)], axis=2), qs, axis=0)
-    assert np.all(np.abs(sketch - exact) <= 1e-3 * exact + 1e-9)
+    assert np.all(np.abs(sketch - exact) <= 1e-3 * exact + 1e-6)
     # financial-year costs: exact numpy quantiles of the per-draw totals
     t = r.cost_quantiles(qs, basis="real")
     assert np.array_equal(t["q50"], np.quantile(r.baseline.annual["real"], 0.5, axis=0))
@@ -108,7 +108,7 @@ def test_sketch_bound_on_awkward_data():
     qs = np.linspace(0, 1, 41)
     exact = np.quantile(values, qs)
     got = s.quantile(qs)[:, 0]
-    assert np.all(np.abs(got - exact) <= 0.01 * exact + 1e-9)
+    assert np.all(np.abs(got - exact) <= 0.01 * exact + 1e-6)
     with pytest.raises(ValueError, match="finite values >= 0"):
         s.add(np.array([[-1.0]]))
     with pytest.raises(ValueError, match="empty"):
@@ -362,7 +362,7 @@ def test_sketch_many_series_growing_both_ways_same_bits_for_any_split():
     qs = [0.0, 0.01, 0.3, 0.5, 0.77, 0.99, 1.0]
     assert np.array_equal(whole.quantile(qs), parts.quantile(qs))
     exact = np.quantile(data, qs, axis=0)
-    assert np.all(np.abs(parts.quantile(qs) - exact) <= 1e-3 * exact + 1e-9)
+    assert np.all(np.abs(parts.quantile(qs) - exact) <= 1e-3 * exact + 1e-6)
     assert np.all(parts.quantile(qs)[:, 0] == 0.0)
 
 

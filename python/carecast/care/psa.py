@@ -36,19 +36,23 @@ per-draw values. Raw per-step replicates are kept only with ``keep="raw"``.
 
 How per-step quantiles are computed
 -----------------------------------
-Each value ``x > 1e-9`` goes into bucket ``ceil(log(x) / log(g))`` with
+Each value ``x > 1e-6`` goes into bucket ``ceil(log(x) / log(g))`` with
 ``g = (1 + a) / (1 - a)`` and ``a = relative_accuracy`` (default 1e-3); values
-at or below 1e-9 go into a zero bucket. A bucket is represented by
+at or below 1e-6 (a millionth of a child) go into a zero bucket. A bucket is represented by
 ``2 g^k / (g + 1)``, within a relative ``a`` of every value in it. The
 quantile at ``q`` interpolates linearly between the order statistics of rank
 ``floor(h)`` and ``ceil(h)``, ``h = q (n - 1)``, as ``numpy.quantile`` does, so
-the result is within ``a`` (relative) plus 1e-9 (absolute) of
+the result is within ``a`` (relative) plus 1e-6 (absolute) of
 ``numpy.quantile`` of the raw values. Bucket counts are integers, so the sketch
 -- and every quantile from it -- is the same bit for bit whatever the chunk
 size. With ``keep="raw"`` per-step quantiles are computed exactly with
 ``numpy.quantile`` instead. Why a sketch: exact per-step quantiles need every
 draw's trajectory (``draws x steps x placements`` numbers, 0.5 GB for 1e5
-monthly draws over 5 years); the sketch needs a few MB whatever the draws.
+monthly draws over 5 years); the sketch needs a few MB whatever the draws:
+its counts (int32) span, for each series, the buckets between the smallest
+and largest value seen, so its size is at most ``series x ln(largest / 1e-6)
+/ (2 a) x 4`` bytes (about 4 MB for each ten-fold range of values over 61
+dates x 10 series) and does not grow with the number of draws.
 
 Runs
 ----
@@ -84,7 +88,7 @@ __all__ = ["psa", "PSAResult", "QuantileSketch", "BASES"]
 
 #: Cost bases kept per financial year.
 BASES = ("cash", "real", "discounted")
-_ZERO = 1e-9
+_ZERO = 1e-6
 
 
 class QuantileSketch:
@@ -95,7 +99,8 @@ class QuantileSketch:
     shape : tuple of int
         Shape of one observation (e.g. ``(steps + 1, placements)``).
     relative_accuracy : float
-        ``a`` in (0, 0.5): every quantile is within ``a`` (relative) of the exact one.
+        ``a`` in (0, 0.5): every quantile is within ``a`` (relative) plus 1e-6
+        (absolute) of the exact one.
 
     Examples
     --------
@@ -115,8 +120,9 @@ class QuantileSketch:
         self._log_gamma = math.log((1 + relative_accuracy) / (1 - relative_accuracy))
         self.count = 0
         self.zeros = np.zeros(self.size, dtype=np.int64)
+        # int32 bucket counts: at most 2**31 - 1 values per bucket
         self.low: np.ndarray | None = None           # lowest bucket key of each series
-        self.counts = np.zeros((self.size, 0), dtype=np.int64)
+        self.counts = np.zeros((self.size, 0), dtype=np.int32)
 
     @property
     def nbytes(self) -> int:
@@ -130,6 +136,8 @@ class QuantileSketch:
         if not np.all(np.isfinite(v)) or np.any(v < 0):
             raise ValueError("QuantileSketch takes finite values >= 0")
         n = v.shape[0]
+        if self.count + n > np.iinfo(np.int32).max:
+            raise ValueError("QuantileSketch holds at most 2**31 - 1 values")
         positive = v > _ZERO
         self.zeros += (~positive).sum(axis=0)
         keys = np.zeros(v.shape, dtype=np.int64)
@@ -142,7 +150,7 @@ class QuantileSketch:
             if self.low is None:
                 self.low = np.where(seen, lo, 0)
                 width = int((hi - self.low)[seen].max()) + 1
-                self.counts = np.zeros((self.size, width), dtype=np.int64)
+                self.counts = np.zeros((self.size, width), dtype=np.int32)
             else:
                 old_width = self.counts.shape[1]
                 had = self.counts.sum(axis=1) > 0
@@ -151,7 +159,7 @@ class QuantileSketch:
                 new_hi = np.where(seen & had, np.maximum(old_hi, hi), np.where(seen, hi, old_hi))
                 width = max(int((new_hi - new_low).max()) + 1, 1)
                 if width != old_width or np.any(new_low != self.low):
-                    grown = np.zeros((self.size, width), dtype=np.int64)
+                    grown = np.zeros((self.size, width), dtype=np.int32)
                     if old_width:
                         shift = (self.low - new_low)[:, None] + np.arange(old_width)
                         keep = had[:, None] & (shift >= 0) & (shift < width)
@@ -161,7 +169,8 @@ class QuantileSketch:
             width = self.counts.shape[1]
             series = np.broadcast_to(np.arange(self.size), v.shape)[positive]
             flat = series * width + (keys[positive] - self.low[series])
-            self.counts += np.bincount(flat, minlength=self.size * width).reshape(self.size, width)
+            added = np.bincount(flat, minlength=self.size * width).reshape(self.size, width)
+            self.counts += added.astype(np.int32)
         self.count += n
 
     def quantile(self, q: float | Sequence[float]) -> np.ndarray:
@@ -173,7 +182,7 @@ class QuantileSketch:
             raise ValueError("the sketch is empty")
         gamma = math.exp(self._log_gamma)
         width = self.counts.shape[1]
-        cum = np.cumsum(np.column_stack([self.zeros, self.counts]), axis=1)     # (size, 1 + width)
+        cum = np.cumsum(np.column_stack([self.zeros, self.counts.astype(np.int64)]), axis=1)  # (size, 1 + width)
         low = self.low if self.low is not None else np.zeros(self.size, dtype=np.int64)
         out = np.empty((qs.size, self.size))
 
