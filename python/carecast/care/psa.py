@@ -403,6 +403,7 @@ class PSAResult:
         import dataclasses
         import warnings
 
+        from carecast._core import NotBracketedError
         from carecast.care.compare import compare
         from carecast.care.model import run
         from carecast.progress import Progress
@@ -435,9 +436,8 @@ class PSAResult:
 
                 try:
                     out[r] = engine.find_root(npv, low, high, xtol=xtol)
-                except Exception as err:        # NotBracketedError: no break-even in range
-                    if type(err).__name__ != "NotBracketedError":
-                        raise
+                except NotBracketedError:       # no break-even in range: NaN, counted below
+                    pass
                 bar.advance()
         missing = int(np.isnan(out).sum())
         if missing:
