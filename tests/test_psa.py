@@ -400,3 +400,28 @@ def test_a_scenario_file_table_runs_end_to_end():
     assert np.all((effects > 0) & (effects < 1)) and np.std(effects) > 0
     assert 0.0 <= r.prob_scenario_cheaper() <= 1.0
     assert "example source, 2023-24" in r.summary()
+
+
+def test_uncertain_scenario_scale_factor():
+    p = model()
+    fewer = Scenario("fewer", scale={"entries_per_year": 0.9})
+    fixed = psa(p, [Uncertain("scenario.scale.entries_per_year", (), Fixed(0.9))], years=2, draws=2, seed=1,
+                scenario=fewer, progress=False)
+    expected = run(p, years=2, scenario=fewer).costs(by="total")["real"]
+    assert np.allclose(fixed.scenario.annual["real"], expected, rtol=1e-12, atol=0)
+    varied = psa(p, [Uncertain("scenario.scale.entries_per_year", (), Uniform(0.7, 1.0), name="factor")],
+                 years=2, draws=40, seed=1, scenario=fewer, progress=False)
+    factor = varied.inputs.values["factor"]
+    saving = varied.saving(basis="real")[:, 1]
+    assert np.all(np.diff(saving[np.argsort(factor)]) < 0)      # a smaller factor saves more, draw by draw
+    assert np.array_equal(varied.baseline.annual["real"][0], varied.baseline.annual["real"][1])
+    with pytest.raises(ValueError, match="need a scenario"):
+        psa(p, [Uncertain("scenario.scale.entries_per_year", (), Fixed(0.9))], years=1, draws=2, seed=1)
+    with pytest.raises(ValueError, match="cannot scale"):
+        Uncertain("scenario.scale.start_date", (), Fixed(1.0))
+    from carecast.care.uncertainty import uncertainty_from_table
+    u = uncertainty_from_table({"scenario": {"scale": {"entries_per_year": {"distribution": "uniform", "low": 0.8,
+                                                                            "high": 0.9}}}})
+    assert u.inputs[0].field == "scenario.scale.entries_per_year"
+    with pytest.raises(ValueError, match=r"uncertain\.scenario takes only a table 'scale'"):
+        uncertainty_from_table({"scenario": {"set": {}}})

@@ -664,8 +664,8 @@ def psa(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncertain]
     uncertainty = uncertain if isinstance(uncertain, Uncertainty) else Uncertainty(list(uncertain))
     if scenario is not None and not isinstance(scenario, Scenario):
         raise TypeError(f"scenario must be a Scenario, got {type(scenario).__name__}")
-    if any(item.is_intervention for item in uncertainty.inputs) and scenario is None:
-        raise ValueError("intervention.* inputs need a scenario")
+    if any(item.on_scenario for item in uncertainty.inputs) and scenario is None:
+        raise ValueError("intervention.* and scenario.scale.* inputs need a scenario")
     uncertainty.check(parameters, scenario)
     draws = _check_int("draws", draws, 1)
     chunk = _check_int("chunk", chunk, 1)
@@ -694,7 +694,7 @@ def psa(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncertain]
         arms["scenario"] = _Accumulator(scenario.name, rows, steps, P, len(fy), relative_accuracy, keep)
     npv = np.zeros(rows) if scenario is not None else None
     payback = np.zeros(rows) if scenario is not None else None
-    draw_dependent_scenario = scenario is not None and any(i.is_intervention for i in uncertainty.inputs)
+    draw_dependent_scenario = scenario is not None and any(i.on_scenario for i in uncertainty.inputs)
     from carecast.care.compare import Comparison
 
     with Progress(draws, "PSA draws", enabled=progress, delay=2.0) as bar:

@@ -799,9 +799,11 @@ class Uncertain:
     ----------
     field : str
         A :class:`CareParameters` field (``weekly_cost``, ``exit_rates``,
-        ``entry_cost``, ...) or ``"intervention.<name>"`` for a field of an
+        ``entry_cost``, ...), ``"intervention.<name>"`` for a field of an
         intervention of the scenario given to the PSA (e.g.
-        ``"intervention.effect"``).
+        ``"intervention.effect"``), or ``"scenario.scale.<field>"`` for one of
+        the scenario's scale factors (e.g. ``"scenario.scale.entries_per_year"``
+        for a scenario that cuts entries by an uncertain share).
     where : str, number, slice, Ellipsis, int or tuple of them
         The labelled position: for arrays, one entry per axis (``...`` fills
         the rest), placements and exit groups by name, ages and times in care
@@ -835,10 +837,18 @@ class Uncertain:
         if self.field.startswith("intervention."):
             if not self.field[len("intervention."):]:
                 raise ValueError("Uncertain: field 'intervention.' needs the intervention field's name")
+        elif self.field.startswith("scenario.scale."):
+            from carecast.care.scenarios import SCALABLE_FIELDS
+            target = self.field[len("scenario.scale."):]
+            if target not in SCALABLE_FIELDS:
+                raise ValueError(f"Uncertain: {self.field!r} names {target!r}, which a scenario cannot scale "
+                                 f"(scalable: {', '.join(SCALABLE_FIELDS)})")
+            if self.where not in ((), None):
+                raise ValueError(f"Uncertain({self.field!r}): a scenario's scale factor is one number; where must be ()")
         elif self.field not in _AXES and self.field not in _SCALARS:
             raise ValueError(f"Uncertain: field {self.field!r} is not an uncertain-able CareParameters field "
                              f"(arrays: {', '.join(_AXES)}; numbers: {', '.join(_SCALARS)}; "
-                             f"or 'intervention.<field>')")
+                             f"or 'intervention.<field>', 'scenario.scale.<field>')")
         if not isinstance(self.distribution, Distribution):
             raise TypeError(f"Uncertain({self.field!r}): distribution must be a Distribution, "
                             f"got {self.distribution!r}")
@@ -847,7 +857,7 @@ class Uncertain:
         if (self.how == "share") != isinstance(self.distribution, Dirichlet):
             raise ValueError(f"Uncertain({self.field!r}): how='share' goes with a vector distribution "
                              f"(Dirichlet) and only with one")
-        if isinstance(self.distribution, GammaArray) and (self.field in _SCALARS or self.is_intervention):
+        if isinstance(self.distribution, GammaArray) and (self.field in _SCALARS or self.on_scenario):
             raise ValueError(f"Uncertain({self.field!r}): a GammaArray needs an array field")
         if not self.name:
             object.__setattr__(self, "name", f"{self.field}{_where_text(self.where)}")
@@ -855,6 +865,11 @@ class Uncertain:
     @property
     def is_intervention(self) -> bool:
         return self.field.startswith("intervention.")
+
+    @property
+    def on_scenario(self) -> bool:
+        """Whether this input changes the scenario (an intervention field or a scale factor)."""
+        return self.is_intervention or self.field.startswith("scenario.scale.")
 
     def index(self, parameters: CareParameters) -> tuple:
         """The NumPy index of ``where`` in ``parameters`` (raises ValueError naming the label)."""
@@ -931,6 +946,10 @@ class Uncertain:
         """Raise ValueError if this declaration does not fit ``parameters`` (and ``scenario``)."""
         if self.is_intervention:
             self._intervention(scenario)
+            return
+        if self.on_scenario:
+            if scenario is None:
+                raise ValueError(f"Uncertain({self.name!r}): needs a scenario")
             return
         idx = self.index(parameters)
         if self.field in _SCALARS:
@@ -1173,6 +1192,7 @@ class Uncertainty:
         """Parameters and scenario with the given input values (one draw); inputs not given keep their base."""
         changes: dict[str, Any] = {}
         intervention_changes: dict[int, dict[str, Any]] = {}
+        scale_changes: dict[str, float] = {}
         for item in self.inputs:
             if item.name not in values:
                 continue
@@ -1182,6 +1202,12 @@ class Uncertainty:
                 base = intervention_changes.get(k, {}).get(name, getattr(scenario.interventions[k], name))
                 new = float(value) if item.how == "set" else float(base) * float(value)
                 intervention_changes.setdefault(k, {})[name] = new
+            elif item.on_scenario:
+                target = item.field[len("scenario.scale."):]
+                base_factor = scale_changes.get(target, scenario.scale.get(target, 1.0))
+                if item.how == "scale" and np.ndim(base_factor):
+                    raise ValueError(f"{item.name}: the scenario's scale.{target} is an array; use how='set'")
+                scale_changes[target] = float(value) if item.how == "set" else float(base_factor) * float(value)
             else:
                 item.apply(value, parameters, changes)
         try:
@@ -1189,7 +1215,7 @@ class Uncertainty:
         except (TypeError, ValueError) as err:
             raise ValueError(f"a drawn value is not valid for the parameters: {err}") from None
         new_scenario = scenario
-        if intervention_changes:
+        if intervention_changes or scale_changes:
             from carecast.care.scenarios import Scenario
             items = list(scenario.interventions)
             try:
@@ -1197,8 +1223,13 @@ class Uncertainty:
                     items[k] = dataclasses.replace(items[k], **fields_)
             except (TypeError, ValueError) as err:
                 raise ValueError(f"a drawn value is not valid for the intervention: {err}") from None
-            new_scenario = Scenario(scenario.name, scenario.description, dict(scenario.set),
-                                    dict(scenario.scale), items)
+            try:
+                new_scenario = Scenario(scenario.name, scenario.description, dict(scenario.set),
+                                        {**scenario.scale, **scale_changes}, items)
+                if scale_changes:
+                    new_scenario.apply(new_parameters)      # refuses a factor the parameters cannot take
+            except (TypeError, ValueError) as err:
+                raise ValueError(f"a drawn value is not valid for the scenario: {err}") from None
         return new_parameters, new_scenario
 
     def values_of(self, draws: Draws, r: int, arrays: Mapping[str, np.ndarray] | None = None) -> dict[str, Any]:
@@ -1411,6 +1442,11 @@ def uncertainty_from_table(table: Mapping[str, Any], *, where: str = "uncertain"
         mean = 0.2
         sd = 0.05
 
+        [uncertain.scenario.scale.entries_per_year]   # the scenario's factor
+        distribution = "uniform"
+        low = 0.85
+        high = 0.95
+
         [[uncertain.correlation]]
         between = ["weekly_cost[agency_foster]", "weekly_cost[residential]"]
         rho = 0.6
@@ -1460,6 +1496,16 @@ def uncertainty_from_table(table: Mapping[str, Any], *, where: str = "uncertain"
             continue
         if not isinstance(body, Mapping):
             raise ValueError(f"{path} must be a table")
+        if field == "scenario":
+            scale = body.get("scale")
+            if set(body) != {"scale"} or not isinstance(scale, Mapping):
+                raise ValueError(f"{path} takes only a table 'scale' of scale factors "
+                                 f"([{path}.scale.entries_per_year])")
+            for name, spec in scale.items():
+                if not isinstance(spec, Mapping):
+                    raise ValueError(f"{path}.scale.{name} must be a table")
+                spec_to_input(f"{path}.scale.{name}", f"scenario.scale.{name}", (), spec)
+            continue
         if field == "intervention":
             for which, fields_ in body.items():
                 if not isinstance(fields_, Mapping):
