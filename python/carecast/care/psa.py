@@ -493,7 +493,7 @@ class PSAResult:
 
         lines = [f"Probabilistic sensitivity analysis: {self.parameters.name}, {self.draws:,} draws"
                  + (f" x {self.replicates_per_draw} stochastic replicates" if self.stochastic else "")
-                 + f", seed {self.inputs.seed}, {self.years:g} years ({self.runner})."]
+                 + f", seed {self.inputs.seed}, {self.years:g} years ({self.runner}, {self.seconds:.1f} s)."]
         lines.append("Method: inputs drawn from the distributions below; each draw run through the model; "
                      + self.quantile_method + ".")
         lines.append("Uncertain inputs:")
@@ -708,8 +708,8 @@ def psa(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncertain]
                 try:
                     p_r, s_r = uncertainty.apply(parameters, scenario, values)
                 except ValueError as err:
-                    raise ValueError(f"draw {r} (seed {seed}): {err}; narrow the distribution or use "
-                                     f"how='scale'") from None
+                    raise ValueError(f"draw {r} (seed {seed}): {err}; the input's distribution reaches values "
+                                     f"the model cannot take") from None
                 params.append(p_r)
                 scens.append(s_r if draw_dependent_scenario else scenario)
             base_rows = runner.rows(params, [None] * len(params), lo)
