@@ -328,6 +328,7 @@ def test_progress_is_drawn_for_long_runs(capsys, monkeypatch):
         original(self, *args, **kwargs)
 
     monkeypatch.setattr(progress.Progress, "__init__", slow_clock)
+    monkeypatch.setitem(__import__("sys").modules, "tqdm.auto", None)   # as if tqdm were not installed
     psa(model(), uncertain(), years=1, draws=4, seed=1, chunk=2)
     assert "PSA draws" in capsys.readouterr().err
 
@@ -425,3 +426,30 @@ def test_uncertain_scenario_scale_factor():
     assert u.inputs[0].field == "scenario.scale.entries_per_year"
     with pytest.raises(ValueError, match=r"uncertain\.scenario takes only a table 'scale'"):
         uncertainty_from_table({"scenario": {"set": {}}})
+
+
+def test_tqdm_is_used_when_installed(monkeypatch):
+    import sys
+    import types
+
+    made = []
+
+    class FakeTqdm:
+        def __init__(self, total, desc, delay, leave):
+            made.append((total, desc, delay))
+            self.n, self.closed = 0, False
+
+        def update(self, n):
+            self.n += n
+
+        def close(self):
+            self.closed = True
+
+    auto = types.ModuleType("tqdm.auto")
+    auto.tqdm = FakeTqdm
+    monkeypatch.setitem(sys.modules, "tqdm", types.ModuleType("tqdm"))
+    monkeypatch.setitem(sys.modules, "tqdm.auto", auto)
+    psa(model(), uncertain(), years=1, draws=5, seed=1, chunk=2)
+    assert made == [(5, "PSA draws", 2.0)]
+    psa(model(), uncertain(), years=1, draws=5, seed=1, progress=False)
+    assert len(made) == 1

@@ -84,7 +84,7 @@ from carecast.care.scenarios import Scenario
 from carecast.care.tables import Table
 from carecast.care.uncertainty import Draws, Uncertain, Uncertainty
 
-__all__ = ["psa", "PSAResult", "QuantileSketch", "BASES"]
+__all__ = ["psa", "PSAResult", "QuantileSketch", "BASES", "progress_bar"]
 
 #: Cost bases kept per financial year.
 BASES = ("cash", "real", "discounted")
@@ -200,6 +200,37 @@ class QuantileSketch:
             out[i] = vlo + (h - lo_rank) * (vhi - vlo)
         shaped = out.reshape((qs.size,) + self.shape)
         return shaped[0] if np.ndim(q) == 0 else shaped
+
+
+class _TqdmBar:
+    """:class:`carecast.progress.Progress`'s interface over a ``tqdm`` bar."""
+
+    def __init__(self, bar: Any):
+        self.bar = bar
+
+    def __enter__(self) -> _TqdmBar:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.bar.close()
+
+    def advance(self, n: int = 1, what: str = "") -> None:
+        self.bar.update(n)
+
+
+def progress_bar(total: int, label: str, *, enabled: bool = True, delay: float = 2.0) -> Any:
+    """A progress bar shown once work has run ``delay`` seconds: tqdm's when installed, else
+    :class:`carecast.progress.Progress` (both on stderr; ``enabled=False`` shows nothing)."""
+    if enabled:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            pass
+        else:
+            return _TqdmBar(tqdm(total=total, desc=label, delay=delay, leave=False))
+    from carecast.progress import Progress
+
+    return Progress(total, label, enabled=enabled, delay=delay)
 
 
 @dataclass
@@ -406,8 +437,6 @@ class PSAResult:
         from carecast._core import NotBracketedError
         from carecast.care.compare import compare
         from carecast.care.model import run
-        from carecast.progress import Progress
-
         if self.scenario_object is None:
             raise ValueError("break_even_effect_per_draw needs a PSA run with a scenario")
         items = self.scenario_object.interventions
@@ -420,7 +449,7 @@ class PSAResult:
         if not 1 <= n <= self.draws:
             raise ValueError(f"draws must be in 1..{self.draws}, got {draws!r}")
         out = np.full(n, np.nan)
-        with Progress(n, "break-even per draw", enabled=progress, delay=2.0) as bar:
+        with progress_bar(n, "break-even per draw", enabled=progress) as bar:
             for r in range(n):
                 params, scen = self.uncertainty.apply(self.parameters, self.scenario_object,
                                                       self.uncertainty.values_of(self.inputs, r))
@@ -656,7 +685,6 @@ def psa(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncertain]
     import time
 
     from carecast.care.model import step_length
-    from carecast.progress import Progress
 
     started = time.monotonic()
     if not isinstance(parameters, CareParameters):
@@ -697,7 +725,7 @@ def psa(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncertain]
     draw_dependent_scenario = scenario is not None and any(i.on_scenario for i in uncertainty.inputs)
     from carecast.care.compare import Comparison
 
-    with Progress(draws, "PSA draws", enabled=progress, delay=2.0) as bar:
+    with progress_bar(draws, "PSA draws", enabled=progress) as bar:
         for lo in range(0, draws, chunk):
             hi = min(draws, lo + chunk)
             params: list[CareParameters] = []

@@ -154,7 +154,7 @@ def tornado(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncert
     (['w', 'entry'], 0.0)
     """
     from carecast.care.model import run
-    from carecast.progress import Progress
+    from carecast.care.psa import progress_bar
 
     uncertainty = uncertain if isinstance(uncertain, Uncertainty) else Uncertainty(list(uncertain))
     uncertainty.check(parameters, scenario)
@@ -172,7 +172,7 @@ def tornado(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncert
     varied = [item for item in uncertainty.inputs if item.distribution is not None
               and item.distribution.size == 1]
     skipped = [item.name for item in uncertainty.inputs if item not in varied]
-    with Progress(2 * len(varied) + 1, f"tornado of {name}", enabled=progress, delay=2.0) as bar:
+    with progress_bar(2 * len(varied) + 1, f"tornado of {name}", enabled=progress) as bar:
         base_output = evaluate({})
         bar.advance()
         for item in varied:
