@@ -378,3 +378,20 @@ def test_run_batch_draws_with_different_zero_hazards():
         for name in ("entries", "exits", "moves"):
             close(batch.result(r).event_counts()[name], single.event_counts()[name], name)
         close(batch.result(r).step_costs().cash, single.step_costs().cash, "cash")
+
+
+def test_run_batch_with_as_many_draws_as_steps():
+    # R == steps: the draw axis must never be read as the step axis (it is passed explicitly)
+    from carecast.care.examples import load_example
+    from carecast.care.model import run_batch
+
+    p = load_example("norfolk-2017").parameters
+    draws = [p, p.replace(weekly_cost=p.weekly_cost * 2)]
+    for stochastic in (False, True):
+        q = [d.replace(stock=np.round(d.stock)) for d in draws] if stochastic else draws
+        batch = run_batch(q, years=2, step="year", stochastic=stochastic, seed=3)
+        assert batch.replicates == 2 and batch.steps == 2
+    batch = run_batch(draws, years=2, step="year")
+    for r in range(2):
+        np.testing.assert_array_equal(batch.result(r).children_in_care(),
+                                      run(draws[r], years=2, step="year").children_in_care())

@@ -35,9 +35,10 @@ from carecast.care.interventions import (
 )
 from carecast.care.model import CareBatch, CareResult, run, run_batch
 from carecast.care.parameters import CareParameters
+from carecast.care.probabilistic import PSAResult, psa
 from carecast.care.scenarios import Scenario
 from carecast.care.tables import Table
 
 __all__ = ["CareBatch", "CareParameters", "CareResult", "Comparison", "EdgeOfCare", "InHouseFostering",
-           "ResidentialStepDown", "ReunificationSupport", "Scenario", "Table", "break_even", "compare", "run",
-           "run_batch"]
+           "PSAResult", "ResidentialStepDown", "ReunificationSupport", "Scenario", "Table", "break_even", "compare",
+           "psa", "run", "run_batch"]

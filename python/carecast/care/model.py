@@ -407,13 +407,9 @@ def _stack_interventions(parameters: Sequence[CareParameters], scenario: Scenari
     return modifiers, programme, per_move
 
 
-def _per_replicate(arr: np.ndarray, repeats: int, replicates: int, steps: int) -> np.ndarray:
-    """A per-draw engine argument (R, ...) as one row per replicate, never ambiguous for the engine."""
-    if repeats > 1:
-        arr = np.repeat(arr, repeats, axis=0)
-    if arr.ndim == 2 and replicates == steps:        # (R, width) would read as (steps, width)
-        arr = np.broadcast_to(arr[:, None, :], (replicates, steps, arr.shape[1]))
-    return arr
+def _per_replicate(arr: np.ndarray, repeats: int) -> np.ndarray:
+    """A per-draw engine argument (R, ...) as one row per replicate (passed with ``*_per_replicate=True``)."""
+    return np.repeat(arr, repeats, axis=0) if repeats > 1 else arr
 
 
 def run_batch(parameters: Sequence[CareParameters], *, years: float, step: str | float = "month",
@@ -525,14 +521,17 @@ def run_batch(parameters: Sequence[CareParameters], *, years: float, step: str |
         replicates = R * k
         if x0.ndim == 2:
             x0 = np.repeat(x0, k, axis=0)
-        projection = engine.simulate(x0, sel.src, sel.dst, _per_replicate(value, k, replicates, steps), steps,
+        projection = engine.simulate(x0, sel.src, sel.dst, _per_replicate(value, k), steps,
                                      replicates=replicates, seed=seed, dt=dt, kind="prob",
-                                     inflow=_per_replicate(inflow, k, replicates, steps),
-                                     advance=structure.advance, threads=threads, keep_moved=keep_moved)
+                                     inflow=_per_replicate(inflow, k), advance=structure.advance,
+                                     threads=threads, keep_moved=keep_moved,
+                                     value_per_replicate=True, inflow_per_replicate=True)
     else:
+        # values always carry the draw axis: say so, so that R == steps is never ambiguous
         projection = engine.project_batch(x0, sel.src, sel.dst, value, steps, replicates=R, dt=dt, kind="prob",
                                           inflow=inflow, advance=structure.advance, threads=threads,
-                                          keep_moved=keep_moved)
+                                          keep_moved=keep_moved, value_per_replicate=True,
+                                          inflow_per_replicate=True)
     return CareBatch(parameters=params, structure=structure, values=values, projection=projection,
                      scenario=scenario.name if scenario is not None else "baseline", stochastic=bool(stochastic),
                      replicates_per_draw=k, programme_costs=programme_costs, per_move_costs=per_move_costs)

@@ -1,0 +1,819 @@
+"""Probabilistic sensitivity analysis of the care model in one call: :func:`psa`.
+
+``psa(parameters, uncertain, years=5, draws=1000, seed=1)`` draws every
+uncertain input (:mod:`carecast.care.uncertainty`), runs the model for each
+draw (baseline, and a scenario if given), and keeps summaries, not raw runs:
+
+* per step, children in care by placement and in total: any quantile, from a
+  streaming log-bucket sketch (below);
+* per financial year, costs in cash, real and discounted terms: per-draw
+  totals, so quantiles and probabilities are exact;
+* per draw, the present value of costs (real, discounted, as
+  :meth:`CareResult.present_value`), and against a scenario the net present
+  value of the saving and the payback (as :meth:`Comparison.present_values`);
+* the drawn inputs, for :mod:`carecast.care.sensitivity`.
+
+A council's scenario, a fan chart and the chance of overspending, in one call::
+
+    result = carecast.care.psa(parameters, uncertainty, years=5, draws=2000, seed=1,
+                               scenario=edge_of_care)
+    result.plot_fan()                                   # baseline and scenario fans
+    result.prob_cost_exceeds(42e6, "2025-26")           # P(cash cost in 2025-26 > £42m)
+    result.prob_saving_at_least(1e6, "2026-27")         # P(net saving that year >= £1m)
+    print(result.summary())                             # method, inputs, intervals
+
+Memory
+------
+Draws run in chunks of ``chunk`` (default 64). Each run is reduced to its
+per-draw values as soon as it is made and its children are buffered
+(``chunk x steps x placements`` numbers) until the chunk is added to the
+sketches. In memory at once: the runs of one draw when each draw is one
+:func:`run` (about 30 MB per run for the 858-state sample calibration
+monthly over 5 years: the engine keeps every flow's moves), or those of a
+whole chunk in a :func:`run_batch` call; O(steps x placements x buckets)
+for the per-step sketches; O(draws x (inputs + financial years)) for
+per-draw values. Raw per-step replicates are kept only with ``keep="raw"``.
+
+How per-step quantiles are computed
+-----------------------------------
+Each value ``x > 1e-6`` goes into bucket ``ceil(log(x) / log(g))`` with
+``g = (1 + a) / (1 - a)`` and ``a = relative_accuracy`` (default 1e-3); values
+at or below 1e-6 (a millionth of a child) go into a zero bucket. A bucket is represented by
+``2 g^k / (g + 1)``, within a relative ``a`` of every value in it. The
+quantile at ``q`` interpolates linearly between the order statistics of rank
+``floor(h)`` and ``ceil(h)``, ``h = q (n - 1)``, as ``numpy.quantile`` does, so
+the result is within ``a`` (relative) plus 1e-6 (absolute) of
+``numpy.quantile`` of the raw values. Bucket counts are integers, so the sketch
+-- and every quantile from it -- is the same bit for bit whatever the chunk
+size. With ``keep="raw"`` per-step quantiles are computed exactly with
+``numpy.quantile`` instead. Why a sketch: exact per-step quantiles need every
+draw's trajectory (``draws x steps x placements`` numbers, 0.5 GB for 1e5
+monthly draws over 5 years); the sketch needs a few MB whatever the draws:
+its counts (int32) span, for each series, the buckets between the smallest
+and largest value seen, so its size is at most ``series x ln(largest / 1e-6)
+/ (2 a) x 4`` bytes (about 4 MB for each ten-fold range of values over 61
+dates x 10 series) and does not grow with the number of draws.
+
+Runs
+----
+When the scenario is the same for every draw, each chunk of draws is one
+:func:`carecast.care.run_batch` call (one engine call, moves not kept); otherwise
+each draw is one :func:`carecast.care.run`. With ``stochastic=True`` each draw
+is followed by ``replicates_per_draw`` runs of :func:`carecast.simulate` (whole
+children, Poisson entries, binomial exits); replicate ``j`` of draw ``r`` uses
+stream ``r * replicates_per_draw + j`` of one seed derived from ``seed``, for
+baseline and scenario alike (common random numbers), so the bits do not depend
+on chunking or threads. In stochastic runs, one-off costs of entries (entry
+and proceedings costs) and events within an entrant's arrival step use the
+expected entries, not the drawn ones.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from carecast import engine
+from carecast.care.calendar import financial_year_label, financial_year_weights, step_dates
+from carecast.care.parameters import CareParameters
+from carecast.care.scenarios import Scenario
+from carecast.care.tables import Table
+from carecast.care.uncertainty import Draws, Uncertain, Uncertainty
+
+__all__ = ["psa", "PSAResult", "QuantileSketch", "BASES", "progress_bar"]
+
+#: Cost bases kept per financial year.
+BASES = ("cash", "real", "discounted")
+_ZERO = 1e-6
+
+
+class QuantileSketch:
+    """Streaming quantiles of many series with a fixed relative accuracy (see the module notes).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Shape of one observation (e.g. ``(steps + 1, placements)``).
+    relative_accuracy : float
+        ``a`` in (0, 0.5): every quantile is within ``a`` (relative) plus 1e-6
+        (absolute) of the exact one.
+
+    Examples
+    --------
+    >>> s = QuantileSketch((1,), 0.001)
+    >>> s.add(np.arange(1.0, 101.0)[:, None])
+    >>> exact = np.quantile(np.arange(1.0, 101.0), 0.9)
+    >>> bool(abs(s.quantile(0.9)[0] - exact) <= 0.001 * exact)
+    True
+    """
+
+    def __init__(self, shape: tuple[int, ...], relative_accuracy: float = 1e-3):
+        if not 0 < relative_accuracy < 0.5:
+            raise ValueError(f"relative_accuracy must be in (0, 0.5), got {relative_accuracy!r}")
+        self.shape = tuple(int(s) for s in shape)
+        self.size = int(np.prod(self.shape))
+        self.relative_accuracy = float(relative_accuracy)
+        self._log_gamma = math.log((1 + relative_accuracy) / (1 - relative_accuracy))
+        self.count = 0
+        self.zeros = np.zeros(self.size, dtype=np.int64)
+        # int32 bucket counts: at most 2**31 - 1 values per bucket
+        self.low: np.ndarray | None = None           # lowest bucket key of each series
+        self.counts = np.zeros((self.size, 0), dtype=np.int32)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.counts.nbytes + self.zeros.nbytes)
+
+    def add(self, values: np.ndarray) -> None:
+        """Add observations ``(n, *shape)``; values must be finite and >= 0."""
+        v = np.asarray(values, dtype=np.float64).reshape(-1, self.size)
+        if v.size == 0:
+            return
+        if not np.all(np.isfinite(v)) or np.any(v < 0):
+            raise ValueError("QuantileSketch takes finite values >= 0")
+        n = v.shape[0]
+        if self.count + n > np.iinfo(np.int32).max:
+            raise ValueError("QuantileSketch holds at most 2**31 - 1 values")
+        positive = v > _ZERO
+        self.zeros += (~positive).sum(axis=0)
+        keys = np.zeros(v.shape, dtype=np.int64)
+        keys[positive] = np.ceil(np.log(v[positive]) / self._log_gamma).astype(np.int64)
+        big = np.iinfo(np.int64).max
+        lo = np.where(positive, keys, big).min(axis=0)
+        hi = np.where(positive, keys, -big).max(axis=0)
+        seen = positive.any(axis=0)
+        if seen.any():
+            if self.low is None:
+                self.low = np.where(seen, lo, 0)
+                width = int((hi - self.low)[seen].max()) + 1
+                self.counts = np.zeros((self.size, width), dtype=np.int32)
+            else:
+                old_width = self.counts.shape[1]
+                had = self.counts.sum(axis=1) > 0
+                old_hi = self.low + old_width - 1
+                new_low = np.where(seen & had, np.minimum(self.low, lo), np.where(seen, lo, self.low))
+                new_hi = np.where(seen & had, np.maximum(old_hi, hi), np.where(seen, hi, old_hi))
+                width = max(int((new_hi - new_low).max()) + 1, 1)
+                if width != old_width or np.any(new_low != self.low):
+                    grown = np.zeros((self.size, width), dtype=np.int32)
+                    if old_width:
+                        shift = (self.low - new_low)[:, None] + np.arange(old_width)
+                        keep = had[:, None] & (shift >= 0) & (shift < width)
+                        rows = np.broadcast_to(np.arange(self.size)[:, None], shift.shape)
+                        grown[rows[keep], shift[keep]] = self.counts[keep]
+                    self.counts, self.low = grown, new_low
+            width = self.counts.shape[1]
+            series = np.broadcast_to(np.arange(self.size), v.shape)[positive]
+            flat = series * width + (keys[positive] - self.low[series])
+            added = np.bincount(flat, minlength=self.size * width).reshape(self.size, width)
+            self.counts += added.astype(np.int32)
+        self.count += n
+
+    def quantile(self, q: float | Sequence[float]) -> np.ndarray:
+        """Quantiles at ``q``: shape ``(*shape)`` for a number, ``(len(q), *shape)`` for a sequence."""
+        qs = np.atleast_1d(np.asarray(q, dtype=np.float64))
+        if np.any(~np.isfinite(qs)) or np.any((qs < 0) | (qs > 1)):
+            raise ValueError(f"q must be probabilities in [0, 1], got {q!r}")
+        if self.count == 0:
+            raise ValueError("the sketch is empty")
+        gamma = math.exp(self._log_gamma)
+        width = self.counts.shape[1]
+        cum = np.cumsum(np.column_stack([self.zeros, self.counts.astype(np.int64)]), axis=1)  # (size, 1 + width)
+        low = self.low if self.low is not None else np.zeros(self.size, dtype=np.int64)
+        out = np.empty((qs.size, self.size))
+
+        def value_of_rank(rank: int) -> np.ndarray:
+            b = (cum > rank).argmax(axis=1)
+            key = low + (b - 1)
+            rep = 2.0 * np.exp(key * self._log_gamma) / (gamma + 1.0)
+            return np.where(b == 0, 0.0, rep) if width else np.zeros(self.size)
+
+        for i, qq in enumerate(qs):
+            h = qq * (self.count - 1)
+            lo_rank, hi_rank = int(math.floor(h)), int(math.ceil(h))
+            vlo = value_of_rank(lo_rank)
+            vhi = vlo if hi_rank == lo_rank else value_of_rank(hi_rank)
+            out[i] = vlo + (h - lo_rank) * (vhi - vlo)
+        shaped = out.reshape((qs.size,) + self.shape)
+        return shaped[0] if np.ndim(q) == 0 else shaped
+
+
+class _TqdmBar:
+    """:class:`carecast.progress.Progress`'s interface over a ``tqdm`` bar."""
+
+    def __init__(self, bar: Any):
+        self.bar = bar
+
+    def __enter__(self) -> _TqdmBar:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.bar.close()
+
+    def advance(self, n: int = 1, what: str = "") -> None:
+        self.bar.update(n)
+
+
+def progress_bar(total: int, label: str, *, enabled: bool = True, delay: float = 2.0) -> Any:
+    """A progress bar shown once work has run ``delay`` seconds: tqdm's when installed, else
+    :class:`carecast.progress.Progress` (both on stderr; ``enabled=False`` shows nothing)."""
+    if enabled:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            pass
+        else:
+            return _TqdmBar(tqdm(total=total, desc=label, delay=delay, leave=False))
+    from carecast.progress import Progress
+
+    return Progress(total, label, enabled=enabled, delay=delay)
+
+
+@dataclass
+class ArmSummary:
+    """Summaries of one arm (baseline or scenario) over all draws.
+
+    ``annual[basis]`` is ``(rows, financial years)``: total cost in each
+    financial year per draw (and replicate); ``present_value`` is ``(rows,)``;
+    ``children`` is the sketch of children in care ``(steps + 1, P + 1)`` (the
+    last column the total); ``raw`` holds per-step arrays with ``keep="raw"``.
+    """
+
+    name: str
+    annual: dict[str, np.ndarray]
+    present_value: np.ndarray
+    children: QuantileSketch
+    raw: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass
+class PSAResult:
+    """The outcome of :func:`psa`: summaries for baseline and scenario, per-draw values, inputs.
+
+    Attributes
+    ----------
+    baseline, scenario : ArmSummary (scenario may be None)
+    net_present_value, payback_years : ndarray (rows,) or None
+        Per draw (and replicate), against the baseline: net present value of
+        the saving (gross saving minus programme costs, real, discounted) and
+        years to payback (``inf`` if not within the run).
+    inputs : Draws
+        The drawn values of each uncertain input (``draws`` rows).
+    financial_years : list of str
+    share_of_year : ndarray
+        Share of each financial year the run covers (1 = whole).
+    dates : ndarray of datetime64[D]
+        Dates of the per-step rows.
+    placements : tuple of str
+    """
+
+    parameters: CareParameters
+    uncertainty: Uncertainty
+    baseline: ArmSummary
+    scenario: ArmSummary | None
+    net_present_value: np.ndarray | None
+    payback_years: np.ndarray | None
+    inputs: Draws
+    financial_years: list[str]
+    share_of_year: np.ndarray
+    dates: np.ndarray
+    placements: tuple[str, ...]
+    draws: int
+    replicates_per_draw: int
+    stochastic: bool
+    years: float
+    step: Any
+    scenario_object: Scenario | None
+    keep: str
+    runner: str
+    seconds: float = 0.0
+
+    def __repr__(self) -> str:
+        scen = f" against {self.scenario_object.name!r}" if self.scenario_object is not None else ""
+        return (f"<PSAResult {self.parameters.name!r}{scen}: {self.draws} draws x {self.replicates_per_draw}, "
+                f"{len(self.uncertainty)} uncertain inputs, {self.years:g} years, keep={self.keep!r}>")
+
+    # ---------------------------------------------------------------- access
+    @property
+    def rows(self) -> int:
+        """Runs summarised per arm: ``draws * replicates_per_draw``."""
+        return self.draws * self.replicates_per_draw
+
+    def _arm(self, arm: str) -> ArmSummary:
+        if arm == "baseline":
+            return self.baseline
+        if arm == "scenario":
+            if self.scenario is None:
+                raise ValueError("arm='scenario' needs a PSA run with a scenario")
+            return self.scenario
+        raise ValueError(f"arm must be 'baseline' or 'scenario', got {arm!r}")
+
+    def _year(self, year: str, *, whole: bool = True) -> int:
+        if year not in self.financial_years:
+            raise ValueError(f"year {year!r} is not in the run (financial years: {', '.join(self.financial_years)})")
+        k = self.financial_years.index(year)
+        if whole and self.share_of_year[k] < 1 - 1e-9:
+            raise ValueError(f"the run covers only {self.share_of_year[k]:.0%} of {year}; a probability about a "
+                             f"year's cost needs the whole year (lengthen the run)")
+        return k
+
+    def _basis(self, basis: str) -> str:
+        if basis not in BASES:
+            raise ValueError(f"basis must be one of {', '.join(BASES)}, got {basis!r}")
+        return basis
+
+    def _placement(self, placement: str | None) -> int:
+        if placement is None:
+            return len(self.placements)
+        if placement not in self.placements:
+            raise ValueError(f"placement {placement!r} is not in the model (has {', '.join(self.placements)})")
+        return self.placements.index(placement)
+
+    @property
+    def quantile_method(self) -> str:
+        if self.keep == "raw":
+            return "per-step quantiles exact (numpy.quantile, linear) from the kept raw runs"
+        a = self.baseline.children.relative_accuracy
+        return (f"per-step quantiles from a log-bucket sketch, within {a:.1%} (relative) of exact; "
+                f"financial-year costs and probabilities exact from per-draw totals")
+
+    def children_quantiles(self, q: float | Sequence[float] = (0.05, 0.5, 0.95), *,
+                           placement: str | None = None, arm: str = "baseline") -> np.ndarray:
+        """Quantiles of children in care at each date (``placement=None``: all placements).
+
+        Shape ``(steps + 1,)`` for one ``q``, ``(len(q), steps + 1)`` for several.
+        """
+        a = self._arm(arm)
+        j = self._placement(placement)
+        if self.keep == "raw":
+            by = a.raw["children_by_placement"]
+            series = by.sum(axis=2) if placement is None else by[:, :, j]
+            return np.quantile(series, q, axis=0)
+        out = a.children.quantile(q)
+        return out[..., j]
+
+    def cost_quantiles(self, q: Sequence[float] = (0.05, 0.25, 0.5, 0.75, 0.95), *, basis: str = "cash",
+                       arm: str = "baseline") -> Table:
+        """Cost by financial year: mean and quantiles over draws (exact), in ``basis`` terms."""
+        a = self._arm(arm)
+        values = a.annual[self._basis(basis)]
+        qs = np.quantile(values, q, axis=0)
+        cols: dict[str, Any] = {"financial_year": np.array(self.financial_years), "mean": values.mean(axis=0)}
+        for qq, row in zip(q, qs):
+            cols[f"q{qq * 100:g}"] = row
+        cols["share_of_year"] = self.share_of_year
+        unit = "GBP" if basis == "cash" else f"GBP, {self.parameters.price_year} prices" + (
+            ", discounted" if basis == "discounted" else "")
+        return Table(cols, title=f"{arm} cost by financial year ({basis}), {self.rows} runs",
+                     units={k: unit for k in cols if k not in ("financial_year", "share_of_year")})
+
+    # ---------------------------------------------------------------- answers
+    def prob_cost_exceeds(self, budget: float, year: str, *, basis: str = "cash", arm: str = "baseline") -> float:
+        """Share of draws whose total cost in financial year ``year`` is above ``budget``.
+
+        ``year`` is written ``"2025-26"`` and must be covered whole by the run.
+        """
+        budget = _number("budget", budget)
+        k = self._year(year)
+        return float(np.mean(self._arm(arm).annual[self._basis(basis)][:, k] > budget))
+
+    def saving(self, *, basis: str = "real") -> np.ndarray:
+        """Net saving per draw and financial year ``(rows, years)``: baseline cost minus scenario cost
+        (the scenario's including its programme costs)."""
+        if self.scenario is None:
+            raise ValueError("savings need a PSA run with a scenario")
+        b = self._basis(basis)
+        return self.baseline.annual[b] - self.scenario.annual[b]
+
+    def prob_saving_at_least(self, target: float, by_year: str, *, basis: str = "real",
+                             cumulative: bool = False) -> float:
+        """Probability that the net saving reaches ``target`` in financial year ``by_year``.
+
+        ``cumulative=True``: the saving summed over the financial years from
+        the start up to and including ``by_year`` reaches ``target`` (the first
+        year may be partly covered).
+        """
+        target = _number("target", target, low=None)
+        k = self._year(by_year, whole=not cumulative)
+        s = self.saving(basis=basis)
+        value = s[:, : k + 1].sum(axis=1) if cumulative else s[:, k]
+        return float(np.mean(value >= target))
+
+    def prob_scenario_cheaper(self, *, year: str | None = None, basis: str = "discounted") -> float:
+        """Probability that the scenario costs less than the baseline: over the whole run
+        (``year=None``, present values, the net present value of the saving > 0) or in one financial year."""
+        if self.scenario is None or self.net_present_value is None:
+            raise ValueError("prob_scenario_cheaper needs a PSA run with a scenario")
+        if year is None:
+            return float(np.mean(self.net_present_value > 0))
+        k = self._year(year)
+        return float(np.mean(self.saving(basis=basis)[:, k] > 0))
+
+    def prob_payback_within(self, years: float) -> float:
+        """Probability that the scenario pays back within ``years``."""
+        if self.payback_years is None:
+            raise ValueError("payback needs a PSA run with a scenario")
+        return float(np.mean(self.payback_years <= _number("years", years)))
+
+    def break_even_effect_per_draw(self, *, intervention: int = 0, field: str = "effect", low: float = 0.0,
+                                   high: float = 1.0, draws: int | None = None, progress: bool = True,
+                                   xtol: float = 1e-6) -> np.ndarray:
+        """For each draw, the value of one intervention field at which the NPV of the saving is zero.
+
+        The field's own drawn value (if uncertain) is replaced by the search;
+        every other input keeps its draw. Solved with :func:`carecast.find_root`
+        in ``[low, high]``; a draw where the NPV has the same sign at both ends
+        gives NaN (no break-even in range), counted in a warning. Runs
+        ``draws`` of the PSA's draws (default all), deterministic runs only.
+        This costs about ten model runs per draw.
+        """
+        import dataclasses
+        import warnings
+
+        from carecast._core import NotBracketedError
+        from carecast.care.compare import compare
+        from carecast.care.model import run
+        if self.scenario_object is None:
+            raise ValueError("break_even_effect_per_draw needs a PSA run with a scenario")
+        items = self.scenario_object.interventions
+        if not (isinstance(intervention, int) and 0 <= intervention < len(items)):
+            raise ValueError(f"intervention must index the scenario's interventions (0..{len(items) - 1}), "
+                             f"got {intervention!r}")
+        if field not in {f.name for f in dataclasses.fields(items[intervention])}:
+            raise ValueError(f"{type(items[intervention]).__name__} has no field {field!r}")
+        n = self.draws if draws is None else int(draws)
+        if not 1 <= n <= self.draws:
+            raise ValueError(f"draws must be in 1..{self.draws}, got {draws!r}")
+        out = np.full(n, np.nan)
+        with progress_bar(n, "break-even per draw", enabled=progress) as bar:
+            for r in range(n):
+                params, scen = self.uncertainty.apply(self.parameters, self.scenario_object,
+                                                      self.uncertainty.values_of(self.inputs, r))
+                assert scen is not None
+                base = run(params, years=self.years, step=self.step)
+
+                def npv(value: float, params=params, scen=scen, base=base) -> float:
+                    changed = list(scen.interventions)
+                    changed[intervention] = dataclasses.replace(changed[intervention], **{field: value})
+                    s = Scenario(scen.name, scen.description, dict(scen.set), dict(scen.scale), changed)
+                    result = run(params, years=self.years, step=self.step, scenario=s)
+                    return compare(base, result).present_values()["net_present_value"]
+
+                try:
+                    out[r] = engine.find_root(npv, low, high, xtol=xtol)
+                except NotBracketedError:       # no break-even in range: NaN, counted below
+                    pass
+                bar.advance()
+        missing = int(np.isnan(out).sum())
+        if missing:
+            warnings.warn(f"{missing} of {n} draws have no break-even {field} in [{low:g}, {high:g}] "
+                          f"(NaN in the result)", stacklevel=2)
+        return out
+
+    # ---------------------------------------------------------------- fans
+    def fan(self, *, placement: str | None = None, arm: str = "baseline",
+            levels: Sequence[float] = (0.5, 0.8, 0.9)) -> dict[str, Any]:
+        """Fan chart data: dates, median and central intervals of children in care.
+
+        Returns ``{"dates", "median", "bands": {level: (low, high)}, "method", "label"}``.
+        """
+        for lv in levels:
+            if not 0 < lv < 1:
+                raise ValueError(f"levels must be in (0, 1), got {lv!r}")
+        qs = [0.5] + [x for lv in levels for x in (0.5 - lv / 2, 0.5 + lv / 2)]
+        values = self.children_quantiles(qs, placement=placement, arm=arm)
+        bands = {float(lv): (values[1 + 2 * i], values[2 + 2 * i]) for i, lv in enumerate(levels)}
+        label = "children in care" + (f" ({placement})" if placement else "")
+        return {"dates": self.dates, "median": values[0], "bands": bands, "method": self.quantile_method,
+                "label": label, "arm": arm}
+
+    def plot_fan(self, ax: Any = None, *, placement: str | None = None, arm: str = "both",
+                 levels: Sequence[float] = (0.5, 0.8, 0.9)) -> Any:
+        """Draw the fan chart with matplotlib (imported here); returns the axes."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 4.5))
+        arms = (["baseline"] + (["scenario"] if self.scenario is not None else [])) if arm == "both" else [arm]
+        colours = {"baseline": "tab:blue", "scenario": "tab:orange"}
+        for name in arms:
+            data = self.fan(placement=placement, arm=name, levels=levels)
+            dates = data["dates"].astype("datetime64[D]").astype(object)
+            for lv in sorted(data["bands"], reverse=True):
+                lo, hi = data["bands"][lv]
+                ax.fill_between(dates, lo, hi, color=colours[name], alpha=0.12 + 0.1 * (1 - lv), linewidth=0,
+                                label=f"{name}: {lv:.0%} interval")
+            label = name if name == "baseline" else (self.scenario_object.name if self.scenario_object else name)
+            ax.plot(dates, data["median"], color=colours[name], label=f"{label}: median")
+        ax.set_ylabel(data["label"])
+        ax.set_title(f"{self.parameters.name}: {data['label']}, {self.rows:,} runs")
+        ax.legend(fontsize="small")
+        ax.figure.autofmt_xdate()
+        return ax
+
+    # ---------------------------------------------------------------- text
+    def summary(self) -> str:
+        """Plain text: method, inputs, children at the end, costs per year, and the scenario's odds."""
+        from carecast.care.report import money
+
+        lines = [f"Probabilistic sensitivity analysis: {self.parameters.name}, {self.draws:,} draws"
+                 + (f" x {self.replicates_per_draw} stochastic replicates" if self.stochastic else "")
+                 + f", seed {self.inputs.seed}, {self.years:g} years ({self.runner}, {self.seconds:.1f} s)."]
+        lines.append("Method: inputs drawn from the distributions below; each draw run through the model; "
+                     + self.quantile_method + ".")
+        lines.append("Uncertain inputs:")
+        lines += [f"  {line}" for line in self.uncertainty.describe()]
+        end = self.children_quantiles((0.05, 0.5, 0.95))[:, -1]
+        lines.append(f"Children in care at {self.dates[-1]}: median {end[1]:,.0f} (90% interval "
+                     f"{end[0]:,.0f} to {end[2]:,.0f}).")
+        t = self.cost_quantiles((0.05, 0.5, 0.95), basis="cash")
+        lines.append("Cost by financial year (cash): median (90% interval)")
+        for fy, med, lo, hi, share in zip(t["financial_year"], t["q50"], t["q5"], t["q95"], t["share_of_year"]):
+            part = "" if share >= 1 - 1e-9 else f"  [{share:.0%} of the year]"
+            lines.append(f"  {fy}: {money(med)} ({money(lo)} to {money(hi)}){part}")
+        pv = np.quantile(self.baseline.present_value, (0.05, 0.5, 0.95))
+        lines.append(f"Present value of costs (real, discounted): median {money(pv[1])} "
+                     f"({money(pv[0])} to {money(pv[2])}).")
+        if self.scenario is not None and self.net_present_value is not None and self.payback_years is not None:
+            npv = np.quantile(self.net_present_value, (0.05, 0.5, 0.95))
+            name = self.scenario_object.name if self.scenario_object else "scenario"
+            lines.append(f"{name} against baseline: net present value of saving median {money(npv[1])} "
+                         f"({money(npv[0])} to {money(npv[2])}); P(scenario cheaper) "
+                         f"{self.prob_scenario_cheaper():.0%}; P(payback within the run) "
+                         f"{np.mean(np.isfinite(self.payback_years)):.0%}.")
+        lines.append(f"Probabilities are shares of {self.rows:,} runs (standard error up to "
+                     f"{0.5 / math.sqrt(self.rows):.1%}).")
+        return "\n".join(lines)
+
+
+def _number(name: str, value: Any, *, low: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    v = float(value)
+    if not math.isfinite(v) or (low is not None and v < low):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return v
+
+
+# -------------------------------------------------------------------- runner
+class _Runner:
+    """Runs one chunk of draws and returns ``CareResult`` rows (draw-major, then replicate)."""
+
+    def __init__(self, *, years: float, step: Any, threads: int | None, stochastic: bool,
+                 replicates: int, chance_seed: int):
+        from carecast.care.model import run_batch
+
+        self.years, self.step, self.threads = years, step, threads
+        self.stochastic, self.replicates, self.chance_seed = stochastic, replicates, chance_seed
+        # run_batch is used for deterministic runs only: this module numbers
+        # stochastic replicates itself so that chunks cannot change the bits.
+        self.batch = run_batch if not stochastic else None
+        self.name = "batched engine calls (run_batch)" if self.batch is not None else "one run per draw"
+
+    def rows(self, parameters: list[CareParameters], scenarios: list[Scenario | None],
+             first_draw: int) -> Iterator[list[Any]]:
+        """Yield, draw by draw, the ``CareResult`` of each of its replicates.
+
+        The loop runs a draw only when it is asked for, so one draw's runs
+        are in memory at a time; a batch holds its whole chunk.
+        """
+        from carecast.care.model import run
+
+        same = all(s is scenarios[0] for s in scenarios)
+        if self.batch is not None and same:
+            # keep_moved=False: events come from occupancy and probabilities, and a chunk of
+            # draws then holds occupancy only (not R x steps x flows of moves)
+            batch = self.batch(parameters, years=self.years, step=self.step, scenario=scenarios[0],
+                               threads=self.threads, keep_moved=False)
+            for r in range(len(parameters)):
+                yield [batch.result(r)]
+            return
+        for k, (p, s) in enumerate(zip(parameters, scenarios)):
+            result = run(p, years=self.years, step=self.step, scenario=s)
+            if not self.stochastic:
+                yield [result]
+            else:
+                yield self._simulate(result, (first_draw + k) * self.replicates)
+
+    def _simulate(self, result: Any, first: int) -> list[Any]:
+        from carecast.care.model import CareResult
+
+        a = result.arrays
+        try:
+            sim = engine.simulate(a.x0, a.src, a.dst, a.value, a.steps, dt=a.dt, kind="prob", inflow=a.inflow,
+                                  advance=a.advance, replicates=self.replicates, seed=self.chance_seed,
+                                  threads=self.threads, first_replicate=first)
+        except ValueError as err:
+            raise ValueError(f"stochastic=True: {err} (the stock must be whole numbers of children)") from None
+        out = []
+        assert sim.moved is not None                 # keep_moved=True: events need the moves
+        for j in range(self.replicates):
+            proj = engine.Projection(sim.occupancy[j], sim.moved[j], sim.inflow[j], sim.dt, sim.src, sim.dst)
+            out.append(CareResult(parameters=result.parameters, space=result.space, arrays=a, projection=proj,
+                                  scenario=result.scenario, programme_costs=result.programme_costs,
+                                  per_move_costs=result.per_move_costs))
+        return out
+
+
+def _check_int(name: str, value: Any, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if value < low:
+        raise ValueError(f"{name} must be >= {low}, got {value!r}")
+    return int(value)
+
+
+def psa(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncertain], *, years: float = 5.0,
+        draws: int = 1000, seed: int, scenario: Scenario | None = None, step: str | float = "month",
+        threads: int | None = None, stochastic: bool = False, replicates_per_draw: int = 1,
+        chunk: int = 64, keep: str = "summary", relative_accuracy: float = 1e-3,
+        progress: bool = True) -> PSAResult:
+    """Probabilistic sensitivity analysis of a council's model (and a scenario) in one call.
+
+    Parameters
+    ----------
+    parameters : CareParameters
+        The base parameters (uncertain inputs replace or scale parts of them).
+    uncertain : Uncertainty or sequence of Uncertain
+        What is uncertain and how (see :mod:`carecast.care.uncertainty`).
+    years, step
+        As in :func:`carecast.care.run`.
+    draws : int
+        Number of parameter draws.
+    seed : int
+        Seed of every draw (inputs and, if stochastic, chance): same seed, same bits.
+    scenario : Scenario, optional
+        Run against the baseline for each draw; ``intervention.*`` inputs change its interventions.
+    threads : int, optional
+        Engine threads (batched or stochastic runs).
+    stochastic : bool
+        Add chance (whole children; :func:`carecast.simulate`) to each draw.
+    replicates_per_draw : int
+        Stochastic replicates per draw (``stochastic=True`` only).
+    chunk : int
+        Draws per batched engine call, and per update of the sketches
+        (memory, not results, depends on it; see the module notes).
+    keep : {"summary", "raw"}
+        ``"raw"`` also keeps per-step children by placement and costs of every run.
+    relative_accuracy : float
+        Of the per-step quantile sketch.
+    progress : bool
+        Draw a progress bar on stderr when the run takes more than two seconds.
+
+    Returns
+    -------
+    PSAResult
+
+    Examples
+    --------
+    >>> from carecast.care import CareParameters
+    >>> from carecast.care.uncertainty import Uncertain, LogNormal
+    >>> p = CareParameters.empty(age_bands=(0,), placements=("foster", "home"))
+    >>> p.stock[0, 0, 0] = 100.0
+    >>> p.exit_rates[..., 0] = 0.3
+    >>> p.weekly_cost[:] = [500.0, 0.0]
+    >>> cost = Uncertain("weekly_cost", "foster", LogNormal.from_percentile(500.0, 0.95, 700.0))
+    >>> r = psa(p, [cost], years=2, draws=200, seed=1, progress=False)
+    >>> median = r.children_quantiles(0.5)[-1]     # no uncertainty in children: run's 49.1098
+    >>> bool(abs(median - 49.1098) <= 1e-3 * 49.1098)  # the sketch's stated accuracy
+    True
+    >>> 0.0 < r.prob_cost_exceeds(1.5e6, "2024-25") < 1.0
+    True
+    """
+    import time
+
+    from carecast.care.model import step_length
+
+    started = time.monotonic()
+    if not isinstance(parameters, CareParameters):
+        raise TypeError(f"parameters must be CareParameters, got {type(parameters).__name__}")
+    uncertainty = uncertain if isinstance(uncertain, Uncertainty) else Uncertainty(list(uncertain))
+    if scenario is not None and not isinstance(scenario, Scenario):
+        raise TypeError(f"scenario must be a Scenario, got {type(scenario).__name__}")
+    if any(item.on_scenario for item in uncertainty.inputs) and scenario is None:
+        raise ValueError("intervention.* and scenario.scale.* inputs need a scenario")
+    uncertainty.check(parameters, scenario)
+    draws = _check_int("draws", draws, 1)
+    chunk = _check_int("chunk", chunk, 1)
+    replicates = _check_int("replicates_per_draw", replicates_per_draw, 1)
+    if replicates > 1 and not stochastic:
+        raise ValueError("replicates_per_draw > 1 needs stochastic=True (deterministic replicates are identical)")
+    if keep not in ("summary", "raw"):
+        raise ValueError(f"keep must be 'summary' or 'raw', got {keep!r}")
+    if threads is not None:
+        threads = _check_int("threads", threads, 1)
+    seed = _check_int("seed", seed, 0)
+    dt = step_length(step)
+    if isinstance(years, bool) or not isinstance(years, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(years) or not 0 < years <= 200:
+        raise ValueError(f"years must be a number in (0, 200], got {years!r}")
+    steps = max(1, int(round(float(years) / dt)))
+    fy, weights, covered = financial_year_weights(parameters.start_date, steps, dt)
+    P = len(parameters.placements)
+
+    inputs = uncertainty.draw(draws, seed)
+    runner = _Runner(years=years, step=step, threads=threads, stochastic=bool(stochastic),
+                     replicates=replicates, chance_seed=inputs.chance_seed)
+    rows = draws * replicates
+    arms = {"baseline": _Accumulator("baseline", rows, steps, P, len(fy), relative_accuracy, keep)}
+    if scenario is not None:
+        arms["scenario"] = _Accumulator(scenario.name, rows, steps, P, len(fy), relative_accuracy, keep)
+    npv = np.zeros(rows) if scenario is not None else None
+    payback = np.zeros(rows) if scenario is not None else None
+    draw_dependent_scenario = scenario is not None and any(i.on_scenario for i in uncertainty.inputs)
+    from carecast.care.compare import Comparison
+
+    with progress_bar(draws, "PSA draws", enabled=progress) as bar:
+        for lo in range(0, draws, chunk):
+            hi = min(draws, lo + chunk)
+            params: list[CareParameters] = []
+            scens: list[Scenario | None] = []
+            arrays = {name: inputs.arrays(name, lo, hi) for name in inputs.streams}
+            for r in range(lo, hi):
+                values = uncertainty.values_of(inputs, r, {n: a[r - lo] for n, a in arrays.items()})
+                try:
+                    p_r, s_r = uncertainty.apply(parameters, scenario, values)
+                except ValueError as err:
+                    raise ValueError(f"draw {r} (seed {seed}): {err}; the input's distribution reaches values "
+                                     f"the model cannot take") from None
+                params.append(p_r)
+                scens.append(s_r if draw_dependent_scenario else scenario)
+            base_rows = runner.rows(params, [None] * len(params), lo)
+            scen_rows = runner.rows(params, scens, lo) if scenario is not None else None
+            for k in range(hi - lo):
+                row = (lo + k) * replicates
+                b = next(base_rows)
+                arms["baseline"].add(b, row, weights)
+                if scen_rows is not None:
+                    sc = next(scen_rows)
+                    arms["scenario"].add(sc, row, weights)
+                    assert npv is not None and payback is not None
+                    for j, (b_j, s_j) in enumerate(zip(b, sc)):
+                        pv = Comparison(b_j, s_j).present_values()
+                        npv[row + j] = pv["net_present_value"]
+                        payback[row + j] = pv["payback_years"]
+            for acc in arms.values():
+                acc.flush()
+            bar.advance(hi - lo)
+
+    dates = step_dates(parameters.start_date, steps, dt)
+    return PSAResult(parameters=parameters, uncertainty=uncertainty, baseline=arms["baseline"].summary(),
+                     scenario=arms["scenario"].summary() if scenario is not None else None,
+                     net_present_value=npv, payback_years=payback, inputs=inputs,
+                     financial_years=[financial_year_label(y) for y in fy], share_of_year=covered,
+                     dates=dates, placements=tuple(parameters.placements), draws=draws,
+                     replicates_per_draw=replicates, stochastic=bool(stochastic), years=float(years), step=step,
+                     scenario_object=scenario, keep=keep, runner=runner.name,
+                     seconds=time.monotonic() - started)
+
+
+class _Accumulator:
+    """Reduces one arm's runs chunk by chunk."""
+
+    def __init__(self, name: str, rows: int, steps: int, placements: int, fyears: int,
+                 relative_accuracy: float, keep: str):
+        self.name = name
+        self.annual = {b: np.zeros((rows, fyears)) for b in BASES}
+        self.present_value = np.zeros(rows)
+        self.children = QuantileSketch((steps + 1, placements + 1), relative_accuracy)
+        self._pending: list[np.ndarray] = []
+        self.raw: dict[str, np.ndarray] = {}
+        if keep == "raw":
+            self.raw = {"children_by_placement": np.zeros((rows, steps + 1, placements)),
+                        **{f"step_cost_{b}": np.zeros((rows, steps)) for b in BASES}}
+
+    def add(self, results: list[Any], first_row: int, weights: np.ndarray) -> None:
+        """Reduce the runs of one draw (its replicates) to per-draw values; buffer their children."""
+        for k, res in enumerate(results):
+            row = first_row + k
+            c = res.step_costs()
+            totals = {"cash": c.cash.sum(axis=1)}
+            totals["real"] = totals["cash"] * c.to_real
+            totals["discounted"] = totals["real"] * c.discount
+            for b in BASES:
+                self.annual[b][row] = weights.T @ totals[b]
+            self.present_value[row] = res.present_value()
+            placement = res.children_by_placement()
+            by = np.empty(self.children.shape)
+            by[:, :-1] = placement
+            by[:, -1] = placement.sum(axis=1)
+            if by.min() < -1e-9:
+                raise ValueError(f"{self.name}: the model gave a negative number of children ({by.min():.3g})")
+            self._pending.append(np.maximum(by, 0.0))     # rounding below zero (>= -1e-9) counts as 0
+            if self.raw:
+                self.raw["children_by_placement"][row] = placement
+                for b in BASES:
+                    self.raw[f"step_cost_{b}"][row] = totals[b]
+
+    def flush(self) -> None:
+        """Add the buffered children of the chunk to the sketch."""
+        if self._pending:
+            self.children.add(np.stack(self._pending))
+            self._pending = []
+
+    def summary(self) -> ArmSummary:
+        return ArmSummary(self.name, self.annual, self.present_value, self.children, self.raw)
