@@ -190,6 +190,10 @@ class ScenarioFile:
         Step name from ``[run]``, if given.
     description : str
         Free text from the top of the file.
+    uncertain : Uncertainty or None
+        The ``[uncertain]`` table: which inputs are uncertain and how
+        (:func:`carecast.care.uncertainty.uncertainty_from_table`), for
+        :func:`carecast.care.psa`.
     """
 
     parameters: CareParameters
@@ -197,6 +201,7 @@ class ScenarioFile:
     years: float | None = None
     step: str | None = None
     description: str = ""
+    uncertain: Any = None
 
 
 def load_scenario_file(path: str | os.PathLike) -> ScenarioFile:
@@ -249,6 +254,7 @@ def loads_scenario_file(text: str, *, filename: str = "<string>") -> ScenarioFil
     if text.startswith("\ufeff"):        # a byte-order mark, as Windows editors write: not part of the TOML
         text = text[1:]
     locate = _Locator(text, filename)
+    text_of_file = text
 
     def fail(key: str, message: str, *, line_key: str | None = None) -> ScenarioFileError:
         line = locate.line(line_key or key)
@@ -260,10 +266,10 @@ def loads_scenario_file(text: str, *, filename: str = "<string>") -> ScenarioFil
                     line_key=f"{prefix}.{err.field}" if prefix else err.field)
 
     data = _parse_toml(text, filename)
-    unknown = set(data) - {"carecast", "description", "run", "model", "scenarios"}
+    unknown = set(data) - {"carecast", "description", "run", "model", "scenarios", "uncertain"}
     if unknown:
         key = sorted(unknown)[0]
-        raise fail(key, "unknown top-level key (expected carecast, description, run, model, scenarios)")
+        raise fail(key, "unknown top-level key (expected carecast, description, run, model, scenarios, uncertain)")
     if "carecast" not in data:
         raise ScenarioFileError(f"{filename}:1: carecast: missing format version; "
                                 f"start the file with 'carecast = {FORMAT_VERSION}'", filename=filename, line=1,
@@ -313,8 +319,28 @@ def loads_scenario_file(text: str, *, filename: str = "<string>") -> ScenarioFil
                 raise fail(key, err.message) from None
             raise from_field(key, err) from None
         scenarios[name] = scenario
+    uncertain = None
+    if "uncertain" in data:
+        from carecast.care.uncertainty import uncertainty_from_table
+
+        try:
+            uncertain = uncertainty_from_table(data["uncertain"])
+            uncertain.check(parameters, next(iter(scenarios.values()), None))
+        except (TypeError, ValueError) as err:
+            # uncertainty_from_table's messages start with the dotted path of the table at fault
+            text = str(err)
+            path = text.split(":", 1)[0].split(" ", 1)[0]
+            key = path if path.startswith("uncertain") else "uncertain"
+            message = text[len(path):].lstrip(": ") if key == path else text
+            if key == "uncertain" and not locate.line(key):
+                first = re.search(r"^\s*\[+\s*uncertain\b", text_of_file, re.M)
+                line = text_of_file.count("\n", 0, first.start()) + 1 if first else None
+                where = f"{filename}:{line}" if line else filename
+                raise ScenarioFileError(f"{where}: {key}: {message}", filename=filename, line=line,
+                                        key=key) from None
+            raise fail(key, message) from None
     return ScenarioFile(parameters=parameters, scenarios=scenarios, years=years, step=step,
-                        description=description)
+                        description=description, uncertain=uncertain)
 
 
 def _parameters_from_table(model: Mapping[str, Any], fail: Callable[..., ScenarioFileError]) -> CareParameters:
