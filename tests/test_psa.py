@@ -157,26 +157,27 @@ def test_run_batch_gives_what_a_loop_of_runs_gives(monkeypatch):
 
     p = model()
     calls = []
+    real_run_batch = care_model.run_batch
 
-    class LoopBatch:
-        def __init__(self, results):
-            self.results = results
-
-        def result(self, r):
-            return self.results[r]
-
-    def loop_of_runs(parameters, *, years, step="month", scenario=None, threads=None, **kwargs):
+    def counting(parameters, **kwargs):
         calls.append(len(parameters))
-        return LoopBatch([run(q, years=years, step=step, scenario=scenario) for q in parameters])
+        return real_run_batch(parameters, **kwargs)
 
+    monkeypatch.setattr(care_model, "run_batch", counting)
     batched = psa(p, uncertain(), years=2, draws=10, seed=1, scenario=edge(), chunk=4, progress=False)
     assert "run_batch" in batched.runner
-    monkeypatch.setattr(care_model, "run_batch", loop_of_runs)
-    looped = psa(p, uncertain(), years=2, draws=10, seed=1, scenario=edge(), chunk=4, progress=False)
     assert calls == [4, 4, 4, 4, 2, 2]          # baseline and scenario, chunks of 4 draws
-    np.testing.assert_allclose(batched.scenario.annual["real"], looped.scenario.annual["real"], rtol=1e-12)
+    monkeypatch.setattr(care_model, "run_batch", None)     # no batch: one run() per draw
+    looped = psa(p, uncertain(), years=2, draws=10, seed=1, scenario=edge(), chunk=4, progress=False)
+    assert "one run per draw" in looped.runner
+    for arm in ("baseline", "scenario"):
+        a, b = getattr(batched, arm), getattr(looped, arm)
+        for basis in ("cash", "real", "discounted"):
+            np.testing.assert_allclose(a.annual[basis], b.annual[basis], rtol=1e-12)
+        np.testing.assert_allclose(a.present_value, b.present_value, rtol=1e-12)
     np.testing.assert_allclose(batched.net_present_value, looped.net_present_value, rtol=1e-12, atol=1e-6)
     # a scenario that changes with each draw cannot be one batch: the loop of runs is used for it
+    monkeypatch.setattr(care_model, "run_batch", counting)
     calls.clear()
     with_effect = uncertain() + [Uncertain("intervention.effect", "edge_of_care", Uniform(0.1, 0.5))]
     psa(p, with_effect, years=2, draws=3, seed=1, scenario=edge(), progress=False)

@@ -590,7 +590,7 @@ class _Runner:
             batch = self.batch(parameters, years=self.years, step=self.step, scenario=scenarios[0],
                                threads=self.threads, keep_moved=False)
             for r in range(len(parameters)):
-                yield [batch.result(r)]
+                yield _BatchRow(batch, r)
             return
         for k, (p, s) in enumerate(zip(parameters, scenarios)):
             result = run(p, years=self.years, step=self.step, scenario=s)
@@ -617,6 +617,17 @@ class _Runner:
                                   scenario=result.scenario, programme_costs=result.programme_costs,
                                   per_move_costs=result.per_move_costs))
         return out
+
+
+def _present_values(batch: Any) -> np.ndarray:
+    """Each draw's present value as :meth:`CareResult.present_value` computes it (one engine call per draw)."""
+    per_step = batch.step_costs().real.sum(axis=-1)                      # (R, steps), as CareResult's
+    out = np.empty(batch.draws)
+    for r, p in enumerate(batch.parameters):
+        rate = p.discount_rate
+        out[r] = float(engine.present_value(per_step[r], dt=batch.dt, timing="mid",
+                                            schedule=engine.GREEN_BOOK if rate is None else rate))
+    return out
 
 
 def _check_int(name: str, value: Any, low: int) -> int:
@@ -771,6 +782,30 @@ def psa(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncertain]
                      seconds=time.monotonic() - started)
 
 
+class _BatchRow(list):
+    """Draw ``r`` of a :class:`~carecast.care.model.CareBatch`: its one ``CareResult`` on demand (a list of one,
+    as the runner's rows are), and the batch itself so that a chunk is reduced from the batch's arrays at once."""
+
+    def __init__(self, batch: Any, r: int):
+        super().__init__()
+        self.batch, self.r = batch, r
+
+    def _fill(self) -> None:
+        if not super().__len__():
+            self.append(self.batch.result(self.r))
+
+    def __iter__(self):
+        self._fill()
+        return super().__iter__()
+
+    def __getitem__(self, i):
+        self._fill()
+        return super().__getitem__(i)
+
+    def __len__(self) -> int:
+        return 1
+
+
 class _Accumulator:
     """Reduces one arm's runs chunk by chunk."""
 
@@ -786,8 +821,34 @@ class _Accumulator:
             self.raw = {"children_by_placement": np.zeros((rows, steps + 1, placements)),
                         **{f"step_cost_{b}": np.zeros((rows, steps)) for b in BASES}}
 
+    def _add_batch(self, batch: Any, first_row: int, weights: np.ndarray) -> None:
+        """Reduce a whole chunk of draws from a batch's arrays (the same per-draw values as :meth:`add`)."""
+        R = batch.draws
+        rows = slice(first_row, first_row + R)
+        c = batch.step_costs()
+        totals = {"cash": c.cash.sum(axis=-1)}                              # (R, steps)
+        totals["real"] = totals["cash"] * c.to_real
+        totals["discounted"] = totals["real"] * c.discount
+        for b in BASES:
+            # einsum's own loop: each draw's sums in one order, whatever the chunk (BLAS blocks by size)
+            self.annual[b][rows] = np.einsum("rs,sf->rf", totals[b], weights)
+        self.present_value[rows] = _present_values(batch)
+        placement = batch.children_by_placement()                         # (R, steps + 1, P)
+        by = np.concatenate([placement, placement.sum(axis=-1, keepdims=True)], axis=-1)
+        if by.min() < -1e-9:
+            raise ValueError(f"{self.name}: the model gave a negative number of children ({by.min():.3g})")
+        self._pending.extend(np.maximum(by, 0.0))
+        if self.raw:
+            self.raw["children_by_placement"][rows] = placement
+            for b in BASES:
+                self.raw[f"step_cost_{b}"][rows] = totals[b]
+
     def add(self, results: list[Any], first_row: int, weights: np.ndarray) -> None:
         """Reduce the runs of one draw (its replicates) to per-draw values; buffer their children."""
+        if isinstance(results, _BatchRow):
+            if results.r == 0:                      # the first row of a chunk reduces the whole chunk
+                self._add_batch(results.batch, first_row, weights)
+            return
         for k, res in enumerate(results):
             row = first_row + k
             c = res.step_costs()
