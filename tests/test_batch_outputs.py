@@ -7,6 +7,11 @@ add ``weight * x`` term by term); NumPy's element-wise multiply and add round
 each operation as the C kernel does, so the comparison is exact.  ``W @
 occupancy`` (BLAS, another order) is compared to 1e-12.
 """
+import signal
+import subprocess
+import sys
+import time
+
 import numpy as np
 import pytest
 
@@ -277,3 +282,43 @@ def test_binding_csr_errors():
     occ, flows = _core.project_batch(*args, outputs=([0, 1], [0], [2.0]))
     assert flows is None
     np.testing.assert_allclose(occ[0, :, 0], 2.0 * np.exp(-0.1 * np.arange(3)), rtol=1e-15)
+
+
+# ---- Ctrl-C (the binding's interruptible batch_call, as tests/test_interrupt.py) ----
+
+_CHILD = """
+import sys
+import numpy as np
+import carecast
+rng = np.random.default_rng(1)
+S, F = 4, 50000
+src, dst = rng.integers(0, S, F), rng.integers(0, S, F)
+x0 = np.full(S, 1e7)
+value = rng.uniform(0.0, 1e-4, F)
+print("started", flush=True)
+if sys.argv[1] == "batch":
+    carecast.project_batch(x0, src, dst, np.tile(value, (64, 1)), 20000, replicates=64,
+                           threads=2, outputs=[([0, 1], 1.0)], flow_outputs=[([0], 1.0)])
+else:
+    carecast.simulate(x0, src, dst, value, 20000, replicates=4, seed=3, threads=2,
+                      outputs=[([0, 1], 1.0)], flow_outputs=[([0], 1.0)])
+print("finished", flush=True)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child is POSIX-only")
+@pytest.mark.parametrize("kind", ["batch", "simulate"])
+def test_sigint_stops_a_reduced_batch(kind):
+    child = subprocess.Popen([sys.executable, "-c", _CHILD, kind], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "started"
+        time.sleep(1.0)
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=20.0)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        pytest.fail(f"{kind}: still running 20 s after SIGINT")
+    assert "finished" not in out
+    assert child.returncode != 0 and "KeyboardInterrupt" in err
