@@ -382,9 +382,10 @@ def _run(x0, src, dst, value, steps, dt, kind, inflow, advance, *, replicates=-1
 
 
 def _run_reduced(x0, src, dst, value, steps, dt, kind, inflow, advance, *, replicates, threads,
-                 seed, value_per_replicate, inflow_per_replicate, first_replicate=0,
-                 outputs=None, flow_outputs=None) -> BatchOutputs:
+                 seed, value_per_replicate, inflow_per_replicate, keep_moved=True,
+                 first_replicate=0, outputs=None, flow_outputs=None) -> BatchOutputs:
     """As :func:`_run`, with reduced outputs instead of the full ones."""
+    check_bool("keep_moved", keep_moved)  # checked, though nothing full is stored
     steps = _check_int("steps", steps, 0)
     dt = _check_dt(dt)
     kind = _check_kind(kind)
@@ -677,7 +678,7 @@ def project_batch(
         return _run_reduced(x0, src, dst, value, steps, dt, kind, inflow, advance,
                             replicates=replicates, threads=threads, seed=None,
                             value_per_replicate=value_rows, inflow_per_replicate=inflow_rows,
-                            outputs=outputs, flow_outputs=flow_outputs)
+                            keep_moved=keep_moved, outputs=outputs, flow_outputs=flow_outputs)
     return _run(x0, src, dst, value, steps, dt, kind, inflow, advance,
                 replicates=replicates, threads=threads, value_per_replicate=value_rows,
                 inflow_per_replicate=inflow_rows, keep_moved=keep_moved)
@@ -872,8 +873,8 @@ def simulate(
         return _run_reduced(x0, src, dst, value, steps, dt, kind, inflow, advance,
                             replicates=replicates, threads=threads, seed=seed,
                             value_per_replicate=value_rows, inflow_per_replicate=inflow_rows,
-                            first_replicate=first_replicate, outputs=outputs,
-                            flow_outputs=flow_outputs)
+                            keep_moved=keep_moved, first_replicate=first_replicate,
+                            outputs=outputs, flow_outputs=flow_outputs)
     result = _run(x0, src, dst, value, steps, dt, kind, inflow, advance,
                   replicates=replicates, threads=threads, seed=seed,
                   value_per_replicate=value_rows, inflow_per_replicate=inflow_rows,
