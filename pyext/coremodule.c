@@ -439,12 +439,30 @@ typedef struct batch_call {
     int status;
     ptrdiff_t bad;
     PyThread_type_lock done;  /* held until the kernel has returned */
+    /* Reduced outputs (either reduction non-NULL): occupancy, moved and
+     * arrivals are then NULL. */
+    const cc_reduction *state_red, *flow_red;
+    double *outputs, *flow_out;
 } batch_call;
 
 static void batch_call_run(batch_call *c)
 {
     const cc_batch_control control = {c->threads, &c->cancel};
-    if (c->stochastic) {
+    if (c->state_red != NULL || c->flow_red != NULL) {
+        if (c->stochastic) {
+            c->status = cc_simulate_range_outputs(
+                c->m, c->replicates, c->steps, c->dt, c->kind, c->value, c->value_rep_stride,
+                c->value_stride, c->inflow, c->inflow_rep_stride, c->inflow_stride, c->x0,
+                c->x0_rep_stride, c->seed, c->first_replicate, c->state_red, c->flow_red,
+                &control, c->outputs, c->flow_out, &c->bad);
+        } else {
+            c->status = cc_project_batch_outputs(
+                c->m, c->replicates, c->steps, c->dt, c->kind, c->value, c->value_rep_stride,
+                c->value_stride, c->inflow, c->inflow_rep_stride, c->inflow_stride, c->x0,
+                c->x0_rep_stride, c->state_red, c->flow_red, &control, c->outputs,
+                c->flow_out, &c->bad);
+        }
+    } else if (c->stochastic) {
         c->status = cc_simulate_range_ctl(
             c->m, c->replicates, c->steps, c->dt, c->kind, c->value, c->value_rep_stride,
             c->value_stride, c->inflow, c->inflow_rep_stride, c->inflow_stride, c->x0,
@@ -775,6 +793,149 @@ static PyObject *raise_projection_failure(PyObject *module, const projection_arg
     return raise_status(module, status, "project", NULL);
 }
 
+
+/* ------------------------------------------------------------------------
+ * Reduced outputs (outputs= and flow_outputs= of project_batch, simulate)
+ * ------------------------------------------------------------------------ */
+
+/* One reduction given as a tuple (ptr, index, weight): CSR arrays. */
+typedef struct reduction_args {
+    PyArrayObject *ptr, *index, *weight;
+    cc_reduction red;
+    double bound;
+} reduction_args;
+
+static void release_reduction(reduction_args *r)
+{
+    Py_CLEAR(r->ptr);
+    Py_CLEAR(r->index);
+    Py_CLEAR(r->weight);
+}
+
+/* Converts and checks `name` = (ptr, index, weight) against n_elements
+ * states or flows (`elements`); raises naming the argument and entry. */
+static int convert_reduction(PyObject *module, PyObject *obj, const char *name,
+                             npy_intp n_elements,
+                             const char *elements, reduction_args *r)
+{
+    char part[64];
+    memset(r, 0, sizeof *r);
+    if (!PyTuple_Check(obj) || PyTuple_GET_SIZE(obj) != 3) {
+        PyErr_Format(PyExc_TypeError, "%s must be a tuple (ptr, index, weight)", name);
+        return -1;
+    }
+    snprintf(part, sizeof part, "%s ptr", name);
+    r->ptr = convert(PyTuple_GET_ITEM(obj, 0), part, NPY_INT64, 1, 1);
+    if (r->ptr == NULL) return -1;
+    snprintf(part, sizeof part, "%s index", name);
+    r->index = convert(PyTuple_GET_ITEM(obj, 1), part, NPY_INT64, 1, 1);
+    if (r->index == NULL) return -1;
+    snprintf(part, sizeof part, "%s weight", name);
+    r->weight = convert(PyTuple_GET_ITEM(obj, 2), part, NPY_DOUBLE, 1, 1);
+    if (r->weight == NULL) return -1;
+    const npy_intp n_ptr = PyArray_DIM(r->ptr, 0);
+    if (n_ptr < 1) {
+        PyErr_Format(PyExc_ValueError, "%s ptr must have K + 1 >= 1 entries, got 0", name);
+        return -1;
+    }
+    const int64_t *ptr = (const int64_t *)PyArray_DATA(r->ptr);
+    const npy_intp terms = PyArray_DIM(r->index, 0);
+    if (PyArray_DIM(r->weight, 0) != terms) {
+        PyErr_Format(PyExc_ValueError, "%s index and weight must have the same length, got "
+                     "%zd and %zd", name, (Py_ssize_t)terms,
+                     (Py_ssize_t)PyArray_DIM(r->weight, 0));
+        return -1;
+    }
+    const cc_reduction red = {(size_t)(n_ptr - 1), ptr,
+                              (const int64_t *)PyArray_DATA(r->index),
+                              (const double *)PyArray_DATA(r->weight)};
+    r->red = red;
+    /* ptr's shape and its last entry against the arrays' length come
+     * first: the library reads index[p] for p < ptr[K]. */
+    for (npy_intp k = 0; k < n_ptr; k++) {
+        if (k == 0 ? ptr[0] != 0 : ptr[k] < ptr[k - 1]) {
+            PyErr_Format(PyExc_ValueError, "%s ptr[%zd] = %lld: ptr must start at 0 and never "
+                         "decrease", name, (Py_ssize_t)k, (long long)ptr[k]);
+            return -1;
+        }
+    }
+    if (ptr[n_ptr - 1] != (int64_t)terms) {
+        PyErr_Format(PyExc_ValueError, "%s ptr[-1] = %lld but index and weight have %zd "
+                     "entries", name, (long long)ptr[n_ptr - 1], (Py_ssize_t)terms);
+        return -1;
+    }
+    ptrdiff_t bad = -1;
+    int status = cc_check_reduction(&r->red, (size_t)n_elements, &r->bound, &bad);
+    if (status == CC_EINDEX) {
+        PyErr_Format(PyExc_ValueError, "%s index[%zd] = %lld is not a %s index (0 .. %zd)",
+                     name, (Py_ssize_t)bad,
+                     (long long)((const int64_t *)PyArray_DATA(r->index))[bad], elements,
+                     (Py_ssize_t)n_elements - 1);
+        return -1;
+    }
+    if (status == CC_ENONFINITE) {
+        char number[40];
+        repr_double(((const double *)PyArray_DATA(r->weight))[bad], number, sizeof number);
+        PyErr_Format(PyExc_ValueError, "%s weight[%zd] = %s is not finite", name,
+                     (Py_ssize_t)bad, number);
+        return -1;
+    }
+    if (status != CC_OK) {
+        raise_status(module, status, name, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+/* The reduced arrays: (R, steps + 1, K) and (R, steps, L). */
+static int allocate_reduced(const projection_args *a, const reduction_args *state,
+                            const reduction_args *flow, PyArrayObject **outputs,
+                            PyArrayObject **flow_out)
+{
+    *outputs = NULL;
+    *flow_out = NULL;
+    if (state != NULL) {
+        const npy_intp dims[3] = {a->R, a->steps + 1, (npy_intp)state->red.n_outputs};
+        *outputs = new_output(3, dims, 0);
+        if (*outputs == NULL) return -1;
+    }
+    if (flow != NULL) {
+        const npy_intp dims[3] = {a->R, a->steps, (npy_intp)flow->red.n_outputs};
+        *flow_out = new_output(3, dims, 0);
+        if (*flow_out == NULL) return -1;
+    }
+    return 0;
+}
+
+/* After CC_EOVERFLOW from a reduced run: name the reduction whose weights,
+ * times the people of a replicate, could overflow.  Returns 0 (no
+ * exception) if neither does (the people alone are then too many). */
+static int raise_reduction_overflow(const projection_args *a, const reduction_args *state,
+                                    const reduction_args *flow)
+{
+    for (npy_intp r = 0; r < a->R; r++) {
+        const double total = people_total(a, r);
+        if (!(total <= CC_PEOPLE_LIMIT)) return 0;
+        for (int i = 0; i < 2; i++) {
+            const reduction_args *red = i == 0 ? state : flow;
+            if (red != NULL && !(total * red->bound <= CC_PEOPLE_LIMIT)) {
+                char number[40], bound[40];
+                repr_double(total, number, sizeof number);
+                repr_double(red->bound, bound, sizeof bound);
+                PyErr_Format(PyExc_ValueError,
+                             "%s: the weights of one output sum (in absolute value) to %s and "
+                             "replicate %zd has %s people in all, so the output could reach "
+                             "beyond the %.4g that can be summed without overflow; scale the "
+                             "weights down (e.g. thousands of pounds)",
+                             i == 0 ? "outputs" : "flow_outputs", bound, (Py_ssize_t)r, number,
+                             CC_PEOPLE_LIMIT);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 PyDoc_STRVAR(project_doc,
 "project(x0, src, dst, value, steps, dt, kind, inflow=None, advance=None)\n"
 "--\n\n"
@@ -833,24 +994,86 @@ fail:
     return result;
 }
 
+
+/* A batch with reduced outputs, after convert_projection: returns the tuple
+ * (outputs or None, flow_outputs or None). */
+static PyObject *run_reduced(PyObject *module, projection_args *a, int stochastic,
+                             uint64_t seed, uint64_t first_replicate, size_t n_threads,
+                             PyObject *outputs_obj, PyObject *flow_obj)
+{
+    reduction_args state, flow;
+    memset(&state, 0, sizeof state);
+    memset(&flow, 0, sizeof flow);
+    const int has_state = outputs_obj != Py_None, has_flow = flow_obj != Py_None;
+    PyArrayObject *outputs = NULL, *flow_out = NULL;
+    double *work = NULL;
+    PyObject *result = NULL;
+    if (has_state && convert_reduction(module, outputs_obj, "outputs", a->S, "state",
+                                       &state) < 0)
+        goto fail;
+    if (has_flow && convert_reduction(module, flow_obj, "flow_outputs", a->F, "flow",
+                                      &flow) < 0)
+        goto fail;
+    work = PyMem_Malloc((cc_project_workspace(&a->m) + 1) * sizeof(double));
+    if (work == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    if (allocate_reduced(a, has_state ? &state : NULL, has_flow ? &flow : NULL, &outputs,
+                         &flow_out) < 0)
+        goto fail;
+    batch_call call = {
+        stochastic, &a->m, (size_t)a->R, (size_t)a->steps, a->dt, a->kind,
+        (const double *)PyArray_DATA(a->value), a->value_rep_stride, a->value_stride,
+        a->inflow ? (const double *)PyArray_DATA(a->inflow) : NULL, a->inflow_rep_stride,
+        a->inflow_stride, (const double *)PyArray_DATA(a->x0), a->x0_rep_stride, seed,
+        first_replicate, n_threads, NULL, NULL, NULL, 0, CC_OK, -1, NULL,
+        has_state ? &state.red : NULL, has_flow ? &flow.red : NULL,
+        outputs ? (double *)PyArray_DATA(outputs) : NULL,
+        flow_out ? (double *)PyArray_DATA(flow_out) : NULL};
+    if (run_batch_call(&call) < 0) {
+        goto fail; /* KeyboardInterrupt (or another signal handler's error) */
+    }
+    if (call.status != CC_OK) {
+        if (call.status == CC_EOVERFLOW &&
+            raise_reduction_overflow(a, has_state ? &state : NULL, has_flow ? &flow : NULL) < 0)
+            goto fail;
+        raise_projection_failure(module, a, call.status, work);
+        goto fail;
+    }
+    result = PyTuple_Pack(2, outputs ? (PyObject *)outputs : Py_None,
+                          flow_out ? (PyObject *)flow_out : Py_None);
+fail:
+    PyMem_Free(work);
+    release_reduction(&state);
+    release_reduction(&flow);
+    Py_XDECREF(outputs);
+    Py_XDECREF(flow_out);
+    return result;
+}
+
 PyDoc_STRVAR(project_batch_doc,
 "project_batch(x0, src, dst, value, steps, dt, kind, replicates, inflow=None,\n"
 "              advance=None, threads=1, value_per_replicate=False,\n"
-"              inflow_per_replicate=False, keep_moved=True)\n"
+"              inflow_per_replicate=False, keep_moved=True, outputs=None,\n"
+"              flow_outputs=None)\n"
 "--\n\n"
 "R deterministic projections (see carecast.project_batch).  value and inflow\n"
 "carry a leading replicate axis when *_per_replicate is true, and x0 when it\n"
 "is 2-D.  keep_moved=False: moved is not stored and None is returned for it.\n"
-"Returns (occupancy, moved, arrivals).");
+"Returns (occupancy, moved, arrivals); with outputs or flow_outputs, each\n"
+"None or a CSR tuple (ptr, index, weight) over states or flows, returns\n"
+"(outputs (R, steps+1, K) or None, flow_outputs (R, steps, L) or None)\n"
+"and stores no full occupancy.");
 
 static PyObject *core_project_batch(PyObject *module, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"x0", "src", "dst", "value", "steps", "dt", "kind",
                              "replicates", "inflow", "advance", "threads",
                              "value_per_replicate", "inflow_per_replicate", "keep_moved",
-                             NULL};
+                             "outputs", "flow_outputs", NULL};
     PyObject *x0_obj, *src_obj, *dst_obj, *value_obj, *inflow_obj = Py_None,
-             *advance_obj = Py_None;
+             *advance_obj = Py_None, *outputs_obj = Py_None, *flow_obj = Py_None;
     Py_ssize_t steps, replicates, threads = 1;
     int value_per_replicate = 0, inflow_per_replicate = 0, keep_moved = 1;
     double dt;
@@ -861,11 +1084,11 @@ static PyObject *core_project_batch(PyObject *module, PyObject *args, PyObject *
     PyObject *result = NULL;
     size_t n_threads = 1;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOndsn|OOnppp:project_batch", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOndsn|OOnpppOO:project_batch", kwlist,
                                      &x0_obj, &src_obj, &dst_obj, &value_obj, &steps, &dt,
                                      &kind_name, &replicates, &inflow_obj, &advance_obj,
                                      &threads, &value_per_replicate, &inflow_per_replicate,
-                                     &keep_moved)) {
+                                     &keep_moved, &outputs_obj, &flow_obj)) {
         return NULL;
     }
     if (replicates < 0) {
@@ -877,6 +1100,10 @@ static PyObject *core_project_batch(PyObject *module, PyObject *args, PyObject *
                            advance_obj, steps, dt, kind_name, replicates, value_per_replicate,
                            inflow_per_replicate) < 0)
         goto fail;
+    if (outputs_obj != Py_None || flow_obj != Py_None) {
+        result = run_reduced(module, &a, 0, 0, 0, n_threads, outputs_obj, flow_obj);
+        goto fail;
+    }
     work = PyMem_Malloc((cc_project_workspace(&a.m) + 1) * sizeof(double));
     if (work == NULL) {
         PyErr_NoMemory();
@@ -954,20 +1181,22 @@ static int check_people_in_range(const projection_args *a)
 PyDoc_STRVAR(simulate_doc,
 "simulate(x0, src, dst, value, steps, dt, kind, replicates, seed, inflow=None,\n"
 "         advance=None, threads=1, value_per_replicate=False,\n"
-"         inflow_per_replicate=False, keep_moved=True, first_replicate=0)\n"
+"         inflow_per_replicate=False, keep_moved=True, first_replicate=0,\n"
+"         outputs=None, flow_outputs=None)\n"
 "--\n\n"
 "R stochastic replicates (see carecast.simulate) with seed in [0, 2**64);\n"
 "replicate r draws from stream first_replicate + r.  Other arguments as\n"
-"project_batch.  Returns (occupancy, moved, arrivals).");
+"project_batch.  Returns (occupancy, moved, arrivals), or with outputs or\n"
+"flow_outputs the reduced pair as project_batch.");
 
 static PyObject *core_simulate(PyObject *module, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"x0", "src", "dst", "value", "steps", "dt", "kind",
                              "replicates", "seed", "inflow", "advance", "threads",
                              "value_per_replicate", "inflow_per_replicate", "keep_moved",
-                             "first_replicate", NULL};
+                             "first_replicate", "outputs", "flow_outputs", NULL};
     PyObject *x0_obj, *src_obj, *dst_obj, *value_obj, *inflow_obj = Py_None,
-             *advance_obj = Py_None, *seed_obj;
+             *advance_obj = Py_None, *seed_obj, *outputs_obj = Py_None, *flow_obj = Py_None;
     Py_ssize_t steps, replicates, threads = 1;
     int value_per_replicate = 0, inflow_per_replicate = 0, keep_moved = 1;
     double dt;
@@ -979,11 +1208,12 @@ static PyObject *core_simulate(PyObject *module, PyObject *args, PyObject *kwarg
     unsigned long long seed = 0, first_replicate = 0;
     size_t n_threads = 1;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOndsnO|OOnpppK:simulate", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOndsnO|OOnpppKOO:simulate", kwlist,
                                      &x0_obj, &src_obj, &dst_obj, &value_obj, &steps, &dt,
                                      &kind_name, &replicates, &seed_obj, &inflow_obj,
                                      &advance_obj, &threads, &value_per_replicate,
-                                     &inflow_per_replicate, &keep_moved, &first_replicate)) {
+                                     &inflow_per_replicate, &keep_moved, &first_replicate,
+                                     &outputs_obj, &flow_obj)) {
         return NULL;
     }
     if (replicates < 0) {
@@ -1011,6 +1241,11 @@ static PyObject *core_simulate(PyObject *module, PyObject *args, PyObject *kwarg
         (a.inflow != NULL && check_nonnegative(module, a.inflow, "inflow") < 0) ||
         check_whole_people(&a) < 0 || check_people_in_range(&a) < 0)
         goto fail;
+    if (outputs_obj != Py_None || flow_obj != Py_None) {
+        result = run_reduced(module, &a, 1, (uint64_t)seed, (uint64_t)first_replicate,
+                             n_threads, outputs_obj, flow_obj);
+        goto fail;
+    }
     work = PyMem_Malloc((cc_project_workspace(&a.m) + 1) * sizeof(double));
     if (work == NULL) {
         PyErr_NoMemory();

@@ -383,6 +383,117 @@ CC_API int cc_simulate_range_ctl(const cc_structure *m, size_t replicates, size_
                                  ptrdiff_t *bad_index);
 
 /* ------------------------------------------------------------------------
+ * Batch outputs reduced as the replicates run
+ * ------------------------------------------------------------------------ */
+
+/* K outputs, each a weighted sum over the elements (states, or flows) of
+ * one step, as a compressed sparse row matrix: output k is
+ *     sum over p = ptr[k] .. ptr[k+1] - 1 of weight[p] * x[index[p]].
+ *   n_outputs  K >= 0.
+ *   ptr        (K + 1,) ptr[0] == 0, non-decreasing.
+ *   index      (ptr[K],) element indices 0 .. n - 1; an index may repeat
+ *              (its terms are added in turn); may be NULL when ptr[K] == 0.
+ *   weight     (ptr[K],) finite, of any sign; may be NULL when ptr[K] == 0.
+ * Summation order (every reduced output, deterministic or stochastic):
+ *     acc = 0.0; for p = ptr[k] .. ptr[k+1] - 1: acc = acc + weight[p] * x[index[p]]
+ * with each product rounded before the add (no fused multiply-add), so an
+ * output equals bit for bit that loop run over the full occupancy (or
+ * moved) of cc_project_batch / cc_simulate_range.  An output with no terms
+ * is 0. */
+typedef struct cc_reduction {
+    size_t n_outputs;
+    const int64_t *ptr;
+    const int64_t *index;
+    const double *weight;
+} cc_reduction;
+
+/* cc_check_reduction
+ * Given:    red  the outputs; n_elements  the number of states (or flows)
+ *                its indices refer to.
+ * Returned: bad_index  for CC_EDIM the entry k of ptr at fault; for
+ *                      CC_EINDEX and CC_ENONFINITE the position p in index
+ *                      or weight; else -1.
+ *           bound (may be NULL)  the largest over outputs of the sum of
+ *                      |weight|, rounded up to at least 1 (used by the
+ *                      batch functions' overflow guard); +inf if it
+ *                      overflows.
+ * Status:   CC_OK; CC_EARG (red or ptr NULL, or index / weight NULL with
+ *           ptr[K] > 0); CC_EDIM (ptr[0] != 0, ptr decreasing, or K + 1
+ *           overflows); CC_EINDEX (an index outside 0 .. n_elements - 1);
+ *           CC_ENONFINITE (a weight NaN or infinite).
+ */
+CC_API int cc_check_reduction(const cc_reduction *red, size_t n_elements, double *bound,
+                              ptrdiff_t *bad_index);
+
+/* cc_project_batch_outputs
+ * cc_project_batch_ctl with reduced outputs instead of the full occupancy:
+ * the full occupancy, moved and arrivals are never stored (workspace per
+ * thread is that of cc_project_batch_ctl plus 16 * F doubles when
+ * flow_outputs is given).
+ * Given:    as cc_project_batch_ctl, and
+ *           state_outputs  K outputs over the S states, or NULL;
+ *           flow_outputs   L outputs over the F flows (people moved by each
+ *                          flow in a step), or NULL.
+ * Returned: outputs       (R * (steps+1) * K): outputs[(r (steps+1) + t) K + k]
+ *                         = output k of x[r][t], t = 0 .. steps (row 0 from
+ *                         x0); NULL allowed only when state_outputs is NULL
+ *                         or K == 0.
+ *           flow_out      (R * steps * L): flow_out[(r steps + t) L + l] =
+ *                         output l of moved[r][t]; NULL allowed only when
+ *                         flow_outputs is NULL or L == 0.
+ *           bad_index     as cc_project_batch, or as cc_check_reduction for
+ *                         the reduction at fault.
+ * Status:   CC_EARG when state_outputs and flow_outputs are both NULL;
+ *           those of cc_check_reduction (state_outputs is checked first,
+ *           then flow_outputs, both before the data; a binding that needs
+ *           to know which one failed calls cc_check_reduction itself);
+ *           then as cc_project_batch_ctl.  CC_EOVERFLOW also when the people
+ *           total times the bound of either reduction (see
+ *           cc_check_reduction) exceeds CC_PEOPLE_LIMIT: below it no output
+ *           can overflow.
+ * Notes:    Bits: each output is computed in the order documented at
+ *           cc_reduction from the same occupancy (moved) values as
+ *           cc_project_batch_ctl, so it is identical whatever the thread
+ *           count or block.  Outputs must not overlap inputs.
+ */
+CC_API int cc_project_batch_outputs(const cc_structure *m, size_t replicates, size_t steps,
+                                    double dt, cc_kind kind,
+                                    const double *value, size_t value_rep_stride,
+                                    size_t value_stride,
+                                    const double *inflow, size_t inflow_rep_stride,
+                                    size_t inflow_stride,
+                                    const double *x0, size_t x0_rep_stride,
+                                    const cc_reduction *state_outputs,
+                                    const cc_reduction *flow_outputs,
+                                    const cc_batch_control *control,
+                                    double *outputs, double *flow_out,
+                                    ptrdiff_t *bad_index);
+
+/* cc_simulate_range_outputs
+ * cc_simulate_range_ctl with reduced outputs (as cc_project_batch_outputs).
+ * Each replicate draws exactly the draws of cc_simulate_range_ctl (stream
+ * first_replicate + r of seed) into a per-thread workspace of
+ * (steps+1) * S doubles (plus steps * F with flow_outputs), which is then
+ * reduced; so outputs equal the reduction of cc_simulate_range_ctl's full
+ * output bit for bit, whatever the threads or ranges.
+ * Status:   as cc_project_batch_outputs, and CC_EARG for x0 not whole (as
+ *           cc_simulate_range).
+ */
+CC_API int cc_simulate_range_outputs(const cc_structure *m, size_t replicates, size_t steps,
+                                     double dt, cc_kind kind,
+                                     const double *value, size_t value_rep_stride,
+                                     size_t value_stride,
+                                     const double *inflow, size_t inflow_rep_stride,
+                                     size_t inflow_stride,
+                                     const double *x0, size_t x0_rep_stride,
+                                     uint64_t seed, uint64_t first_replicate,
+                                     const cc_reduction *state_outputs,
+                                     const cc_reduction *flow_outputs,
+                                     const cc_batch_control *control,
+                                     double *outputs, double *flow_out,
+                                     ptrdiff_t *bad_index);
+
+/* ------------------------------------------------------------------------
  * Values accrued per step
  * ------------------------------------------------------------------------ */
 typedef enum cc_occupancy_rule {

@@ -65,6 +65,11 @@ typedef struct batch_job {
     const double *x0;
     size_t x0_rep_stride;
     double *occupancy, *moved, *arrivals;
+    /* Reduced outputs (cc_project_batch_outputs, cc_simulate_range_outputs):
+     * then occupancy, moved and arrivals are NULL. */
+    const cc_reduction *state_red, *flow_red;
+    double *outputs, *flow_out;
+    double weight_bound; /* the larger bound of the two reductions, >= 1 */
     size_t threads;
     const volatile int *cancel;
     int stochastic;   /* 1: cc__simulate_kernel with stream first_stream + r of seed */
@@ -83,6 +88,7 @@ typedef struct batch_worker {
     size_t first;      /* validation: replicates first, first + threads, ... */
     double *work;
     size_t *gone;      /* deterministic: LANES * S places where everybody leaves */
+    double *scratch;   /* stochastic, reduced: one replicate's occupancy and moved */
     int status;        /* first failure among this worker's replicates */
     size_t failed_rep;
     ptrdiff_t bad_index;
@@ -224,6 +230,44 @@ static void write_rows(const double *y, size_t S, size_t n, double *out, size_t 
 }
 #endif
 
+/* Reduced outputs of lanes 0 .. n-1 from the block's (elements, LANES)
+ * array y: lane b's K outputs go to out + b * stride.  Each lane's sum runs
+ * in the order of cc_reduction (0, then term by term in CSR order), which
+ * is also the order of reduce_one. */
+__attribute__((always_inline)) static inline void reduce_rows(const cc_reduction *red,
+                                                              const double *y, size_t n,
+                                                              double *out, size_t stride)
+{
+    double acc[LANES];
+    for (size_t k = 0; k < red->n_outputs; k++) {
+        for (size_t b = 0; b < LANES; b++) {
+            acc[b] = 0.0;
+        }
+        for (int64_t p = red->ptr[k]; p < red->ptr[k + 1]; p++) {
+            const double w = red->weight[p];
+            const double *row = y + (size_t)red->index[p] * LANES;
+            for (size_t b = 0; b < LANES; b++) {
+                acc[b] += w * row[b];
+            }
+        }
+        for (size_t b = 0; b < n; b++) {
+            out[b * stride + k] = acc[b];
+        }
+    }
+}
+
+/* The K outputs of one row x (of one replicate), into out. */
+static void reduce_one(const cc_reduction *red, const double *x, double *out)
+{
+    for (size_t k = 0; k < red->n_outputs; k++) {
+        double acc = 0.0;
+        for (int64_t p = red->ptr[k]; p < red->ptr[k + 1]; p++) {
+            acc += red->weight[p] * x[red->index[p]];
+        }
+        out[k] = acc;
+    }
+}
+
 /* Lane b's probabilities of step t: cc__probabilities, then spread into
  * the block's (F, LANES) prob and (S, LANES) stay = 1 - leave, the factor
  * of those who stay as in cc__project_kernel. */
@@ -278,7 +322,10 @@ static int project_block(const batch_job *j, size_t r0, size_t n, double *work, 
     double *before = y + S * LANES;      /* (S, LANES) workspace of the advance map */
     double *prob1 = before + S * LANES;  /* (F,) one lane's probabilities */
     double *leave1 = prob1 + F;          /* (S,) */
+    double *moved_block = leave1 + S;    /* (F, LANES) with flow outputs */
     const size_t occ_rep = (steps + 1) * S;
+    const size_t K = j->state_red != NULL ? j->state_red->n_outputs : 0;
+    const size_t L = j->flow_red != NULL ? j->flow_red->n_outputs : 0;
     size_t n_gone = 0;
 
     /* Unused lanes (n < LANES) hold zeros throughout and are never written
@@ -286,10 +333,15 @@ static int project_block(const batch_job *j, size_t r0, size_t n, double *work, 
     memset(work, 0, LANES * (F + 3 * S) * sizeof(double));
     for (size_t b = 0; b < n; b++) {
         const double *x0 = j->x0 + (r0 + b) * j->x0_rep_stride;
-        memcpy(j->occupancy + (r0 + b) * occ_rep, x0, S * sizeof(double));
+        if (j->occupancy != NULL) {
+            memcpy(j->occupancy + (r0 + b) * occ_rep, x0, S * sizeof(double));
+        }
         for (size_t s = 0; s < S; s++) {
             x[s * LANES + b] = x0[s];
         }
+    }
+    if (K > 0) {
+        reduce_rows(j->state_red, x, n, j->outputs + r0 * (steps + 1) * K, (steps + 1) * K);
     }
     for (size_t t = 0; t < steps; t++) {
         if (cancelled(j)) {
@@ -335,6 +387,13 @@ static int project_block(const batch_job *j, size_t r0, size_t n, double *work, 
                     moved_t[(r0 + b) * moved_rep + f] = people[b];
                 }
             }
+        } else if (L > 0) {
+            for (size_t f = 0; f < F; f++) {
+                add_flow_kept(y + (size_t)dst[f] * LANES, x + (size_t)src[f] * LANES,
+                              prob + f * LANES, moved_block + f * LANES);
+            }
+            reduce_rows(j->flow_red, moved_block, n, j->flow_out + (r0 * steps + t) * L,
+                        steps * L);
         } else {
             for (size_t f = 0; f < F; f++) {
                 add_flow(y + (size_t)dst[f] * LANES, x + (size_t)src[f] * LANES,
@@ -380,7 +439,12 @@ static int project_block(const batch_job *j, size_t r0, size_t n, double *work, 
                 }
             }
         }
-        write_rows(y, S, n, j->occupancy + r0 * occ_rep + (t + 1) * S, occ_rep);
+        if (j->occupancy != NULL) {
+            write_rows(y, S, n, j->occupancy + r0 * occ_rep + (t + 1) * S, occ_rep);
+        } else if (K > 0) {
+            reduce_rows(j->state_red, y, n, j->outputs + (r0 * (steps + 1) + t + 1) * K,
+                        (steps + 1) * K);
+        }
         double *swap = x;
         x = y;
         y = swap;
@@ -425,7 +489,10 @@ static int validate_replicate(const batch_job *j, size_t r, double *leave,
      * conservation every count is a part of this total. */
     if (r == 0 || j->x0_rep_stride != 0 || (j->inflow != NULL && j->inflow_rep_stride != 0)) {
         const double *inflow = j->inflow ? j->inflow + r * j->inflow_rep_stride : NULL;
-        if (!(cc__people_total(S, j->steps, x0, inflow, j->inflow_stride) <= CC_PEOPLE_LIMIT)) {
+        /* With reduced outputs each term |weight * x| is at most bound *
+         * total, and so is each output's running sum (to rounding). */
+        const double total = cc__people_total(S, j->steps, x0, inflow, j->inflow_stride);
+        if (!(total * j->weight_bound <= CC_PEOPLE_LIMIT)) {
             cc__set_bad(bad_index, -1);
             return CC_EOVERFLOW;
         }
@@ -469,20 +536,31 @@ static void run_worker(void *arg)
         }
         return;
     }
+    const size_t K = j->state_red != NULL ? j->state_red->n_outputs : 0;
+    const size_t L = j->flow_red != NULL ? j->flow_red->n_outputs : 0;
     for (size_t r; (r = take_unit(j, j->replicates)) != (size_t)-1;) {
         const double *value = j->value ? j->value + r * j->value_rep_stride : NULL;
         const double *inflow = j->inflow ? j->inflow + r * j->inflow_rep_stride : NULL;
         const double *x0 = j->x0 + r * j->x0_rep_stride;
+        const int reduced = j->occupancy == NULL;
+        double *occupancy = reduced ? w->scratch : j->occupancy + r * (j->steps + 1) * S;
+        double *moved = reduced ? (L > 0 ? w->scratch + (j->steps + 1) * S : NULL)
+                                : (j->moved ? j->moved + r * j->steps * F : NULL);
         cc_rng rng;
         cc_rng_init(&rng, j->seed, j->first_stream + (uint64_t)r);
         if (cc__simulate_kernel(j->m, &j->shared, j->steps, j->dt,
                                 j->kind, value, j->value_stride, inflow, j->inflow_stride,
-                                x0, &rng, w->work, j->occupancy + r * (j->steps + 1) * S,
-                                j->moved ? j->moved + r * j->steps * F : NULL,
+                                x0, &rng, w->work, occupancy, moved,
                                 j->arrivals ? j->arrivals + r * j->steps * S : NULL,
                                 j->cancel)) {
             w->interrupted = 1;
             return;
+        }
+        for (size_t t = 0; K > 0 && t <= j->steps; t++) {
+            reduce_one(j->state_red, occupancy + t * S, j->outputs + (r * (j->steps + 1) + t) * K);
+        }
+        for (size_t t = 0; L > 0 && t < j->steps; t++) {
+            reduce_one(j->flow_red, moved + t * F, j->flow_out + (r * j->steps + t) * L);
         }
     }
 }
@@ -532,13 +610,25 @@ static int run_batch(batch_job *job, ptrdiff_t *bad_index)
     if (status != CC_OK) {
         return status;
     }
-    if (job->x0 == NULL || job->occupancy == NULL || (m->n_flows > 0 && job->value == NULL)) {
+    const int reduced = job->state_red != NULL || job->flow_red != NULL;
+    const size_t K = job->state_red != NULL ? job->state_red->n_outputs : 0;
+    const size_t L = job->flow_red != NULL ? job->flow_red->n_outputs : 0;
+    if (job->weight_bound < 1.0) {
+        job->weight_bound = 1.0;
+    }
+    if (job->x0 == NULL || (job->occupancy == NULL && !reduced) ||
+        (m->n_flows > 0 && job->value == NULL) || (K > 0 && job->outputs == NULL) ||
+        (L > 0 && job->flow_out == NULL)) {
         return CC_EARG;
     }
     size_t n;
-    if (cc__mul_overflows(job->replicates, (steps + 1) * m->n_states, &n) ||
-        cc__mul_overflows(job->replicates, steps * m->n_flows + 1, &n) ||
-        cc__mul_overflows(LANES, m->n_flows + 4 * m->n_states + 1, &n)) {
+    if (cc__mul_overflows(reduced ? 1 : job->replicates, (steps + 1) * m->n_states, &n) ||
+        cc__mul_overflows(reduced ? 1 : job->replicates, steps * m->n_flows + 1, &n) ||
+        cc__mul_overflows(LANES, 2 * m->n_flows + 4 * m->n_states + 1, &n) ||
+        cc__mul_overflows(steps + 1, K + 1, &n) ||
+        cc__mul_overflows(job->replicates, n, &n) ||
+        cc__mul_overflows(steps + 1, L + 1, &n) ||
+        cc__mul_overflows(job->replicates, n, &n)) {
         return CC_EDIM;
     }
     if (cancelled(job)) {
@@ -561,12 +651,26 @@ static int run_batch(batch_job *job, ptrdiff_t *bad_index)
     if (work_size < m->n_states) {
         work_size = m->n_states; /* validation's leave */
     }
+    /* Reduced outputs: the block's moved (deterministic), or one
+     * replicate's whole path (stochastic).  No overflow: (steps + 1) * S and
+     * steps * F fit (checked above), and so does their sum with the rest in
+     * the check below. */
+    size_t scratch_size = 0;
+    if (reduced && !job->stochastic && L > 0) {
+        work_size += LANES * m->n_flows;
+    } else if (reduced && job->stochastic) {
+        scratch_size = (steps + 1) * m->n_states + (L > 0 ? steps * m->n_flows : 0);
+        if (cc__mul_overflows(threads, scratch_size + 1, &n)) {
+            return CC_EDIM;
+        }
+    }
     if (cc__mul_overflows(threads, work_size, &n) ||
         cc__mul_overflows(threads, LANES * m->n_states + m->n_flows + 1, &n)) {
         return CC_EDIM;
     }
     batch_worker *workers = calloc(threads, sizeof *workers);
     double *work = malloc(threads * work_size * sizeof(double));
+    double *scratch = scratch_size > 0 ? malloc(threads * scratch_size * sizeof(double)) : NULL;
     /* Stochastic: the flows grouped by source; deterministic: each
      * worker's list of places where everybody leaves. */
     const size_t group_size = job->stochastic ? m->n_states + 1 + m->n_flows
@@ -584,9 +688,10 @@ static int run_batch(batch_job *job, ptrdiff_t *bad_index)
                                (shared_inflow ? inflow_rows * m->n_states : 0) + 1;
     double *shared = malloc(shared_size * sizeof *shared);
     if (workers == NULL || work == NULL || groups == NULL || shared == NULL ||
-        cc_mutex_init(&job->lock) != 0) {
+        (scratch_size > 0 && scratch == NULL) || cc_mutex_init(&job->lock) != 0) {
         free(workers);
         free(work);
+        free(scratch);
         free(groups);
         free(shared);
         return CC_ENOMEM;
@@ -602,6 +707,7 @@ static int run_batch(batch_job *job, ptrdiff_t *bad_index)
         workers[i].first = i;
         workers[i].work = work + i * work_size;
         workers[i].gone = job->stochastic ? NULL : groups + i * LANES * m->n_states;
+        workers[i].scratch = scratch != NULL ? scratch + i * scratch_size : NULL;
         workers[i].bad_index = -1;
     }
     int interrupted = run_phase(workers, threads);
@@ -665,6 +771,7 @@ static int run_batch(batch_job *job, ptrdiff_t *bad_index)
     cc_mutex_destroy(&job->lock);
     free(workers);
     free(work);
+    free(scratch);
     free(groups);
     free(shared);
     return status;
@@ -793,4 +900,176 @@ int cc_simulate_batch(const cc_structure *m, size_t replicates, size_t steps,
                              value_stride, inflow, inflow_rep_stride, inflow_stride, x0,
                              x0_rep_stride, seed, 0, threads, occupancy, moved, arrivals,
                              bad_index);
+}
+
+/* Checks both reductions (state_outputs first) and records their bound. */
+static int check_reductions(batch_job *job, ptrdiff_t *bad_index)
+{
+    double bound = 1.0, flow_bound = 1.0;
+    if (job->m == NULL) {
+        return CC_EARG;
+    }
+    if (job->state_red != NULL) {
+        int status = cc_check_reduction(job->state_red, job->m->n_states, &bound, bad_index);
+        if (status != CC_OK) {
+            return status;
+        }
+    }
+    if (job->flow_red != NULL) {
+        int status = cc_check_reduction(job->flow_red, job->m->n_flows, &flow_bound, bad_index);
+        if (status != CC_OK) {
+            return status;
+        }
+    }
+    job->weight_bound = bound > flow_bound ? bound : flow_bound;
+    return CC_OK;
+}
+
+int cc_check_reduction(const cc_reduction *red, size_t n_elements, double *bound,
+                       ptrdiff_t *bad_index)
+{
+    cc__set_bad(bad_index, -1);
+    size_t n;
+    if (red == NULL || red->ptr == NULL) {
+        return CC_EARG;
+    }
+    if (red->n_outputs == (size_t)-1 || cc__mul_overflows(red->n_outputs + 1, 1, &n)) {
+        return CC_EDIM;
+    }
+    const size_t K = red->n_outputs;
+    if (red->ptr[0] != 0) {
+        cc__set_bad(bad_index, 0);
+        return CC_EDIM;
+    }
+    for (size_t k = 0; k < K; k++) {
+        if (red->ptr[k + 1] < red->ptr[k]) {
+            cc__set_bad(bad_index, (ptrdiff_t)(k + 1));
+            return CC_EDIM;
+        }
+    }
+    const int64_t terms = red->ptr[K];
+    if (terms > 0 && (red->index == NULL || red->weight == NULL)) {
+        return CC_EARG;
+    }
+    for (int64_t p = 0; p < terms; p++) {
+        if (red->index[p] < 0 || (uint64_t)red->index[p] >= (uint64_t)n_elements) {
+            cc__set_bad(bad_index, (ptrdiff_t)p);
+            return CC_EINDEX;
+        }
+    }
+    double largest = 1.0;
+    for (size_t k = 0; k < K; k++) {
+        double sum = 0.0;
+        for (int64_t p = red->ptr[k]; p < red->ptr[k + 1]; p++) {
+            if (!isfinite(red->weight[p])) {
+                cc__set_bad(bad_index, (ptrdiff_t)p);
+                return CC_ENONFINITE;
+            }
+            sum += fabs(red->weight[p]);
+        }
+        /* Rounded up a little so that the guard stays on the safe side of
+         * the rounding in the sum above. */
+        sum *= 1.0 + 0x1p-40;
+        if (sum > largest) {
+            largest = sum;
+        }
+    }
+    if (bound != NULL) {
+        *bound = largest;
+    }
+    return CC_OK;
+}
+
+int cc_project_batch_outputs(const cc_structure *m, size_t replicates, size_t steps,
+                             double dt, cc_kind kind,
+                             const double *value, size_t value_rep_stride,
+                             size_t value_stride,
+                             const double *inflow, size_t inflow_rep_stride,
+                             size_t inflow_stride,
+                             const double *x0, size_t x0_rep_stride,
+                             const cc_reduction *state_outputs,
+                             const cc_reduction *flow_outputs,
+                             const cc_batch_control *control,
+                             double *outputs, double *flow_out,
+                             ptrdiff_t *bad_index)
+{
+    batch_job job;
+    memset(&job, 0, sizeof job);
+    job.m = m;
+    job.replicates = replicates;
+    job.steps = steps;
+    job.dt = dt;
+    job.kind = kind;
+    job.value = value;
+    job.value_rep_stride = value_rep_stride;
+    job.value_stride = value_stride;
+    job.inflow = inflow;
+    job.inflow_rep_stride = inflow_rep_stride;
+    job.inflow_stride = inflow_stride;
+    job.x0 = x0;
+    job.x0_rep_stride = x0_rep_stride;
+    job.state_red = state_outputs;
+    job.flow_red = flow_outputs;
+    job.outputs = outputs;
+    job.flow_out = flow_out;
+    job.threads = control != NULL ? control->threads : 1;
+    job.cancel = control != NULL ? control->cancel : NULL;
+    cc__set_bad(bad_index, -1);
+    if (state_outputs == NULL && flow_outputs == NULL) {
+        return CC_EARG;
+    }
+    int status = check_reductions(&job, bad_index);
+    if (status != CC_OK) {
+        return status;
+    }
+    return run_batch(&job, bad_index);
+}
+
+int cc_simulate_range_outputs(const cc_structure *m, size_t replicates, size_t steps,
+                              double dt, cc_kind kind,
+                              const double *value, size_t value_rep_stride,
+                              size_t value_stride,
+                              const double *inflow, size_t inflow_rep_stride,
+                              size_t inflow_stride,
+                              const double *x0, size_t x0_rep_stride,
+                              uint64_t seed, uint64_t first_replicate,
+                              const cc_reduction *state_outputs,
+                              const cc_reduction *flow_outputs,
+                              const cc_batch_control *control,
+                              double *outputs, double *flow_out,
+                              ptrdiff_t *bad_index)
+{
+    batch_job job;
+    memset(&job, 0, sizeof job);
+    job.m = m;
+    job.replicates = replicates;
+    job.steps = steps;
+    job.dt = dt;
+    job.kind = kind;
+    job.value = value;
+    job.value_rep_stride = value_rep_stride;
+    job.value_stride = value_stride;
+    job.inflow = inflow;
+    job.inflow_rep_stride = inflow_rep_stride;
+    job.inflow_stride = inflow_stride;
+    job.x0 = x0;
+    job.x0_rep_stride = x0_rep_stride;
+    job.state_red = state_outputs;
+    job.flow_red = flow_outputs;
+    job.outputs = outputs;
+    job.flow_out = flow_out;
+    job.threads = control != NULL ? control->threads : 1;
+    job.cancel = control != NULL ? control->cancel : NULL;
+    job.stochastic = 1;
+    job.seed = seed;
+    job.first_stream = first_replicate;
+    cc__set_bad(bad_index, -1);
+    if (state_outputs == NULL && flow_outputs == NULL) {
+        return CC_EARG;
+    }
+    int status = check_reductions(&job, bad_index);
+    if (status != CC_OK) {
+        return status;
+    }
+    return run_batch(&job, bad_index);
 }

@@ -101,6 +101,8 @@ void t_cc_rng_poisson(int *status);
 void t_cc_simulate_batch(int *status);
 void t_cc_simulate_range(int *status);
 void t_cc_simulate_range_ctl(int *status);
+void t_cc_check_reduction(int *status);
+void t_cc_project_batch_outputs(int *status);
 
 /* Finite inputs whose results would overflow (t_overflow.c). */
 void t_overflow_project(int *status);

@@ -36,6 +36,8 @@ static const struct {
     {"cc_simulate_batch", t_cc_simulate_batch},
     {"cc_simulate_range", t_cc_simulate_range},
     {"cc_simulate_range_ctl", t_cc_simulate_range_ctl},
+    {"cc_check_reduction", t_cc_check_reduction},
+    {"cc_*_outputs", t_cc_project_batch_outputs},
     {"cc_accrue", t_cc_accrue},
     {"cc_check_schedule", t_cc_check_schedule},
     {"cc_discount_factors", t_cc_discount_factors},

@@ -14,6 +14,7 @@ from carecast._core import CarecastError, ConvergenceError, NotBracketedError
 from carecast.engine import (
     GREEN_BOOK,
     Accrued,
+    BatchOutputs,
     CohortModel,
     DiscountSchedule,
     LabelledProjection,
@@ -110,6 +111,7 @@ __all__ = sorted(set(_LAZY) - {"care", "ssda903", "cluster", "facts", "councils"
     "GREEN_BOOK",
     "LabelledProjection",
     "NotBracketedError",
+    "BatchOutputs",
     "Projection",
     "Simulation",
     "accrue",

@@ -1,5 +1,6 @@
 """Type stubs for the private C binding carecast._core (use the carecast package)."""
 from collections.abc import Callable, Sequence
+from typing import overload
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -21,6 +22,7 @@ def project(
     inflow: ArrayLike | None = ...,
     advance: ArrayLike | None = ...,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+@overload
 def project_batch(
     x0: ArrayLike,
     src: ArrayLike,
@@ -36,7 +38,29 @@ def project_batch(
     value_per_replicate: bool = ...,
     inflow_per_replicate: bool = ...,
     keep_moved: bool = ...,
+    outputs: None = ...,
+    flow_outputs: None = ...,
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]: ...
+@overload
+def project_batch(
+    x0: ArrayLike,
+    src: ArrayLike,
+    dst: ArrayLike,
+    value: ArrayLike,
+    steps: int,
+    dt: float,
+    kind: str,
+    replicates: int,
+    inflow: ArrayLike | None = ...,
+    advance: ArrayLike | None = ...,
+    threads: int = ...,
+    value_per_replicate: bool = ...,
+    inflow_per_replicate: bool = ...,
+    keep_moved: bool = ...,
+    outputs: tuple[ArrayLike, ArrayLike, ArrayLike] | None = ...,
+    flow_outputs: tuple[ArrayLike, ArrayLike, ArrayLike] | None = ...,
+) -> tuple[np.ndarray | None, np.ndarray | None]: ...
+@overload
 def simulate(
     x0: ArrayLike,
     src: ArrayLike,
@@ -54,7 +78,30 @@ def simulate(
     inflow_per_replicate: bool = ...,
     keep_moved: bool = ...,
     first_replicate: int = ...,
+    outputs: None = ...,
+    flow_outputs: None = ...,
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]: ...
+@overload
+def simulate(
+    x0: ArrayLike,
+    src: ArrayLike,
+    dst: ArrayLike,
+    value: ArrayLike,
+    steps: int,
+    dt: float,
+    kind: str,
+    replicates: int,
+    seed: int,
+    inflow: ArrayLike | None = ...,
+    advance: ArrayLike | None = ...,
+    threads: int = ...,
+    value_per_replicate: bool = ...,
+    inflow_per_replicate: bool = ...,
+    keep_moved: bool = ...,
+    first_replicate: int = ...,
+    outputs: tuple[ArrayLike, ArrayLike, ArrayLike] | None = ...,
+    flow_outputs: tuple[ArrayLike, ArrayLike, ArrayLike] | None = ...,
+) -> tuple[np.ndarray | None, np.ndarray | None]: ...
 def accrue(
     occupancy: ArrayLike,
     moved: ArrayLike,

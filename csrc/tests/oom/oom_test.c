@@ -89,6 +89,40 @@ int main(void)
     }
     allowed = -1;
 
+    /* Reduced outputs: the stochastic path allocates one more array (each
+     * thread's replicate path), so it is counted on its own. */
+    const int64_t ptr[] = {0, 2}, index[] = {0, 1}, fptr[] = {0, 1}, findex[] = {0};
+    const double weight[] = {1.0, 2.0}, fweight[] = {3.0};
+    const cc_reduction red = {1, ptr, index, weight}, fred = {1, fptr, findex, fweight};
+    const cc_batch_control two = {2, NULL};
+    double outputs[2 * 2], flow_out[2 * 1];
+    for (int stochastic = 0; stochastic <= 1; stochastic++) {
+        allowed = -1;
+        made = 0;
+        status = stochastic ? cc_simulate_range_outputs(&m, 2, 1, 1.0, CC_KIND_RATE, value, 1, 0,
+                                                        NULL, 0, 0, x0, 0, 7, 0, &red, &fred,
+                                                        &two, outputs, flow_out, &bad)
+                            : cc_project_batch_outputs(&m, 2, 1, 1.0, CC_KIND_RATE, value, 1, 0,
+                                                       NULL, 0, 0, x0, 0, &red, &fred, &two,
+                                                       outputs, flow_out, &bad);
+        check(status == CC_OK, "reduced batch without failures succeeds", -1);
+        const long reduced_total = made;
+        for (long k = 0; k < reduced_total; k++) {
+            allowed = k;
+            status = stochastic
+                         ? cc_simulate_range_outputs(&m, 2, 1, 1.0, CC_KIND_RATE, value, 1, 0,
+                                                     NULL, 0, 0, x0, 0, 7, 0, &red, &fred, &two,
+                                                     outputs, flow_out, &bad)
+                         : cc_project_batch_outputs(&m, 2, 1, 1.0, CC_KIND_RATE, value, 1, 0,
+                                                    NULL, 0, 0, x0, 0, &red, &fred, &two,
+                                                    outputs, flow_out, &bad);
+            check(status == CC_ENOMEM, stochastic ? "cc_simulate_range_outputs reports CC_ENOMEM"
+                                                  : "cc_project_batch_outputs reports CC_ENOMEM",
+                  k);
+        }
+    }
+    allowed = -1;
+
     /* Nothing else in the library allocates: a projection, values and
      * discounting make no allocation at all. */
     made = 0;

@@ -28,7 +28,9 @@ inflow[t].sum()`` to rounding.  The work is done in C with the GIL released.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -43,8 +45,13 @@ from carecast.engine._checks import (
     unmask,
 )
 
-__all__ = ["MAX_THREADS", "Projection", "Simulation", "project", "project_batch", "simulate",
-           "default_threads"]
+__all__ = ["MAX_THREADS", "BatchOutputs", "Projection", "Simulation", "project", "project_batch",
+           "simulate", "default_threads"]
+
+#: Reduced outputs: a dense ``(K, W)`` weight matrix (an ndarray or a list of
+#: lists), or a sequence of ``K`` tuples ``(indices, weights)``; see
+#: :func:`project_batch`.
+OutputsLike = ArrayLike | Sequence[tuple]
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,147 @@ class Projection:
     def times(self) -> np.ndarray:
         """Time in years at the start of each step and at the end: ``(steps + 1,)``."""
         return np.arange(self.steps + 1, dtype=np.float64) * self.dt
+
+
+@dataclass(frozen=True)
+class BatchOutputs:
+    """The result of :func:`project_batch` or :func:`simulate` run with
+    ``outputs=`` or ``flow_outputs=``: weighted sums computed in C as the
+    replicates run, without the full occupancy.
+
+    Attributes
+    ----------
+    outputs : ndarray, shape (R, steps + 1, K), or None
+        ``outputs[r, t, k] = sum_s W[k, s] * x[r][t][s]`` for the ``K``
+        outputs over states (``None`` if only ``flow_outputs`` was asked).
+    flow_outputs : ndarray, shape (R, steps, L), or None
+        ``flow_outputs[r, t, l] = sum_f V[l, f] * moved[r][t][f]``.
+    dt : float
+        Step length in years.
+    src, dst : ndarray of int64, shape (F,)
+    seed : int or None
+        The seed of a :func:`simulate` run; ``None`` for :func:`project_batch`.
+    occupancy, moved, inflow : None
+        Never stored in this mode (present so that code reading
+        ``.occupancy`` finds ``None`` rather than failing obscurely).
+    """
+
+    outputs: np.ndarray | None
+    flow_outputs: np.ndarray | None
+    dt: float
+    src: np.ndarray
+    dst: np.ndarray
+    seed: int | None = None
+    occupancy: None = None
+    moved: None = None
+    inflow: None = None
+
+    @property
+    def steps(self) -> int:
+        """Number of steps projected."""
+        if self.outputs is not None:
+            return int(self.outputs.shape[1]) - 1
+        assert self.flow_outputs is not None
+        return int(self.flow_outputs.shape[1])
+
+    @property
+    def times(self) -> np.ndarray:
+        """Time in years at the start of each step and at the end: ``(steps + 1,)``."""
+        return np.arange(self.steps + 1, dtype=np.float64) * self.dt
+
+
+def _reduction(name: str, spec, width: int, width_name: str
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``outputs=`` / ``flow_outputs=`` as CSR arrays ``(ptr, index, weight)``.
+
+    Two forms are accepted (decision: no scipy.sparse, which is not a
+    dependency):
+
+    * dense, an ndarray or a list of lists of shape ``(K, W)``: output ``k``
+      takes its terms in element order, skipping zero weights (a zero term
+      adds exactly nothing to a finite sum, so the bits are those of the
+      dense loop ``acc = 0; for s: acc += W[k, s] * x[s]``);
+    * a sequence of ``K`` tuples ``(indices, weights)``: the terms in the
+      order given, ``weights`` an array of the same length or one number for
+      all (``([3, 4, 5], 1.0)``: the people in states 3 to 5).  Indices may
+      repeat.  A list whose items are all tuples is read this way; anything
+      else as dense.
+
+    The binding checks indices (range) and weights (finite) and names the
+    entry at fault.
+    """
+    if isinstance(spec, (list, tuple)) and len(spec) > 0 and all(
+            isinstance(item, tuple) for item in spec):
+        ptr = [0]
+        indices: list[np.ndarray] = []
+        weights: list[np.ndarray] = []
+        for k, item in enumerate(spec):
+            if len(item) != 2:
+                raise TypeError(f"{name}[{k}] must be a pair (indices, weights), got a tuple of "
+                                f"{len(item)}")
+            idx = unmask(f"{name}[{k}] indices", item[0])
+            try:
+                idx = np.atleast_1d(np.asarray(idx))
+            except ValueError:
+                raise TypeError(f"{name}[{k}] indices must be a 1-D array of {width_name} "
+                                "indices") from None
+            if idx.ndim != 1 or (idx.size and idx.dtype.kind not in "iu"):
+                raise TypeError(f"{name}[{k}] indices must be a 1-D array of integer "
+                                f"{width_name} indices, got dtype {idx.dtype} and shape "
+                                f"{idx.shape}")
+            w = unmask(f"{name}[{k}] weights", item[1])
+            if isinstance(w, (bool, np.bool_)):
+                raise TypeError(f"{name}[{k}] weights must be real numbers, got a boolean")
+            try:
+                w = np.asarray(w)
+            except ValueError:
+                raise TypeError(f"{name}[{k}] weights must be real numbers") from None
+            if w.dtype.kind not in "iuf":
+                raise TypeError(f"{name}[{k}] weights must be real numbers, got dtype {w.dtype}")
+            if w.ndim == 0:
+                w = np.full(idx.shape, float(w))
+            if w.shape != idx.shape:
+                raise ValueError(f"{name}[{k}]: {idx.size} indices but weights of shape "
+                                 f"{w.shape}")
+            indices.append(idx.astype(np.int64))
+            weights.append(w.astype(np.float64))
+            ptr.append(ptr[-1] + idx.size)
+        return (np.asarray(ptr, dtype=np.int64),
+                np.concatenate(indices) if indices else np.zeros(0, np.int64),
+                np.concatenate(weights) if weights else np.zeros(0))
+    spec = unmask(name, spec)
+    try:
+        dense = np.asarray(spec)
+    except ValueError:
+        raise TypeError(f"{name} must be a (K, {width_name}) array of weights or a list of "
+                        "(indices, weights) tuples") from None
+    if dense.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be real weights, got dtype {dense.dtype}")
+    if dense.ndim != 2 or dense.shape[1] != width:
+        raise ValueError(f"{name} has shape {dense.shape}; expected (K, {width_name}) with "
+                         f"{width_name} = {width}, or a list of (indices, weights) tuples")
+    dense = dense.astype(np.float64)
+    bad = np.argwhere(~np.isfinite(dense))
+    if bad.size:
+        k, e = (int(i) for i in bad[0])
+        raise ValueError(f"{name}[{k}, {e}] = {float(dense[k, e])!r} is not finite")
+    rows, cols = np.nonzero(dense)  # row-major: each row's terms in element order
+    ptr_arr = np.zeros(dense.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=dense.shape[0]), out=ptr_arr[1:])
+    return ptr_arr, cols.astype(np.int64), dense[rows, cols]
+
+
+def _check_reduced_fit(replicates: int, steps: int, state_red, flow_red) -> None:
+    """Refuse reduced outputs larger than this machine's memory."""
+    parts = []
+    if state_red is not None:
+        parts.append(("outputs (replicates x (steps + 1) x K)",
+                      8.0 * replicates * (steps + 1) * (len(state_red[0]) - 1)))
+    if flow_red is not None:
+        parts.append(("flow_outputs (replicates x steps x L)",
+                      8.0 * replicates * steps * (len(flow_red[0]) - 1)))
+    check_memory(parts, f"use fewer replicates, steps or outputs (replicates = {replicates}, "
+                        f"steps = {steps})")
 
 
 def default_threads() -> int:
@@ -233,6 +381,36 @@ def _run(x0, src, dst, value, steps, dt, kind, inflow, advance, *, replicates=-1
     return Projection(occupancy, moved, arrivals, dt, src, dst)
 
 
+def _run_reduced(x0, src, dst, value, steps, dt, kind, inflow, advance, *, replicates, threads,
+                 seed, value_per_replicate, inflow_per_replicate, keep_moved=True,
+                 first_replicate=0, outputs=None, flow_outputs=None) -> BatchOutputs:
+    """As :func:`_run`, with reduced outputs instead of the full ones."""
+    check_bool("keep_moved", keep_moved)  # checked, though nothing full is stored
+    steps = _check_int("steps", steps, 0)
+    dt = _check_dt(dt)
+    kind = _check_kind(kind)
+    src, dst = _index_array("src", src), _index_array("dst", dst)
+    advance = None if advance is None else _index_array("advance", advance)
+    n_states = _shape("x0", x0)[-1] if _ndim("x0", x0) else 0
+    state_red = None if outputs is None else _reduction("outputs", outputs, n_states, "S")
+    flow_red = (None if flow_outputs is None
+                else _reduction("flow_outputs", flow_outputs, len(src), "F"))
+    _check_reduced_fit(replicates, steps, state_red, flow_red)
+    threads = check_threads(default_threads() if threads is None else threads)
+    batch = dict(inflow=inflow, advance=advance, threads=threads,
+                 value_per_replicate=value_per_replicate,
+                 inflow_per_replicate=inflow_per_replicate, outputs=state_red,
+                 flow_outputs=flow_red)
+    if seed is None:
+        reduced, flow_reduced = _core.project_batch(
+            x0, src, dst, value, steps, dt, kind, replicates, **batch)
+    else:
+        reduced, flow_reduced = _core.simulate(
+            x0, src, dst, value, steps, dt, kind, replicates, seed,
+            first_replicate=first_replicate, **batch)
+    return BatchOutputs(reduced, flow_reduced, dt, src, dst, seed)
+
+
 def project(
     x0: ArrayLike,
     src: ArrayLike,
@@ -322,6 +500,7 @@ def _axes(x0, src, value, inflow, replicates: int, steps: int, value_per_replica
     return value_rows, inflow_rows
 
 
+@overload
 def project_batch(
     x0: ArrayLike,
     src: ArrayLike,
@@ -338,7 +517,74 @@ def project_batch(
     keep_moved: bool = True,
     value_per_replicate: bool | None = None,
     inflow_per_replicate: bool | None = None,
-) -> Projection:
+    outputs: None = None,
+    flow_outputs: None = None,
+) -> Projection: ...
+
+
+@overload
+def project_batch(
+    x0: ArrayLike,
+    src: ArrayLike,
+    dst: ArrayLike,
+    value: ArrayLike,
+    steps: int,
+    *,
+    replicates: int,
+    dt: float = 1.0,
+    kind: str = "rate",
+    inflow: ArrayLike | None = None,
+    advance: ArrayLike | None = None,
+    threads: int | None = None,
+    keep_moved: bool = True,
+    value_per_replicate: bool | None = None,
+    inflow_per_replicate: bool | None = None,
+    outputs: OutputsLike,
+    flow_outputs: OutputsLike | None = None,
+) -> BatchOutputs: ...
+
+
+@overload
+def project_batch(
+    x0: ArrayLike,
+    src: ArrayLike,
+    dst: ArrayLike,
+    value: ArrayLike,
+    steps: int,
+    *,
+    replicates: int,
+    dt: float = 1.0,
+    kind: str = "rate",
+    inflow: ArrayLike | None = None,
+    advance: ArrayLike | None = None,
+    threads: int | None = None,
+    keep_moved: bool = True,
+    value_per_replicate: bool | None = None,
+    inflow_per_replicate: bool | None = None,
+    outputs: None = None,
+    flow_outputs: OutputsLike,
+) -> BatchOutputs: ...
+
+
+def project_batch(
+    x0: ArrayLike,
+    src: ArrayLike,
+    dst: ArrayLike,
+    value: ArrayLike,
+    steps: int,
+    *,
+    replicates: int,
+    dt: float = 1.0,
+    kind: str = "rate",
+    inflow: ArrayLike | None = None,
+    advance: ArrayLike | None = None,
+    threads: int | None = None,
+    keep_moved: bool = True,
+    value_per_replicate: bool | None = None,
+    inflow_per_replicate: bool | None = None,
+    outputs: OutputsLike | None = None,
+    flow_outputs: OutputsLike | None = None,
+) -> Projection | BatchOutputs:
     """Run many deterministic projections at once (probabilistic sensitivity analysis).
 
     Each replicate has its own parameters; the replicates run on ``threads``
@@ -364,6 +610,22 @@ def project_batch(
         ``False`` does not store the people moved by each flow (``.moved``
         is then ``None``): for large analyses where only occupancy is
         needed, it saves ``R * steps * F`` doubles.
+    outputs : (K, S) array_like or list of (indices, weights) tuples, optional
+        Reduced outputs instead of the full occupancy: ``K`` weighted sums
+        over states, ``outputs[r, t, k] = sum_s W[k, s] * x[r][t][s]`` for
+        ``t = 0 .. steps``, computed in C as each replicate runs, so memory
+        is ``R * (steps + 1) * K`` doubles instead of ``R * (steps + 1) * S``
+        (plus ``R * steps * F`` for moved).  Dense ``W``: each output's
+        terms are summed in state order; tuples ``(indices, weights)``: in
+        the order given (``weights`` may be one number for all, e.g.
+        ``([3, 4, 5], 1.0)`` counts the people in states 3 to 5).  Each sum
+        starts at 0 and adds ``weight * x`` term by term, so it equals that
+        loop over the full occupancy bit for bit (``W @ occupancy`` by BLAS
+        sums in another order and agrees to rounding).  The result is then a
+        :class:`BatchOutputs` whose ``.occupancy`` is ``None``.
+    flow_outputs : (L, F) array_like or list of (indices, weights) tuples, optional
+        The same over the people moved by each flow in each step (events by
+        kind): ``flow_outputs[r, t, l]`` for ``t = 0 .. steps - 1``.
     value_per_replicate, inflow_per_replicate : bool, optional
         Whether ``value`` / ``inflow`` carry a leading replicate axis.  By
         default it is read from the shape: 1-D is shared, 3-D is per
@@ -377,11 +639,21 @@ def project_batch(
         Arrays with a leading replicate axis: ``.occupancy`` (R, steps + 1, S),
         ``.moved`` (R, steps, F), ``.inflow`` (R, steps, S).
 
+    BatchOutputs
+        With ``outputs`` or ``flow_outputs``: ``.outputs`` (R, steps + 1,
+        K) and ``.flow_outputs`` (R, steps, L); no full occupancy, moved or
+        inflow is stored (``keep_moved`` is then irrelevant).
+
     Raises
     ------
     MemoryError
         The outputs would not fit in this machine's memory (checked before
         anything is allocated; the message gives each output's size).
+    ValueError, TypeError
+        As :func:`project`; and for ``outputs`` / ``flow_outputs`` a wrong
+        shape, an index out of range or a weight that is not finite (naming
+        the entry), or weights so large that weights times people could
+        overflow.
 
     Examples
     --------
@@ -390,11 +662,23 @@ def project_batch(
     >>> r = carecast.project_batch([100.0, 0.0], [0], [1], rates, 1, replicates=3)
     >>> r.occupancy[:, 1, 0].round(2)
     array([90.48, 81.87, 74.08])
+
+    Only the total in care (states 0 and 1 of three) for each replicate:
+
+    >>> r = carecast.project_batch([100.0, 0.0, 0.0], [0, 1], [1, 2], [[0.1, 0.5], [0.2, 0.5]],
+    ...                            1, replicates=2, outputs=[([0, 1], 1.0)])
+    >>> r.occupancy is None, r.outputs.shape
+    (True, (2, 2, 1))
     """
     replicates = _check_int("replicates", replicates, 0)
     steps = _check_int("steps", steps, 0)
     value_rows, inflow_rows = _axes(x0, src, value, inflow, replicates, steps,
                                     value_per_replicate, inflow_per_replicate)
+    if outputs is not None or flow_outputs is not None:
+        return _run_reduced(x0, src, dst, value, steps, dt, kind, inflow, advance,
+                            replicates=replicates, threads=threads, seed=None,
+                            value_per_replicate=value_rows, inflow_per_replicate=inflow_rows,
+                            keep_moved=keep_moved, outputs=outputs, flow_outputs=flow_outputs)
     return _run(x0, src, dst, value, steps, dt, kind, inflow, advance,
                 replicates=replicates, threads=threads, value_per_replicate=value_rows,
                 inflow_per_replicate=inflow_rows, keep_moved=keep_moved)
@@ -406,6 +690,78 @@ class Simulation(Projection):
     replicate axis, whole numbers of people, and the seed that reproduces it."""
 
     seed: int = 0
+
+
+@overload
+def simulate(
+    x0: ArrayLike,
+    src: ArrayLike,
+    dst: ArrayLike,
+    value: ArrayLike,
+    steps: int,
+    *,
+    replicates: int,
+    seed: int | None = None,
+    dt: float = 1.0,
+    kind: str = "rate",
+    inflow: ArrayLike | None = None,
+    advance: ArrayLike | None = None,
+    threads: int | None = None,
+    keep_moved: bool = True,
+    first_replicate: int = 0,
+    value_per_replicate: bool | None = None,
+    inflow_per_replicate: bool | None = None,
+    outputs: None = None,
+    flow_outputs: None = None,
+) -> Simulation: ...
+
+
+@overload
+def simulate(
+    x0: ArrayLike,
+    src: ArrayLike,
+    dst: ArrayLike,
+    value: ArrayLike,
+    steps: int,
+    *,
+    replicates: int,
+    seed: int | None = None,
+    dt: float = 1.0,
+    kind: str = "rate",
+    inflow: ArrayLike | None = None,
+    advance: ArrayLike | None = None,
+    threads: int | None = None,
+    keep_moved: bool = True,
+    first_replicate: int = 0,
+    value_per_replicate: bool | None = None,
+    inflow_per_replicate: bool | None = None,
+    outputs: OutputsLike,
+    flow_outputs: OutputsLike | None = None,
+) -> BatchOutputs: ...
+
+
+@overload
+def simulate(
+    x0: ArrayLike,
+    src: ArrayLike,
+    dst: ArrayLike,
+    value: ArrayLike,
+    steps: int,
+    *,
+    replicates: int,
+    seed: int | None = None,
+    dt: float = 1.0,
+    kind: str = "rate",
+    inflow: ArrayLike | None = None,
+    advance: ArrayLike | None = None,
+    threads: int | None = None,
+    keep_moved: bool = True,
+    first_replicate: int = 0,
+    value_per_replicate: bool | None = None,
+    inflow_per_replicate: bool | None = None,
+    outputs: None = None,
+    flow_outputs: OutputsLike,
+) -> BatchOutputs: ...
 
 
 def simulate(
@@ -426,7 +782,9 @@ def simulate(
     first_replicate: int = 0,
     value_per_replicate: bool | None = None,
     inflow_per_replicate: bool | None = None,
-) -> Simulation:
+    outputs: OutputsLike | None = None,
+    flow_outputs: OutputsLike | None = None,
+) -> Simulation | BatchOutputs:
     """Stochastic simulation with whole people.
 
     The model is that of :func:`project`; in each step the leavers of state
@@ -461,6 +819,10 @@ def simulate(
     keep_moved : bool, default True
         As in :func:`project_batch`; the draws, and so the occupancy, are
         the same either way.
+    outputs, flow_outputs : optional
+        Reduced outputs as in :func:`project_batch`: each replicate makes
+        exactly the draws of the full run, so ``.outputs`` equals the same
+        sums over the full ``.occupancy`` of the same seed bit for bit.
     first_replicate : int, default 0
         Number the replicates from here: replicate ``r`` of this call is
         replicate ``first_replicate + r`` of the run, with that stream.  A run
@@ -507,6 +869,12 @@ def simulate(
     steps = _check_int("steps", steps, 0)
     value_rows, inflow_rows = _axes(x0, src, value, inflow, replicates, steps,
                                     value_per_replicate, inflow_per_replicate)
+    if outputs is not None or flow_outputs is not None:
+        return _run_reduced(x0, src, dst, value, steps, dt, kind, inflow, advance,
+                            replicates=replicates, threads=threads, seed=seed,
+                            value_per_replicate=value_rows, inflow_per_replicate=inflow_rows,
+                            keep_moved=keep_moved, first_replicate=first_replicate,
+                            outputs=outputs, flow_outputs=flow_outputs)
     result = _run(x0, src, dst, value, steps, dt, kind, inflow, advance,
                   replicates=replicates, threads=threads, seed=seed,
                   value_per_replicate=value_rows, inflow_per_replicate=inflow_rows,
