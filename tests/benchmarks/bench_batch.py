@@ -165,14 +165,15 @@ def kernel_alone(base_tree: str, args) -> None:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", default=None, help="git revision of the previous kernels "
-                        "(default: git merge-base HEAD main)")
+                        "(default: 50d645f, the last commit before the blocked batch kernel)")
     parser.add_argument("--sets", type=int, default=10000, help="parameter sets in case (b)")
     parser.add_argument("--repeats", type=int, default=3, help="alternating runs per timing")
     parser.add_argument("--numpy-sets", type=int, default=20,
                         help="sets the NumPy reference is timed on, then scaled")
     parser.add_argument("--sim-replicates", type=int, default=100)
     args = parser.parse_args(argv)
-    rev = args.base or git("merge-base", "HEAD", "main")
+    # default: the last commit before the blocked batch kernel (the layout commit of 2026-12-01)
+    rev = args.base or "50d645f"
     base, commit = base_core(rev)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"carecast {carecast.__version__} (this tree) against {commit[:12]}; NumPy "
@@ -189,8 +190,12 @@ def main(argv=None):
     updates = R * steps * F
 
     def batch(core, threads):
-        return lambda: core.project(b["x0"], src, dst, values, steps, b["dt"], "rate",
-                                    b["inflow"], None, R, threads, None, True, False, False)[0]
+        if not hasattr(core, "project_batch"):    # a binding before the split: one project() for every kernel
+            return lambda: core.project(b["x0"], src, dst, values, steps, b["dt"], "rate",
+                                        b["inflow"], None, R, threads, None, True, False, False)[0]
+        return lambda: core.project_batch(b["x0"], src, dst, values, steps, b["dt"], "rate", R,
+                                          inflow=b["inflow"], threads=threads, value_per_replicate=True,
+                                          keep_moved=False)[0]
 
     print()
     print(f"(b) project_batch, {S} states, {F:,} flows, {steps} monthly steps, {R:,} sets, "
@@ -223,8 +228,9 @@ def main(argv=None):
                   x0=b["x0"])
     (wall_np, *_), ref_occ = timed(lambda: [ref.project(value=values[i], **common).occupancy
                                             for i in range(n_np)])
-    new_occ = new_core.project(b["x0"], src, dst, values[:n_np], steps, b["dt"], "rate",
-                               b["inflow"], None, n_np, 1, None, True, False, False)[0]
+    new_occ = new_core.project_batch(b["x0"], src, dst, values[:n_np], steps, b["dt"], "rate", n_np,
+                                     inflow=b["inflow"], threads=1, value_per_replicate=True,
+                                     keep_moved=False)[0]
     same_project = all(np.array_equal(new_occ[i],
                                       carecast.project(value=values[i], **common).occupancy)
                        for i in range(n_np))
@@ -269,8 +275,12 @@ def main(argv=None):
     Rs = args.sim_replicates
 
     def sim(core):
-        return lambda: core.project(*sim_args, replicates=Rs, threads=1, seed=7,
-                                    keep_moved=False)[0]
+        if not hasattr(core, "simulate"):
+            return lambda: core.project(*sim_args, replicates=Rs, threads=1, seed=7,
+                                        keep_moved=False)[0]
+        x0, s_, d_, v, n, dt, kind, inflow, adv = sim_args
+        return lambda: core.simulate(x0, s_, d_, v, n, dt, kind, Rs, 7, inflow=inflow, advance=adv,
+                                     threads=1, keep_moved=False)[0]
 
     best, _ = alternate({"base": sim(base), "new": sim(new_core)}, max(args.repeats, 3))
     print()
