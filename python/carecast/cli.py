@@ -351,19 +351,8 @@ def _check_report_target(path: str, overwrite: bool, inputs: list[str]) -> str:
 
 
 def _write_report(path: str, text: str) -> None:
-    from carecast.care.outputs import OutputError
-    from carecast.care.outputs.folder import describe_os_error
-    tmp = f"{path}.tmp-{os.getpid()}"
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise OutputError(path, describe_os_error(exc)) from None
+    from carecast.care.outputs.folder import write_atomically
+    write_atomically(path, text.encode("utf-8"))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -190,27 +190,7 @@ class OutputFolder:
             os.makedirs(folder, exist_ok=True)
         except OSError as exc:
             raise _error(folder, exc) from None
-        if os.path.isdir(target):
-            raise OutputError(target, "is a folder, not a file")
-        tmp = None
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix="-" + os.path.basename(target), dir=folder)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.chmod(tmp, _mode(target))     # mkstemp makes 0600; give the file the mode a plain open() would
-            os.replace(tmp, target)
-            tmp = None
-        except OSError as exc:
-            problem = describe_os_error(exc)
-            if exc.errno in (errno.EACCES, errno.EPERM) and os.path.exists(target):
-                problem += " (is the file open in another program, such as Excel?)"
-            raise OutputError(target, problem) from None
-        finally:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
+        write_atomically(target, data)
         norm = os.path.normpath(relpath)
         if norm not in self.written:
             self.written.append(norm)
@@ -243,3 +223,31 @@ class OutputFolder:
         text = "\n".join([_MANIFEST_HEAD, *sorted(self.written)]) + "\n"
         self.write_bytes(MANIFEST, text.encode("utf-8"))
         self.written.remove(MANIFEST)
+
+
+def write_atomically(target: str, data: bytes) -> str:
+    """Write ``data`` to ``target`` whole or not at all (a temporary file beside it, then renamed), so that a
+    full disk or a crash never leaves half a file; OS problems become an :class:`OutputError` naming the path."""
+    if os.path.isdir(target):
+        raise OutputError(target, "is a folder, not a file")
+    folder = os.path.dirname(target) or "."
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix="-" + os.path.basename(target), dir=folder)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, _mode(target))     # mkstemp makes 0600; give the file the mode a plain open() would
+        os.replace(tmp, target)
+        tmp = None
+    except OSError as exc:
+        problem = describe_os_error(exc)
+        if exc.errno in (errno.EACCES, errno.EPERM) and os.path.exists(target):
+            problem += " (is the file open in another program, such as Excel?)"
+        raise OutputError(target, problem) from None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    return target

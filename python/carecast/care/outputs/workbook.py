@@ -156,18 +156,5 @@ def write_workbook(report, path) -> str:
     """Write the workbook to ``path`` atomically (a complete file or none); returns the path."""
     import os
 
-    from carecast.care.outputs.folder import OutputError, describe_os_error
-    path = os.fspath(path)
-    data = workbook_bytes(report)
-    tmp = path + ".tmp"
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise OutputError(path, describe_os_error(exc)) from None
-    return path
+    from carecast.care.outputs.folder import write_atomically
+    return write_atomically(os.fspath(path), workbook_bytes(report))
