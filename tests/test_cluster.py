@@ -292,3 +292,17 @@ def test_one_engine_thread_per_task_by_default(monkeypatch):
         cluster.simulate(pool, [5.0, 0.0], [0], [1], [0.2], 3, replicates=4, seed=1)
         cluster.simulate(pool, [5.0, 0.0], [0], [1], [0.2], 3, replicates=4, seed=1, threads=2)
     assert seen == [1] * 4 + [2] * 4
+
+
+def test_a_full_result_too_large_for_the_driver_is_refused_before_any_work():
+    submitted = []
+
+    class Recording(ThreadPoolExecutor):
+        def submit(self, *args, **kwargs):
+            submitted.append(1)
+            return super().submit(*args, **kwargs)
+
+    with Recording(2) as pool, pytest.raises(MemoryError, match="occupancy"):
+        cluster.simulate(pool, np.ones(160), np.zeros(10, dtype=int), np.ones(10, dtype=int),
+                         np.full(10, 0.1), 120, replicates=10**9, seed=1, chunks=2)
+    assert submitted == []

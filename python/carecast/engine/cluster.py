@@ -66,7 +66,7 @@ True
 from __future__ import annotations
 
 import pickle
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from typing import Any
 
 import numpy as np
@@ -76,6 +76,7 @@ from carecast.engine.projection import (
     Projection,
     Simulation,
     _axes,
+    _check_outputs_fit,
     _ndim,
     _shape,
     project_batch,
@@ -384,11 +385,40 @@ def _rows(arr, a: int, b: int, per_replicate: bool):
     return np.asarray(arr)[a:b] if per_replicate else arr
 
 
-def _join(parts, name: str):
-    arrays = [getattr(p, name) for p in parts]
-    if any(x is None for x in arrays):
-        return None
-    return np.concatenate(arrays, axis=0)
+_FIELDS = ("occupancy", "moved", "inflow")
+
+
+def _gather(futures: list, ranges, replicates: int) -> tuple[dict, Any]:
+    """The full arrays, filled range by range as the results arrive.
+
+    Each range's result is copied into arrays allocated once and dropped
+    as soon as it is done, in whatever order the ranges finish (each goes
+    to its own rows, so the order does not change the bits): the driver
+    holds the full result plus the ranges received but not yet copied, not
+    every range and then their concatenation.
+    """
+    out: dict = {}
+    first = None
+    where = {id(f): i for i, f in enumerate(futures)}
+    pending = list(futures)
+    futures.clear()
+    for future in as_completed(pending):
+        i = where[id(future)]
+        a, b = ranges[i]
+        part = future.result()
+        pending[i] = None
+        if isinstance(future, Future):  # it would otherwise keep the range until the end
+            future._result = None
+        if first is None:
+            first = (part.dt, part.src, part.dst)
+            for name in _FIELDS:
+                arr = getattr(part, name)
+                out[name] = None if arr is None else np.empty((replicates,) + arr.shape[1:])
+        for name in _FIELDS:
+            if out[name] is not None:
+                out[name][a:b] = getattr(part, name)
+        del part, future
+    return out, first
 
 
 def _prepare(executor, x0, src, value, inflow, steps, replicates, chunks, chunk, reduce,
@@ -403,12 +433,14 @@ def _prepare(executor, x0, src, value, inflow, steps, replicates, chunks, chunk,
     value_rows, inflow_rows = _axes(x0, src, value, inflow, replicates, steps,
                                     value_per_replicate, inflow_per_replicate)
     x0_rows = _x0_rows(x0, replicates)
+    keep_moved = _keep_moved(keep_moved, reduce)
     check = getattr(reduce, "check", None)
     if callable(check) and _ndim("x0", x0) in (1, 2):
         check(_shape("x0", x0)[-1])
+    if reduce is None:  # the driver holds the whole result
+        _check_outputs_fit(x0, src, steps, replicates, keep_moved)
     threads = 1 if threads is None else threads
-    return (ranges, steps, value_rows, inflow_rows, x0_rows, _keep_moved(keep_moved, reduce),
-            threads)
+    return ranges, steps, value_rows, inflow_rows, x0_rows, keep_moved, threads
 
 
 def simulate(executor, x0, src, dst, value, steps, *, replicates: int, seed: int,
@@ -460,13 +492,13 @@ def simulate(executor, x0, src, dst, value, steps, *, replicates: int, seed: int
                                first_replicate=a, value_per_replicate=value_rows,
                                inflow_per_replicate=inflow_rows)
                for a, b in ranges]
-    parts = [f.result() for f in futures]
-    if reduce is None and parts:
-        return Simulation(_join(parts, "occupancy"), _join(parts, "moved"),
-                          _join(parts, "inflow"), parts[0].dt, parts[0].src, parts[0].dst,
-                          int(seed))
-    if parts:
-        return _finish(parts, reduce, None)
+    if reduce is None and futures:
+        out, first = _gather(futures, ranges, replicates)
+        run_dt, run_src, run_dst = first
+        return Simulation(out["occupancy"], out["moved"], out["inflow"], run_dt, run_src,
+                          run_dst, int(seed))
+    if futures:
+        return _finish([f.result() for f in futures], reduce, None)
     empty = _simulate(x0, src, dst, value, steps, replicates=0, seed=seed, dt=dt, kind=kind,
                       inflow=inflow, advance=advance, keep_moved=keep_moved,
                       value_per_replicate=value_rows, inflow_per_replicate=inflow_rows)
@@ -500,12 +532,13 @@ def project_batch_on(executor, x0, src, dst, value, steps, *, replicates: int,
                                advance=advance, threads=threads, keep_moved=keep_moved,
                                value_per_replicate=value_rows, inflow_per_replicate=inflow_rows)
                for a, b in ranges]
-    parts = [f.result() for f in futures]
-    if reduce is None and parts:
-        return Projection(_join(parts, "occupancy"), _join(parts, "moved"),
-                          _join(parts, "inflow"), parts[0].dt, parts[0].src, parts[0].dst)
-    if parts:
-        return _finish(parts, reduce, None)
+    if reduce is None and futures:
+        out, first = _gather(futures, ranges, replicates)
+        run_dt, run_src, run_dst = first
+        return Projection(out["occupancy"], out["moved"], out["inflow"], run_dt, run_src,
+                          run_dst)
+    if futures:
+        return _finish([f.result() for f in futures], reduce, None)
     empty = project_batch(x0, src, dst, value, steps, replicates=0, dt=dt, kind=kind,
                           inflow=inflow, advance=advance, keep_moved=keep_moved,
                           value_per_replicate=value_rows, inflow_per_replicate=inflow_rows)
