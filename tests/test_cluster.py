@@ -82,6 +82,11 @@ def test_ranges_follow_the_executor_size_and_cover_every_replicate_once():
     assert cluster.chunk_ranges(5, slots=8) == [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]
     assert cluster.chunk_ranges(0, slots=2) == []
     assert cluster.chunk_ranges(7, chunks=100) == [(i, i + 1) for i in range(7)]
+    # More ranges when needed to keep each range's full result under RANGE_BYTES.
+    big = cluster.chunk_ranges(1000, slots=2, bytes_per_replicate=cluster.RANGE_BYTES // 10)
+    assert len(big) == 100 and all(b - a == 10 for a, b in big)
+    assert len(cluster.chunk_ranges(1000, slots=2, bytes_per_replicate=1000)) == 8
+    assert len(cluster.chunk_ranges(3, slots=1, bytes_per_replicate=10 * cluster.RANGE_BYTES)) == 3
     for R, chunks in [(1, 1), (10, 3), (97, 8), (1000, 7)]:
         ranges = cluster.chunk_ranges(R, chunks=chunks)
         assert ranges[0][0] == 0 and ranges[-1][1] == R and len(ranges) == min(R, chunks)

@@ -110,7 +110,9 @@ def main(argv=None):
     try:
         warm = value[: 2 * args.workers] if value.ndim == 2 else value
         run(executor, None, replicates=2 * args.workers, values=warm)
-        print(f"chunks: {len(cluster.chunk_ranges(R, chunks=args.chunks, slots=cluster.executor_slots(executor)))}")
+        ranges = cluster.chunk_ranges(R, chunks=args.chunks, slots=cluster.executor_slots(executor),
+                                      bytes_per_replicate=8 * (2 * steps + 1) * S)
+        print(f"ranges: {len(ranges)} of up to {max(b - a for a, b in ranges):,} replicates")
         print(f"{'run':<8} {'wall s':>8} {'driver traced peak':>19} {'driver maxrss':>14}")
         reduced, wall, peak = measured(lambda: run(executor, reducer))
         print(f"{'reduce':<8} {wall:8.1f} {format_bytes(peak):>19} "

@@ -22,10 +22,13 @@ involved.
 Chunking
 --------
 The replicates are cut into ``chunks`` contiguous ranges whose sizes differ
-by at most one.  By default ``chunks = min(replicates, 4 * slots)``, where
-``slots`` is the number of tasks the executor runs at once (see
-:func:`executor_slots`): four ranges per slot, so that a slow worker holds
-back at most a quarter of its share.  ``chunks=`` sets the number of
+by at most one.  By default ``chunks = min(replicates, max(4 * slots,
+ceil(full result / 256 MiB)))``, where ``slots`` is the number of tasks the
+executor runs at once (see :func:`executor_slots`): four ranges per slot,
+so that a slow worker holds back at most a quarter of its share, and more
+when needed to keep each range's full result (occupancy, arrivals and, if
+kept, moved: what a worker holds before it reduces or sends) under
+:data:`RANGE_BYTES`, 256 MiB.  ``chunks=`` sets the number of
 ranges, ``chunk=`` the replicates per range instead (never both); there are
 never more ranges than replicates.
 
@@ -89,6 +92,9 @@ __all__ = ["simulate", "project_batch_on", "executor_slots", "chunk_ranges",
 #: Ranges per executor slot when ``chunks`` is not given.
 CHUNKS_PER_SLOT = 4
 
+#: Largest full result of one range when ``chunks`` is not given, in bytes.
+RANGE_BYTES = 256 * 2**20
+
 _QUANTILE_METHODS = ("inverted_cdf", "averaged_inverted_cdf", "closest_observation",
                      "interpolated_inverted_cdf", "hazen", "weibull", "linear",
                      "median_unbiased", "normal_unbiased", "lower", "higher", "midpoint",
@@ -124,8 +130,12 @@ def executor_slots(executor) -> int:
 
 
 def chunk_ranges(replicates: int, *, chunks: int | None = None, chunk: int | None = None,
-                 slots: int = 1) -> list[tuple[int, int]]:
+                 slots: int = 1, bytes_per_replicate: int = 0) -> list[tuple[int, int]]:
     """The ``(first, stop)`` replicate ranges a run is cut into (module docstring, Chunking).
+
+    ``bytes_per_replicate`` (the size of one replicate's full result) raises
+    the default number of ranges so that each range's result stays under
+    :data:`RANGE_BYTES`.
 
     >>> chunk_ranges(10, chunks=3)
     [(0, 4), (4, 7), (7, 10)]
@@ -143,6 +153,8 @@ def chunk_ranges(replicates: int, *, chunks: int | None = None, chunk: int | Non
         return [(a, min(a + chunk, replicates)) for a in range(0, replicates, chunk)]
     if chunks is None:
         chunks = CHUNKS_PER_SLOT * check_count("slots", slots, 1)
+        per_range = max(1, RANGE_BYTES // max(1, bytes_per_replicate))
+        chunks = max(chunks, -(-replicates // per_range))
     else:
         chunks = check_count("chunks", chunks, 1)
     chunks = min(chunks, replicates)
@@ -427,13 +439,19 @@ def _prepare(executor, x0, src, value, inflow, steps, replicates, chunks, chunk,
         raise TypeError(f"executor must have a submit method (a concurrent.futures.Executor), "
                         f"got {type(executor).__name__}")
     _check_reduce(reduce, executor)
-    ranges = chunk_ranges(replicates, chunks=chunks, chunk=chunk,
-                          slots=executor_slots(executor))
     steps = check_count("steps", steps, 0)
+    keep_moved = _keep_moved(keep_moved, reduce)
+    try:
+        n_states, n_flows = (_shape("x0", x0)[-1] if _ndim("x0", x0) else 0), len(src)
+    except (TypeError, IndexError):
+        n_states = n_flows = 0  # the engine reports malformed arguments
+    per_replicate = 8 * ((steps + 1) * n_states + steps * n_states
+                         + (steps * n_flows if keep_moved else 0))
+    ranges = chunk_ranges(replicates, chunks=chunks, chunk=chunk,
+                          slots=executor_slots(executor), bytes_per_replicate=per_replicate)
     value_rows, inflow_rows = _axes(x0, src, value, inflow, replicates, steps,
                                     value_per_replicate, inflow_per_replicate)
     x0_rows = _x0_rows(x0, replicates)
-    keep_moved = _keep_moved(keep_moved, reduce)
     check = getattr(reduce, "check", None)
     if callable(check) and _ndim("x0", x0) in (1, 2):
         check(_shape("x0", x0)[-1])
