@@ -311,3 +311,44 @@ def test_a_full_result_too_large_for_the_driver_is_refused_before_any_work():
         cluster.simulate(pool, np.ones(160), np.zeros(10, dtype=int), np.ones(10, dtype=int),
                          np.full(10, 0.1), 120, replicates=10**9, seed=1, chunks=2)
     assert submitted == []
+
+
+def test_an_executor_with_its_own_futures_is_read_in_order():
+    class Done:
+        def __init__(self, value):
+            self.value = value
+
+        def result(self):
+            return self.value
+
+    class Inline:  # submit runs at once and returns a future-like object, not a Future
+        def submit(self, fn, *args, **kwargs):
+            return Done(fn(*args, **kwargs))
+
+    x0, src, dst, values, inflow = _bigger_model(9)
+    one = carecast.simulate(x0, src, dst, values, 4, inflow=inflow, replicates=9, seed=8)
+    split = cluster.simulate(Inline(), x0, src, dst, values, 4, inflow=inflow, replicates=9,
+                             seed=8, chunks=4)
+    assert cluster.executor_slots(Inline()) == 1
+    for name in ("occupancy", "moved", "inflow"):
+        assert np.array_equal(getattr(split, name), getattr(one, name))
+
+
+@pytest.mark.parametrize("chunks", [1, 5])
+def test_batch_reductions_equal_those_of_one_local_batch(chunks):
+    x0, src, dst, values, inflow = _bigger_model()
+    whole = carecast.project_batch(x0, src, dst, values, 12, dt=1 / 12, inflow=inflow,
+                                   replicates=40)
+    with ProcessPoolExecutor(2) as pool:
+        for reducer in (cluster.Mean(GROUPS), cluster.Quantiles([0.25, 0.75], GROUPS),
+                        cluster.Final([0, 5])):
+            got = cluster.project_batch_on(pool, x0, src, dst, values, 12, dt=1 / 12,
+                                           inflow=inflow, replicates=40, chunks=chunks,
+                                           reduce=reducer)
+            local = reducer(whole)
+            finish = getattr(reducer, "finish", None)
+            assert np.array_equal(got, finish(local) if finish else local), reducer
+    # The mean of the exits' aggregate against an independent sum.
+    mean = cluster.Mean(GROUPS).finish(cluster.Mean(GROUPS)(whole))
+    np.testing.assert_allclose(mean[:, 2], whole.occupancy[:, :, 5].sum(axis=0) / 40,
+                               rtol=1e-14)

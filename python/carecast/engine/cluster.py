@@ -8,8 +8,10 @@ replicates into ranges, send each range to a worker through any
 - ``concurrent.futures.ProcessPoolExecutor`` - processes on this machine;
 - Dask (``pip install "carecast[cluster]"``): ``client.get_executor()`` of a
   ``dask.distributed.Client`` connected to a cluster;
-- anything else with the ``submit``/``result`` interface (for example
-  ``mpi4py.futures.MPIPoolExecutor``; not tested here).
+- anything else whose ``submit`` returns a ``concurrent.futures.Future``
+  (for example ``mpi4py.futures.MPIPoolExecutor``; not tested here).
+
+Ray is not supported: no adapter is shipped, and none is tested.
 
 The result is **bit for bit** the result of one call on one machine,
 whatever the executor, the chunking and the thread counts: a stochastic
@@ -74,7 +76,7 @@ from typing import Any
 
 import numpy as np
 
-from carecast.engine._checks import check_bool, check_count
+from carecast.engine._checks import check_bool, check_count, check_threads
 from carecast.engine.projection import (
     Projection,
     Simulation,
@@ -414,10 +416,17 @@ def _gather(futures: list, ranges, replicates: int) -> tuple[dict, Any]:
     where = {id(f): i for i, f in enumerate(futures)}
     pending = list(futures)
     futures.clear()
-    for future in as_completed(pending):
+    in_order = not all(isinstance(f, Future) for f in pending)
+    for future in (list(pending) if in_order else as_completed(pending)):
         i = where[id(future)]
         a, b = ranges[i]
-        part = future.result()
+        try:
+            part = future.result()
+        except BaseException:
+            for other in pending:
+                if other is not None:
+                    other.cancel()  # ranges not yet started need not run
+            raise
         pending[i] = None
         if isinstance(future, Future):  # it would otherwise keep the range until the end
             future._result = None
@@ -457,7 +466,7 @@ def _prepare(executor, x0, src, value, inflow, steps, replicates, chunks, chunk,
         check(_shape("x0", x0)[-1])
     if reduce is None:  # the driver holds the whole result
         _check_outputs_fit(x0, src, steps, replicates, keep_moved)
-    threads = 1 if threads is None else threads
+    threads = 1 if threads is None else check_threads(threads)
     return ranges, steps, value_rows, inflow_rows, x0_rows, keep_moved, threads
 
 
