@@ -245,6 +245,11 @@ def _not_per_replicate(result):
     return result.occupancy.sum()
 
 
+def _ragged(result):
+    rows = result.occupancy.shape[0]
+    return np.zeros((rows, rows))
+
+
 @pytest.mark.parametrize("kwargs, error, pattern", [
     (dict(chunks=0), ValueError, "chunks must be >= 1"),
     (dict(chunks=2.0), TypeError, "chunks must be a whole number"),
@@ -252,6 +257,7 @@ def _not_per_replicate(result):
     (dict(chunk=-1), ValueError, "chunk must be >= 1"),
     (dict(reduce="mean"), TypeError, "reduce must be callable"),
     (dict(reduce=_not_per_replicate), ValueError, "reduce must return an array with one row"),
+    (dict(reduce=_ragged, chunk=3), ValueError, "rows of different shapes"),
     (dict(reduce=cluster.Select([0, 7])), ValueError, "outputs: state index 7 is out of range"),
     (dict(reduce=cluster.Select(np.ones((2, 3)))), ValueError, "outputs has 3 columns"),
     (dict(threads=0), ValueError, "threads"),

@@ -57,7 +57,18 @@ replicate), :class:`Quantiles` and :class:`Mean` (per-step statistics over
 replicates, computed on the driver from the joined aggregates), and
 :class:`PerReplicate` (any picklable function of a result).  A reducer sent
 to other processes must be picklable: a module-level function or an
-instance of these classes, not a lambda.
+instance of these classes, not a lambda (refused up front for a
+``ProcessPoolExecutor``; Dask pickles lambdas itself).
+
+Memory on the driver
+--------------------
+Without ``reduce``: the full result (``8 * R * ((steps + 1) * S + steps *
+S + steps * F)`` bytes, without the last term if ``keep_moved=False``),
+refused before any work if it would not fit, plus the ranges received and
+not yet copied into it (each copied and dropped as soon as it arrives).
+With ``reduce``: the joined summaries (each reducer states its size) plus
+the parameters sent (a per-replicate ``value`` is pickled range by range).
+``tests/benchmarks/bench_cluster.py`` measures both.
 
 >>> from concurrent.futures import ThreadPoolExecutor
 >>> import numpy as np, carecast
@@ -66,6 +77,14 @@ instance of these classes, not a lambda.
 ...                                     replicates=10, seed=5, chunks=3)
 >>> one = carecast.simulate([100, 0], [0], [1], [0.5], 3, replicates=10, seed=5)
 >>> bool(np.array_equal(sim.occupancy, one.occupancy))
+True
+>>> with ThreadPoolExecutor(2) as pool:
+...     median = carecast.engine.cluster.simulate(
+...         pool, [100, 0], [0], [1], [0.5], 3, replicates=10, seed=5,
+...         reduce=carecast.engine.cluster.Quantiles(0.5, [0]))
+>>> median.shape
+(4, 1)
+>>> bool(np.array_equal(median, np.median(one.occupancy[:, :, [0]], axis=0)))
 True
 """
 from __future__ import annotations
@@ -372,18 +391,6 @@ def _run_batch(reduce, *args, **kwargs):
     return part if reduce is None else _reduced(part, reduce, kwargs["replicates"])
 
 
-def _finish(summaries, reduce, empty):
-    if not summaries:
-        summaries = [_reduced(empty, reduce, 0)]
-    shapes = {s.shape[1:] for s in summaries}
-    if len(shapes) > 1:
-        raise ValueError(f"reduce returned rows of different shapes in different ranges: "
-                         f"{sorted(shapes)}")
-    joined = np.concatenate(summaries, axis=0)
-    finish = getattr(reduce, "finish", None)
-    return finish(joined) if callable(finish) else joined
-
-
 def _x0_rows(x0, replicates: int) -> bool:
     """Whether x0 is per replicate; its rows must then be exactly ``replicates``
     (a range of a longer array would silently drop the rest)."""
@@ -402,34 +409,48 @@ def _rows(arr, a: int, b: int, per_replicate: bool):
 _FIELDS = ("occupancy", "moved", "inflow")
 
 
-def _gather(futures: list, ranges, replicates: int) -> tuple[dict, Any]:
-    """The full arrays, filled range by range as the results arrive.
+def _arrivals(futures: list):
+    """``(index, result)`` of each future as it finishes, each released once read.
 
-    Each range's result is copied into arrays allocated once and dropped
-    as soon as it is done, in whatever order the ranges finish (each goes
-    to its own rows, so the order does not change the bits): the driver
-    holds the full result plus the ranges received but not yet copied, not
-    every range and then their concatenation.
+    Futures that are ``concurrent.futures.Future`` (process and thread
+    pools, Dask's executor) are read as they complete; others in order.  A
+    Future keeps its result until it is dropped, so it is emptied once read
+    (the driver would otherwise hold every range to the end).  On an error
+    the ranges not yet started are cancelled and the error raised.
     """
-    out: dict = {}
-    first = None
     where = {id(f): i for i, f in enumerate(futures)}
     pending = list(futures)
     futures.clear()
     in_order = not all(isinstance(f, Future) for f in pending)
     for future in (list(pending) if in_order else as_completed(pending)):
         i = where[id(future)]
-        a, b = ranges[i]
         try:
-            part = future.result()
+            result = future.result()
         except BaseException:
             for other in pending:
                 if other is not None:
-                    other.cancel()  # ranges not yet started need not run
+                    other.cancel()
             raise
         pending[i] = None
-        if isinstance(future, Future):  # it would otherwise keep the range until the end
+        if isinstance(future, Future):
             future._result = None
+        del future
+        yield i, result
+        del result
+
+
+def _gather(futures: list, ranges, replicates: int) -> tuple[dict, Any]:
+    """The full arrays, filled range by range as the results arrive.
+
+    Each range's result is copied into arrays allocated once, each range to
+    its own rows (so the order of arrival does not change the bits): the
+    driver holds the full result plus the ranges received but not yet
+    copied, not every range and then their concatenation.
+    """
+    out: dict = {}
+    first = None
+    for i, part in _arrivals(futures):
+        a, b = ranges[i]
         if first is None:
             first = (part.dt, part.src, part.dst)
             for name in _FIELDS:
@@ -438,8 +459,29 @@ def _gather(futures: list, ranges, replicates: int) -> tuple[dict, Any]:
         for name in _FIELDS:
             if out[name] is not None:
                 out[name][a:b] = getattr(part, name)
-        del part, future
+        del part
     return out, first
+
+
+def _summaries(futures: list, ranges, replicates: int, reduce):
+    """The reducer's rows of every range, in replicate order, finished."""
+    joined = None
+    for i, summary in _arrivals(futures):
+        a, b = ranges[i]
+        if joined is None:
+            joined = np.empty((replicates,) + summary.shape[1:], dtype=summary.dtype)
+        elif summary.shape[1:] != joined.shape[1:] or summary.dtype != joined.dtype:
+            raise ValueError(f"reduce returned rows of different shapes or types in different "
+                             f"ranges: {joined.shape[1:]} {joined.dtype} and "
+                             f"{summary.shape[1:]} {summary.dtype}")
+        joined[a:b] = summary
+        del summary
+    return _finished(joined, reduce)
+
+
+def _finished(joined, reduce):
+    finish = getattr(reduce, "finish", None)
+    return finish(joined) if callable(finish) else joined
 
 
 def _prepare(executor, x0, src, value, inflow, steps, replicates, chunks, chunk, reduce,
@@ -525,11 +567,11 @@ def simulate(executor, x0, src, dst, value, steps, *, replicates: int, seed: int
         return Simulation(out["occupancy"], out["moved"], out["inflow"], run_dt, run_src,
                           run_dst, int(seed))
     if futures:
-        return _finish([f.result() for f in futures], reduce, None)
+        return _summaries(futures, ranges, replicates, reduce)
     empty = _simulate(x0, src, dst, value, steps, replicates=0, seed=seed, dt=dt, kind=kind,
                       inflow=inflow, advance=advance, keep_moved=keep_moved,
                       value_per_replicate=value_rows, inflow_per_replicate=inflow_rows)
-    return empty if reduce is None else _finish([], reduce, empty)
+    return empty if reduce is None else _finished(_reduced(empty, reduce, 0), reduce)
 
 
 def project_batch_on(executor, x0, src, dst, value, steps, *, replicates: int,
@@ -565,8 +607,8 @@ def project_batch_on(executor, x0, src, dst, value, steps, *, replicates: int,
         return Projection(out["occupancy"], out["moved"], out["inflow"], run_dt, run_src,
                           run_dst)
     if futures:
-        return _finish([f.result() for f in futures], reduce, None)
+        return _summaries(futures, ranges, replicates, reduce)
     empty = project_batch(x0, src, dst, value, steps, replicates=0, dt=dt, kind=kind,
                           inflow=inflow, advance=advance, keep_moved=keep_moved,
                           value_per_replicate=value_rows, inflow_per_replicate=inflow_rows)
-    return empty if reduce is None else _finish([], reduce, empty)
+    return empty if reduce is None else _finished(_reduced(empty, reduce, 0), reduce)
