@@ -507,7 +507,11 @@ def _prepare(executor, x0, src, value, inflow, steps, replicates, chunks, chunk,
     if callable(check) and _ndim("x0", x0) in (1, 2):
         check(_shape("x0", x0)[-1])
     if reduce is None:  # the driver holds the whole result
-        _check_outputs_fit(x0, src, steps, replicates, keep_moved)
+        try:
+            _check_outputs_fit(x0, src, steps, replicates, keep_moved)
+        except MemoryError as exc:
+            raise MemoryError(f"{exc}; or pass reduce= (e.g. cluster.Select, "
+                              f"cluster.Quantiles) so that only summaries come back") from None
     threads = 1 if threads is None else check_threads(threads)
     return ranges, steps, value_rows, inflow_rows, x0_rows, keep_moved, threads
 
