@@ -428,7 +428,7 @@ def test_uncertain_scenario_scale_factor():
     u = uncertainty_from_table({"scenario": {"scale": {"entries_per_year": {"distribution": "uniform", "low": 0.8,
                                                                             "high": 0.9}}}})
     assert u.inputs[0].field == "scenario.scale.entries_per_year"
-    with pytest.raises(ValueError, match=r"uncertain\.scenario takes only a table 'scale'"):
+    with pytest.raises(ValueError, match=r"uncertain\.scenario: takes only a table 'scale'"):
         uncertainty_from_table({"scenario": {"set": {}}})
 
 

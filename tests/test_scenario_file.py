@@ -246,6 +246,8 @@ def test_an_uncertain_table_with_a_bad_entry_names_file_line_and_key():
     bad = UNCERTAIN.replace('"uniform"', '"magic"')
     with pytest.raises(ScenarioFileError, match=r"council\.toml:\d+: uncertain\.weekly_cost\.home"):
         loads_scenario_file(MINIMAL + bad, filename="council.toml")
-    missing = UNCERTAIN.replace("weekly_cost.home", "weekly_cost.castle")
-    with pytest.raises(ScenarioFileError, match=r"council\.toml:\d+: uncertain"):
-        loads_scenario_file(MINIMAL + missing, filename="council.toml")
+    missing = MINIMAL + UNCERTAIN.replace("weekly_cost.home", "weekly_cost.castle")
+    line = 1 + next(i for i, text in enumerate(missing.splitlines()) if "castle" in text)
+    with pytest.raises(ScenarioFileError, match=rf"council\.toml:{line}: uncertain\.weekly_cost\.castle: .*"
+                                                 r"placement 'castle' is not in the model"):
+        loads_scenario_file(missing, filename="council.toml")

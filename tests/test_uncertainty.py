@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pytest
 
+from carecast import checks
 from carecast.care.model import run
 from carecast.care.parameters import CareParameters
 from carecast.care.uncertainty import (
@@ -326,7 +327,7 @@ def test_table_parses_every_form():
     ({"weekly_cost": {"agency_foster": {"distribution": "lognormal", "median": 1000}}},
      r"uncertain\.weekly_cost\.agency_foster: a lognormal distribution needs median and exactly one"),
     ({"weekly_cost": {"agency_foster": {"distribution": "lognorm", "median": 1000}}},
-     r"uncertain\.weekly_cost\.agency_foster\.distribution must be one of"),
+     r"uncertain\.weekly_cost\.agency_foster\.distribution: must be one of"),
     ({"entry_cost": {"distribution": "uniform", "low": 1}}, r"uncertain\.entry_cost: a uniform distribution needs high"),
     ({"entry_cost": {"distribution": "uniform", "low": 1, "high": 2, "mode": 3}}, r"unknown keys \['mode'\]"),
     ({"entry_cost": {"distribution": "uniform", "low": 3, "high": 2}}, r"uncertain\.entry_cost: Uniform: low"),
@@ -334,11 +335,12 @@ def test_table_parses_every_form():
     ({"nonsense": {"distribution": "fixed", "value": 1}}, r"uncertain\.nonsense: .*field 'nonsense'"),
     ({"correlation": [{"between": ["a"], "rho": 0.3}]}, r"uncertain\.correlation\[0\]\.between"),
     ({"entry_cost": {"distribution": "fixed", "value": "x"}}, r"uncertain\.entry_cost: Fixed: value must be a number"),
-    ({"weekly_cost": {"agency_foster": 3}}, r"uncertain\.weekly_cost\.agency_foster must be a table"),
+    ({"weekly_cost": {"agency_foster": 3}}, r"uncertain\.weekly_cost\.agency_foster: must be a table"),
 ])
 def test_table_errors_name_the_field(table, match):
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(checks.FieldError, match=match) as caught:
         uncertainty_from_table(table)
+    assert caught.value.field.startswith("uncertain.")     # the table path, for FILE:LINE in scenario files
 
 
 # ---------------------------------------------------------------- arrays of rates (calibration posteriors)

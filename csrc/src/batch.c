@@ -777,16 +777,12 @@ static int run_batch(batch_job *job, ptrdiff_t *bad_index)
     return status;
 }
 
-int cc_project_batch_ctl(const cc_structure *m, size_t replicates, size_t steps,
-                         double dt, cc_kind kind,
-                         const double *value, size_t value_rep_stride,
-                         size_t value_stride,
-                         const double *inflow, size_t inflow_rep_stride,
-                         size_t inflow_stride,
-                         const double *x0, size_t x0_rep_stride,
-                         const cc_batch_control *control,
-                         double *occupancy, double *moved, double *arrivals,
-                         ptrdiff_t *bad_index)
+/* The fields every batch entry point sets the same way; the caller adds its outputs. */
+static batch_job new_job(const cc_structure *m, size_t replicates, size_t steps, double dt,
+                         cc_kind kind, const double *value, size_t value_rep_stride,
+                         size_t value_stride, const double *inflow, size_t inflow_rep_stride,
+                         size_t inflow_stride, const double *x0, size_t x0_rep_stride,
+                         const cc_batch_control *control)
 {
     batch_job job;
     memset(&job, 0, sizeof job);
@@ -803,11 +799,27 @@ int cc_project_batch_ctl(const cc_structure *m, size_t replicates, size_t steps,
     job.inflow_stride = inflow_stride;
     job.x0 = x0;
     job.x0_rep_stride = x0_rep_stride;
+    job.threads = control != NULL ? control->threads : 1;
+    job.cancel = control != NULL ? control->cancel : NULL;
+    return job;
+}
+
+int cc_project_batch_ctl(const cc_structure *m, size_t replicates, size_t steps,
+                         double dt, cc_kind kind,
+                         const double *value, size_t value_rep_stride,
+                         size_t value_stride,
+                         const double *inflow, size_t inflow_rep_stride,
+                         size_t inflow_stride,
+                         const double *x0, size_t x0_rep_stride,
+                         const cc_batch_control *control,
+                         double *occupancy, double *moved, double *arrivals,
+                         ptrdiff_t *bad_index)
+{
+    batch_job job = new_job(m, replicates, steps, dt, kind, value, value_rep_stride, value_stride,
+                            inflow, inflow_rep_stride, inflow_stride, x0, x0_rep_stride, control);
     job.occupancy = occupancy;
     job.moved = moved;
     job.arrivals = arrivals;
-    job.threads = control != NULL ? control->threads : 1;
-    job.cancel = control != NULL ? control->cancel : NULL;
     return run_batch(&job, bad_index);
 }
 
@@ -841,26 +853,11 @@ int cc_simulate_range_ctl(const cc_structure *m, size_t replicates, size_t steps
                           double *occupancy, double *moved, double *arrivals,
                           ptrdiff_t *bad_index)
 {
-    batch_job job;
-    memset(&job, 0, sizeof job);
-    job.m = m;
-    job.replicates = replicates;
-    job.steps = steps;
-    job.dt = dt;
-    job.kind = kind;
-    job.value = value;
-    job.value_rep_stride = value_rep_stride;
-    job.value_stride = value_stride;
-    job.inflow = inflow;
-    job.inflow_rep_stride = inflow_rep_stride;
-    job.inflow_stride = inflow_stride;
-    job.x0 = x0;
-    job.x0_rep_stride = x0_rep_stride;
+    batch_job job = new_job(m, replicates, steps, dt, kind, value, value_rep_stride, value_stride,
+                            inflow, inflow_rep_stride, inflow_stride, x0, x0_rep_stride, control);
     job.occupancy = occupancy;
     job.moved = moved;
     job.arrivals = arrivals;
-    job.threads = control != NULL ? control->threads : 1;
-    job.cancel = control != NULL ? control->cancel : NULL;
     job.stochastic = 1;
     job.seed = seed;
     job.first_stream = first_replicate;
@@ -980,6 +977,26 @@ int cc_check_reduction(const cc_reduction *red, size_t n_elements, double *bound
     return CC_OK;
 }
 
+/* The reduced-output entry points: at least one reduction, checked, then the batch. */
+static int run_reduced(batch_job *job, const cc_reduction *state_outputs,
+                       const cc_reduction *flow_outputs, double *outputs, double *flow_out,
+                       ptrdiff_t *bad_index)
+{
+    job->state_red = state_outputs;
+    job->flow_red = flow_outputs;
+    job->outputs = outputs;
+    job->flow_out = flow_out;
+    cc__set_bad(bad_index, -1);
+    if (state_outputs == NULL && flow_outputs == NULL) {
+        return CC_EARG;
+    }
+    int status = check_reductions(job, bad_index);
+    if (status != CC_OK) {
+        return status;
+    }
+    return run_batch(job, bad_index);
+}
+
 int cc_project_batch_outputs(const cc_structure *m, size_t replicates, size_t steps,
                              double dt, cc_kind kind,
                              const double *value, size_t value_rep_stride,
@@ -993,36 +1010,9 @@ int cc_project_batch_outputs(const cc_structure *m, size_t replicates, size_t st
                              double *outputs, double *flow_out,
                              ptrdiff_t *bad_index)
 {
-    batch_job job;
-    memset(&job, 0, sizeof job);
-    job.m = m;
-    job.replicates = replicates;
-    job.steps = steps;
-    job.dt = dt;
-    job.kind = kind;
-    job.value = value;
-    job.value_rep_stride = value_rep_stride;
-    job.value_stride = value_stride;
-    job.inflow = inflow;
-    job.inflow_rep_stride = inflow_rep_stride;
-    job.inflow_stride = inflow_stride;
-    job.x0 = x0;
-    job.x0_rep_stride = x0_rep_stride;
-    job.state_red = state_outputs;
-    job.flow_red = flow_outputs;
-    job.outputs = outputs;
-    job.flow_out = flow_out;
-    job.threads = control != NULL ? control->threads : 1;
-    job.cancel = control != NULL ? control->cancel : NULL;
-    cc__set_bad(bad_index, -1);
-    if (state_outputs == NULL && flow_outputs == NULL) {
-        return CC_EARG;
-    }
-    int status = check_reductions(&job, bad_index);
-    if (status != CC_OK) {
-        return status;
-    }
-    return run_batch(&job, bad_index);
+    batch_job job = new_job(m, replicates, steps, dt, kind, value, value_rep_stride, value_stride,
+                            inflow, inflow_rep_stride, inflow_stride, x0, x0_rep_stride, control);
+    return run_reduced(&job, state_outputs, flow_outputs, outputs, flow_out, bad_index);
 }
 
 int cc_simulate_range_outputs(const cc_structure *m, size_t replicates, size_t steps,
@@ -1039,37 +1029,10 @@ int cc_simulate_range_outputs(const cc_structure *m, size_t replicates, size_t s
                               double *outputs, double *flow_out,
                               ptrdiff_t *bad_index)
 {
-    batch_job job;
-    memset(&job, 0, sizeof job);
-    job.m = m;
-    job.replicates = replicates;
-    job.steps = steps;
-    job.dt = dt;
-    job.kind = kind;
-    job.value = value;
-    job.value_rep_stride = value_rep_stride;
-    job.value_stride = value_stride;
-    job.inflow = inflow;
-    job.inflow_rep_stride = inflow_rep_stride;
-    job.inflow_stride = inflow_stride;
-    job.x0 = x0;
-    job.x0_rep_stride = x0_rep_stride;
-    job.state_red = state_outputs;
-    job.flow_red = flow_outputs;
-    job.outputs = outputs;
-    job.flow_out = flow_out;
-    job.threads = control != NULL ? control->threads : 1;
-    job.cancel = control != NULL ? control->cancel : NULL;
+    batch_job job = new_job(m, replicates, steps, dt, kind, value, value_rep_stride, value_stride,
+                            inflow, inflow_rep_stride, inflow_stride, x0, x0_rep_stride, control);
     job.stochastic = 1;
     job.seed = seed;
     job.first_stream = first_replicate;
-    cc__set_bad(bad_index, -1);
-    if (state_outputs == NULL && flow_outputs == NULL) {
-        return CC_EARG;
-    }
-    int status = check_reductions(&job, bad_index);
-    if (status != CC_OK) {
-        return status;
-    }
-    return run_batch(&job, bad_index);
+    return run_reduced(&job, state_outputs, flow_outputs, outputs, flow_out, bad_index);
 }

@@ -619,17 +619,6 @@ class _Runner:
         return out
 
 
-def _present_values(batch: Any) -> np.ndarray:
-    """Each draw's present value as :meth:`CareResult.present_value` computes it (one engine call per draw)."""
-    per_step = batch.step_costs().real.sum(axis=-1)                      # (R, steps), as CareResult's
-    out = np.empty(batch.draws)
-    for r, p in enumerate(batch.parameters):
-        rate = p.discount_rate
-        out[r] = float(engine.present_value(per_step[r], dt=batch.dt, timing="mid",
-                                            schedule=engine.GREEN_BOOK if rate is None else rate))
-    return out
-
-
 def _check_int(name: str, value: Any, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an integer, got {value!r}")
@@ -832,7 +821,7 @@ class _Accumulator:
         for b in BASES:
             # einsum's own loop: each draw's sums in one order, whatever the chunk (BLAS blocks by size)
             self.annual[b][rows] = np.einsum("rs,sf->rf", totals[b], weights)
-        self.present_value[rows] = _present_values(batch)
+        self.present_value[rows] = batch.present_values()       # as CareResult.present_value, to 1e-12
         placement = batch.children_by_placement()                         # (R, steps + 1, P)
         by = np.concatenate([placement, placement.sum(axis=-1, keepdims=True)], axis=-1)
         if by.min() < -1e-9:

@@ -254,7 +254,6 @@ def loads_scenario_file(text: str, *, filename: str = "<string>") -> ScenarioFil
     if text.startswith("\ufeff"):        # a byte-order mark, as Windows editors write: not part of the TOML
         text = text[1:]
     locate = _Locator(text, filename)
-    text_of_file = text
 
     def fail(key: str, message: str, *, line_key: str | None = None) -> ScenarioFileError:
         line = locate.line(line_key or key)
@@ -324,21 +323,10 @@ def loads_scenario_file(text: str, *, filename: str = "<string>") -> ScenarioFil
         from carecast.care.uncertainty import uncertainty_from_table
 
         try:
-            uncertain = uncertainty_from_table(data["uncertain"])
-            uncertain.check(parameters, next(iter(scenarios.values()), None))
-        except (TypeError, ValueError) as err:
-            # uncertainty_from_table's messages start with the dotted path of the table at fault
-            text = str(err)
-            path = text.split(":", 1)[0].split(" ", 1)[0]
-            key = path if path.startswith("uncertain") else "uncertain"
-            message = text[len(path):].lstrip(": ") if key == path else text
-            if key == "uncertain" and not locate.line(key):
-                first = re.search(r"^\s*\[+\s*uncertain\b", text_of_file, re.M)
-                line = text_of_file.count("\n", 0, first.start()) + 1 if first else None
-                where = f"{filename}:{line}" if line else filename
-                raise ScenarioFileError(f"{where}: {key}: {message}", filename=filename, line=line,
-                                        key=key) from None
-            raise fail(key, message) from None
+            uncertain = uncertainty_from_table(data["uncertain"], parameters=parameters,
+                                               scenario=next(iter(scenarios.values()), None))
+        except checks.FieldError as err:
+            raise from_field("", err) from None
     return ScenarioFile(parameters=parameters, scenarios=scenarios, years=years, step=step,
                         description=description, uncertain=uncertain)
 

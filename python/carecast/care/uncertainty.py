@@ -69,6 +69,7 @@ from typing import Any
 
 import numpy as np
 
+from carecast import checks
 from carecast.care.parameters import CareParameters
 
 __all__ = ["Distribution", "Gamma", "GammaArray", "Beta", "Dirichlet", "LogNormal", "Uniform", "Triangular", "Samples",
@@ -1334,15 +1335,15 @@ _DISTRIBUTIONS: dict[str, tuple[set[str], set[str]]] = {
 def _distribution_from_table(where: str, spec: Mapping[str, Any]) -> Distribution:
     kind = spec.get("distribution")
     if kind not in _DISTRIBUTIONS:
-        raise ValueError(f"{where}.distribution must be one of {', '.join(_DISTRIBUTIONS)}, got {kind!r}")
+        raise checks.FieldError(f"{where}.distribution", f"must be one of {', '.join(_DISTRIBUTIONS)}, got {kind!r}")
     required, optional = _DISTRIBUTIONS[kind]
     keys = set(spec) - {"distribution", "how", "name", "source"}
     missing = required - keys
     if missing:
-        raise ValueError(f"{where}: a {kind} distribution needs {', '.join(sorted(missing))}")
+        raise checks.FieldError(where, f"a {kind} distribution needs {', '.join(sorted(missing))}")
     unknown = keys - required - optional
     if unknown:
-        raise ValueError(f"{where}: unknown keys {sorted(unknown)} for a {kind} distribution "
+        raise checks.FieldError(where, f"unknown keys {sorted(unknown)} for a {kind} distribution "
                          f"(known: {', '.join(sorted(required | optional))})")
     source = str(spec.get("source", ""))
     s = dict(spec)
@@ -1361,8 +1362,8 @@ def _distribution_from_table(where: str, spec: Mapping[str, Any]) -> Distributio
                 return Gamma.from_mean_sd(s["mean"], s["sd"], source=source)
             if pick("shape", "rate"):
                 return Gamma(s["shape"], s["rate"], source)
-            raise ValueError(f"{where}: a gamma distribution needs events and exposure, mean and sd, "
-                             f"or shape and rate")
+            raise checks.FieldError(where, "a gamma distribution needs events and exposure, mean and sd, "
+                             "or shape and rate")
         if kind == "beta":
             if pick("successes", "trials"):
                 return Beta.from_counts(s["successes"], s["trials"], source=source)
@@ -1370,20 +1371,20 @@ def _distribution_from_table(where: str, spec: Mapping[str, Any]) -> Distributio
                 return Beta.from_mean_sd(s["mean"], s["sd"], source=source)
             if pick("a", "b"):
                 return Beta(s["a"], s["b"], source)
-            raise ValueError(f"{where}: a beta distribution needs successes and trials, mean and sd, or a and b")
+            raise checks.FieldError(where, "a beta distribution needs successes and trials, mean and sd, or a and b")
         if kind == "dirichlet":
             if "counts" in s:
                 return Dirichlet.from_counts(s["counts"], prior=s.get("prior", 1.0), source=source)
             if "alpha" in s:
                 return Dirichlet(tuple(s["alpha"]), source)
-            raise ValueError(f"{where}: a dirichlet distribution needs alpha or counts")
+            raise checks.FieldError(where, "a dirichlet distribution needs alpha or counts")
         if kind == "lognormal":
             given = [k for k in ("sigma", "p95", "p90", "p05", "p10") if k in s]
             if pick("low", "high"):
-                raise ValueError(f"{where}: give low and high without median (the median is sqrt(low * high))")
+                raise checks.FieldError(where, "give low and high without median (the median is sqrt(low * high))")
             if len(given) != 1:
-                raise ValueError(f"{where}: a lognormal distribution needs median and exactly one of sigma, "
-                                 f"p95, p90, p10, p05 (or low, high and level without median)")
+                raise checks.FieldError(where, "a lognormal distribution needs median and exactly one of sigma, "
+                                 "p95, p90, p10, p05 (or low, high and level without median)")
             if given[0] == "sigma":
                 return LogNormal(s["median"], s["sigma"], source)
             q = int(given[0][1:]) / 100
@@ -1393,10 +1394,10 @@ def _distribution_from_table(where: str, spec: Mapping[str, Any]) -> Distributio
         if kind == "triangular":
             return Triangular(s["low"], s["mode"], s["high"], source)
         return Samples(tuple(s["values"]), source)
+    except checks.FieldError:
+        raise
     except (TypeError, ValueError) as err:
-        if str(err).startswith(where):
-            raise
-        raise ValueError(f"{where}: {err}") from None
+        raise checks.FieldError(where, str(err)) from None
 
 
 def _parse_position(field: str, key: str) -> Any:
@@ -1416,7 +1417,8 @@ def _parse_position(field: str, key: str) -> Any:
     return out[0] if len(out) == 1 else tuple(out)
 
 
-def uncertainty_from_table(table: Mapping[str, Any], *, where: str = "uncertain") -> Uncertainty:
+def uncertainty_from_table(table: Mapping[str, Any], *, where: str = "uncertain",
+                           parameters: CareParameters | None = None, scenario: Any = None) -> Uncertainty:
     """Build an :class:`Uncertainty` from a scenario file's ``[uncertain]`` table.
 
     Layout::
@@ -1454,8 +1456,11 @@ def uncertainty_from_table(table: Mapping[str, Any], *, where: str = "uncertain"
     Positions: comma-separated labels, ``...`` or ``:`` for whole axes, numbers
     for age / time-in-care band lower bounds. Each spec may carry ``how``
     (``set``/``scale``/``share``), ``name`` and ``source``; without a source
-    the distribution is reported as an assumption. Errors name the table
-    path, e.g. ``uncertain.weekly_cost.agency_foster.median``.
+    the distribution is reported as an assumption. Errors are
+    :class:`carecast.checks.FieldError` whose ``field`` is the table path, e.g.
+    ``uncertain.weekly_cost.agency_foster``; with ``parameters`` (and
+    ``scenario``), each input is also checked against the model where it is
+    read, so that a scenario file reports the line of the input at fault.
 
     Examples
     --------
@@ -1465,7 +1470,7 @@ def uncertainty_from_table(table: Mapping[str, Any], *, where: str = "uncertain"
     ["weekly_cost['agency_foster']"]
     """
     if not isinstance(table, Mapping):
-        raise ValueError(f"{where} must be a table")
+        raise checks.FieldError(where, "must be a table")
     inputs: list[Uncertain] = []
     correlation: dict[tuple[str, str], float] = {}
 
@@ -1473,47 +1478,50 @@ def uncertainty_from_table(table: Mapping[str, Any], *, where: str = "uncertain"
         dist = _distribution_from_table(path, spec)
         how = spec.get("how", "share" if isinstance(dist, Dirichlet) else "set")
         try:
-            inputs.append(Uncertain(field, position, dist, how=how, name=str(spec.get("name", ""))))
+            item = Uncertain(field, position, dist, how=how, name=str(spec.get("name", "")))
+            if parameters is not None:      # the model's placements, exit groups, interventions
+                item.check(parameters, scenario)
         except (TypeError, ValueError) as err:
-            raise ValueError(f"{path}: {err}") from None
+            raise checks.FieldError(path, str(err)) from None
+        inputs.append(item)
 
     for field, body in table.items():
         path = f"{where}.{field}"
         if field == "correlation":
             if not isinstance(body, list):
-                raise ValueError(f"{path} must be an array of tables [[{path}]]")
+                raise checks.FieldError(path, f"must be an array of tables [[{path}]]")
             for i, item in enumerate(body):
                 p = f"{path}[{i}]"
                 if not isinstance(item, Mapping) or set(item) != {"between", "rho"}:
-                    raise ValueError(f"{p} needs exactly 'between' (two input names) and 'rho'")
+                    raise checks.FieldError(p, "needs exactly 'between' (two input names) and 'rho'")
                 pair = item["between"]
                 if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(n, str) for n in pair)):
-                    raise ValueError(f"{p}.between must be two input names")
+                    raise checks.FieldError(f"{p}.between", "must be two input names")
                 rho = item["rho"]
                 if isinstance(rho, bool) or not isinstance(rho, (int, float)):
-                    raise ValueError(f"{p}.rho must be a number")
+                    raise checks.FieldError(f"{p}.rho", "must be a number")
                 correlation[(pair[0], pair[1])] = float(rho)
             continue
         if not isinstance(body, Mapping):
-            raise ValueError(f"{path} must be a table")
+            raise checks.FieldError(path, "must be a table")
         if field == "scenario":
             scale = body.get("scale")
             if set(body) != {"scale"} or not isinstance(scale, Mapping):
-                raise ValueError(f"{path} takes only a table 'scale' of scale factors "
+                raise checks.FieldError(path, "takes only a table 'scale' of scale factors "
                                  f"([{path}.scale.entries_per_year])")
             for name, spec in scale.items():
                 if not isinstance(spec, Mapping):
-                    raise ValueError(f"{path}.scale.{name} must be a table")
+                    raise checks.FieldError(f"{path}.scale.{name}", "must be a table")
                 spec_to_input(f"{path}.scale.{name}", f"scenario.scale.{name}", (), spec)
             continue
         if field == "intervention":
             for which, fields_ in body.items():
                 if not isinstance(fields_, Mapping):
-                    raise ValueError(f"{path}.{which} must be a table of intervention fields")
+                    raise checks.FieldError(f"{path}.{which}", "must be a table of intervention fields")
                 position: Any = int(which) if str(which).isdigit() else which
                 for name, spec in fields_.items():
                     if not isinstance(spec, Mapping):
-                        raise ValueError(f"{path}.{which}.{name} must be a table")
+                        raise checks.FieldError(f"{path}.{which}.{name}", "must be a table")
                     spec_to_input(f"{path}.{which}.{name}", f"intervention.{name}", position, spec)
             continue
         if "distribution" in body:
@@ -1521,9 +1529,9 @@ def uncertainty_from_table(table: Mapping[str, Any], *, where: str = "uncertain"
             continue
         for key, spec in body.items():
             if not isinstance(spec, Mapping):
-                raise ValueError(f"{path}.{key} must be a table with a distribution")
+                raise checks.FieldError(f"{path}.{key}", "must be a table with a distribution")
             spec_to_input(f"{path}.{key}", field, _parse_position(field, str(key)), spec)
     try:
         return Uncertainty(inputs, correlation or None)
     except (TypeError, ValueError) as err:
-        raise ValueError(f"{where}: {err}") from None
+        raise checks.FieldError(where, str(err)) from None
