@@ -322,3 +322,44 @@ def test_sigint_stops_a_reduced_batch(kind):
         pytest.fail(f"{kind}: still running 20 s after SIGINT")
     assert "finished" not in out
     assert child.returncode != 0 and "KeyboardInterrupt" in err
+
+
+@pytest.mark.parametrize("outputs_per_flow", [1, 4, 5])
+def test_rising_flow_outputs_summed_as_flows_apply_give_the_same_bits(outputs_per_flow):
+    """Flow outputs that take their flows in rising order, with up to four per flow, are summed
+    as each flow is applied (the fused path); five per flow or another order use the gather path.
+    Both give the bits of the documented loop over the full moved."""
+    m = _model(seed=11)
+    rng = np.random.default_rng(outputs_per_flow)
+    L = 7
+    keys = np.stack([rng.permutation(L)[:outputs_per_flow] for _ in range(F)])   # (F, outputs_per_flow)
+    weights = rng.normal(size=keys.shape)
+    pairs = []
+    for k in range(L):
+        f, j = np.nonzero(keys == k)
+        pairs.append((f, weights[f, j]))                   # rising flows within each output
+    reduction = carecast.Reduction(np.cumsum([0] + [len(p[0]) for p in pairs]),
+                                   np.concatenate([p[0] for p in pairs]), np.concatenate([p[1] for p in pairs]))
+    full = carecast.project_batch(**m, replicates=R, threads=2)
+    oracle = _oracle_pairs(pairs, full.moved)
+    for spec in (pairs, reduction):
+        red = carecast.project_batch(**m, replicates=R, threads=2, flow_outputs=spec)
+        np.testing.assert_array_equal(red.flow_outputs, oracle)
+    # the same outputs with one output's flows in falling order: the gather path, the same sums
+    # in that order
+    backwards = [(idx[::-1], w[::-1]) if k == 0 else (idx, w) for k, (idx, w) in enumerate(pairs)]
+    red = carecast.project_batch(**m, replicates=R, threads=2, flow_outputs=backwards)
+    np.testing.assert_array_equal(red.flow_outputs, _oracle_pairs(backwards, full.moved))
+
+
+def test_reduction_from_keys_and_checks():
+    r = carecast.Reduction.from_keys([2, -1, 0, 2], 3, weights=[1.0, 5.0, 2.0, 3.0])
+    assert r.ptr.tolist() == [0, 1, 1, 3] and r.index.tolist() == [2, 0, 3] and r.weight.tolist() == [2.0, 1.0, 3.0]
+    assert not r.index.flags.writeable
+    with pytest.raises(ValueError, match="keys must be -1 or in 0..2"):
+        carecast.Reduction.from_keys([3], 3)
+    with pytest.raises(ValueError, match="Reduction needs ptr"):
+        carecast.Reduction([0, 2], [0], [1.0])
+    m = _small()
+    with pytest.raises(ValueError, match="flow_outputs refers to F index 5"):
+        carecast.project_batch(**m, flow_outputs=carecast.Reduction([0, 1], [5], [1.0]))

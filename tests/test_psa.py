@@ -152,7 +152,27 @@ def test_stochastic_bits_across_chunks_and_threads_and_mean_near_deterministic()
     assert abs(end.mean() - expected) < 4 * end.std() / math.sqrt(400)
 
 
-def test_run_batch_gives_what_a_loop_of_runs_gives(monkeypatch):
+def _loop_of_runs(p, uncertainty, result, scenario, years):
+    """The PSA's per-draw values by the slow road: one run() and compare() per draw (the oracle)."""
+    from carecast.care.calendar import financial_year_weights
+
+    out = {"baseline": [], "scenario": [], "pv_b": [], "pv_s": [], "npv": [], "payback": []}
+    for r in range(result.draws):
+        params, scen = uncertainty.apply(p, scenario, uncertainty.values_of(result.inputs, r))
+        base, alt = run(params, years=years), run(params, years=years, scenario=scen)
+        out["baseline"].append(base.costs(by="total")["cash"])
+        out["scenario"].append(alt.costs(by="total")["cash"])
+        out["pv_b"].append(base.present_value())
+        out["pv_s"].append(alt.present_value())
+        pv = compare(base, alt).present_values()
+        out["npv"].append(pv["net_present_value"])
+        out["payback"].append(pv["payback_years"])
+    assert len(financial_year_weights(p.start_date, base.steps, base.dt)[0]) == len(out["baseline"][0])
+    return {k: np.array(v) for k, v in out.items()}
+
+
+@pytest.mark.parametrize("draw_dependent", [False, True])
+def test_batched_psa_gives_what_a_loop_of_runs_gives(monkeypatch, draw_dependent):
     import carecast.care.model as care_model
 
     p = model()
@@ -161,27 +181,25 @@ def test_run_batch_gives_what_a_loop_of_runs_gives(monkeypatch):
 
     def counting(parameters, **kwargs):
         calls.append(len(parameters))
+        assert kwargs["full_occupancy"] is False             # sums in C, no occupancy kept
         return real_run_batch(parameters, **kwargs)
 
     monkeypatch.setattr(care_model, "run_batch", counting)
-    batched = psa(p, uncertain(), years=2, draws=10, seed=1, scenario=edge(), chunk=4, progress=False)
+    inputs = uncertain() + ([Uncertain("intervention.effect", "edge_of_care", Uniform(0.1, 0.5))]
+                            if draw_dependent else [])
+    batched = psa(p, inputs, years=2, draws=10, seed=1, scenario=edge(), chunk=4, progress=False)
     assert "run_batch" in batched.runner
-    assert calls == [4, 4, 4, 4, 2, 2]          # baseline and scenario, chunks of 4 draws
-    monkeypatch.setattr(care_model, "run_batch", None)     # no batch: one run() per draw
-    looped = psa(p, uncertain(), years=2, draws=10, seed=1, scenario=edge(), chunk=4, progress=False)
-    assert "one run per draw" in looped.runner
-    for arm in ("baseline", "scenario"):
-        a, b = getattr(batched, arm), getattr(looped, arm)
-        for basis in ("cash", "real", "discounted"):
-            np.testing.assert_allclose(a.annual[basis], b.annual[basis], rtol=1e-12)
-        np.testing.assert_allclose(a.present_value, b.present_value, rtol=1e-12)
-    np.testing.assert_allclose(batched.net_present_value, looped.net_present_value, rtol=1e-12, atol=1e-6)
-    # a scenario that changes with each draw cannot be one batch: the loop of runs is used for it
-    monkeypatch.setattr(care_model, "run_batch", counting)
-    calls.clear()
-    with_effect = uncertain() + [Uncertain("intervention.effect", "edge_of_care", Uniform(0.1, 0.5))]
-    psa(p, with_effect, years=2, draws=3, seed=1, scenario=edge(), progress=False)
-    assert calls == [3]
+    assert calls == [4, 4, 4, 4, 2, 2]          # baseline and scenario, chunks of 4 draws, even when the
+    #                                             scenario changes with each draw
+    loop = _loop_of_runs(p, batched.uncertainty, batched, edge(), 2)
+    np.testing.assert_allclose(batched.baseline.annual["cash"], loop["baseline"], rtol=1e-12)
+    np.testing.assert_allclose(batched.scenario.annual["cash"], loop["scenario"], rtol=1e-12)
+    np.testing.assert_allclose(batched.baseline.present_value, loop["pv_b"], rtol=1e-12)
+    np.testing.assert_allclose(batched.scenario.present_value, loop["pv_s"], rtol=1e-12)
+    np.testing.assert_allclose(batched.net_present_value, loop["npv"], rtol=1e-10, atol=1e-6)
+    np.testing.assert_allclose(batched.payback_years, loop["payback"], rtol=1e-9, atol=1e-9)
+    if draw_dependent:
+        assert len(np.unique(np.round(batched.net_present_value, 3))) == 10
 
 
 # ---------------------------------------------------------------- probabilities

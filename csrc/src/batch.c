@@ -70,6 +70,15 @@ typedef struct batch_job {
     const cc_reduction *state_red, *flow_red;
     double *outputs, *flow_out;
     double weight_bound; /* the larger bound of the two reductions, >= 1 */
+    /* Deterministic flow outputs whose every output takes its flows in
+     * rising order, with at most MAX_SLOTS terms a flow (fused_slots): each
+     * flow's terms in flow_slots slots (output, weight; an unused slot adds
+     * to row L, which is never read), so that each flow's people are added
+     * to its outputs as the flow is applied, in the order of the CSR loop
+     * and so with its bits.  Set by run_batch. */
+    size_t flow_slots;
+    const int64_t *flow_slot_out;   /* (F, flow_slots) */
+    const double *flow_slot_weight; /* (F, flow_slots) */
     size_t threads;
     const volatile int *cancel;
     int stochastic;   /* 1: cc__simulate_kernel with stream first_stream + r of seed */
@@ -143,6 +152,14 @@ static void add_flow_kept(double *restrict y, const double *restrict x,
         const double people = x[b] * p[b];
         out[b] = people;
         y[b] += people;
+    }
+}
+
+/* acc += w * people for one output's row (a fused flow output). */
+static void add_term(double *restrict acc, double w, const double *restrict people)
+{
+    for (size_t b = 0; b < LANES; b++) {
+        acc[b] += w * people[b];
     }
 }
 
@@ -387,6 +404,29 @@ static int project_block(const batch_job *j, size_t r0, size_t n, double *work, 
                     moved_t[(r0 + b) * moved_rep + f] = people[b];
                 }
             }
+        } else if (L > 0 && j->flow_slot_out != NULL) {
+            /* moved_block holds the L outputs' sums (L + 1, LANES; row L
+             * takes the unused slots), added to as each flow is applied:
+             * output k's terms in rising flow order, from 0, as reduce_rows
+             * takes them. */
+            double *acc = moved_block;
+            const size_t M = j->flow_slots;
+            memset(acc, 0, (L + 1) * LANES * sizeof(double));
+            for (size_t f = 0; f < F; f++) {
+                double people[LANES];
+                add_flow_kept(y + (size_t)dst[f] * LANES, x + (size_t)src[f] * LANES,
+                              prob + f * LANES, people);
+                for (size_t q = 0; q < M; q++) {
+                    add_term(acc + (size_t)j->flow_slot_out[f * M + q] * LANES,
+                             j->flow_slot_weight[f * M + q], people);
+                }
+            }
+            double *out = j->flow_out + (r0 * steps + t) * L;
+            for (size_t b = 0; b < n; b++) {
+                for (size_t k = 0; k < L; k++) {
+                    out[b * steps * L + k] = acc[k * LANES + b];
+                }
+            }
         } else if (L > 0) {
             for (size_t f = 0; f < F; f++) {
                 add_flow_kept(y + (size_t)dst[f] * LANES, x + (size_t)src[f] * LANES,
@@ -600,6 +640,35 @@ static size_t per_replicate(size_t steps, size_t stride, size_t width)
     return stride == 0 ? width : steps * width;
 }
 
+/* Most terms a flow may have for the fused flow outputs. */
+#define MAX_SLOTS 4
+
+/* The slots a flow needs (its most terms, at least 1) if every output of
+ * red takes its flows in rising order (ties allowed) and no flow has more
+ * than MAX_SLOTS terms, else 0.  In rising order, adding each flow's
+ * people to its outputs as the flows are applied sums every output in its
+ * CSR order. */
+static size_t fused_slots(const cc_reduction *red, size_t n_flows)
+{
+    size_t *count = calloc(n_flows + 1, sizeof *count);
+    size_t most = 1;
+    if (count == NULL) {
+        return 0;
+    }
+    for (size_t k = 0; k < red->n_outputs && most <= MAX_SLOTS; k++) {
+        for (int64_t q = red->ptr[k]; q < red->ptr[k + 1]; q++) {
+            if (q > red->ptr[k] && red->index[q] < red->index[q - 1]) {
+                most = MAX_SLOTS + 1;
+                break;
+            }
+            const size_t c = ++count[red->index[q]];
+            most = c > most ? c : most;
+        }
+    }
+    free(count);
+    return most <= MAX_SLOTS ? most : 0;
+}
+
 /* Validates then runs every replicate of a job (see cc_project_batch). */
 static int run_batch(batch_job *job, ptrdiff_t *bad_index)
 {
@@ -656,7 +725,42 @@ static int run_batch(batch_job *job, ptrdiff_t *bad_index)
      * steps * F fit (checked above), and so does their sum with the rest in
      * the check below. */
     size_t scratch_size = 0;
-    if (reduced && !job->stochastic && L > 0) {
+    int64_t *slot_out = NULL;
+    double *slot_weight = NULL;
+    const size_t slots = reduced && !job->stochastic && L > 0 ? fused_slots(job->flow_red, m->n_flows)
+                                                              : 0;
+    if (slots > 0) {
+        /* The terms by flow, in CSR order within each flow (a stable
+         * counting sort by index); unused slots point at row L. */
+        const cc_reduction *red = job->flow_red;
+        const size_t F = m->n_flows;
+        slot_out = malloc((F * slots + 1) * sizeof *slot_out);
+        slot_weight = malloc((F * slots + 1) * sizeof *slot_weight);
+        size_t *used = calloc(F + 1, sizeof *used);
+        if (slot_out == NULL || slot_weight == NULL || used == NULL) {
+            free(slot_out);
+            free(slot_weight);
+            free(used);
+            return CC_ENOMEM;
+        }
+        for (size_t i = 0; i < F * slots; i++) {
+            slot_out[i] = (int64_t)L;
+            slot_weight[i] = 0.0;
+        }
+        for (size_t k = 0; k < L; k++) {
+            for (int64_t q = red->ptr[k]; q < red->ptr[k + 1]; q++) {
+                const size_t f = (size_t)red->index[q];
+                slot_out[f * slots + used[f]] = (int64_t)k;
+                slot_weight[f * slots + used[f]] = red->weight[q];
+                used[f]++;
+            }
+        }
+        free(used);
+        job->flow_slots = slots;
+        job->flow_slot_out = slot_out;
+        job->flow_slot_weight = slot_weight;
+        work_size += LANES * (L + 1 > m->n_flows ? L + 1 : m->n_flows);
+    } else if (reduced && !job->stochastic && L > 0) {
         work_size += LANES * m->n_flows;
     } else if (reduced && job->stochastic) {
         scratch_size = (steps + 1) * m->n_states + (L > 0 ? steps * m->n_flows : 0);
@@ -666,6 +770,8 @@ static int run_batch(batch_job *job, ptrdiff_t *bad_index)
     }
     if (cc__mul_overflows(threads, work_size, &n) ||
         cc__mul_overflows(threads, LANES * m->n_states + m->n_flows + 1, &n)) {
+        free(slot_out);
+        free(slot_weight);
         return CC_EDIM;
     }
     batch_worker *workers = calloc(threads, sizeof *workers);
@@ -689,6 +795,8 @@ static int run_batch(batch_job *job, ptrdiff_t *bad_index)
     double *shared = malloc(shared_size * sizeof *shared);
     if (workers == NULL || work == NULL || groups == NULL || shared == NULL ||
         (scratch_size > 0 && scratch == NULL) || cc_mutex_init(&job->lock) != 0) {
+        free(slot_out);
+        free(slot_weight);
         free(workers);
         free(work);
         free(scratch);
@@ -769,6 +877,10 @@ static int run_batch(batch_job *job, ptrdiff_t *bad_index)
         status = run_phase(workers, threads) ? CC_EINTERRUPTED : CC_OK;
     }
     cc_mutex_destroy(&job->lock);
+    job->flow_slot_out = NULL;
+    job->flow_slot_weight = NULL;
+    free(slot_out);
+    free(slot_weight);
     free(workers);
     free(work);
     free(scratch);

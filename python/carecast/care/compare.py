@@ -39,7 +39,7 @@ from carecast.care.tables import Table
 if TYPE_CHECKING:
     from carecast.care.model import CareResult
 
-__all__ = ["Comparison", "compare", "break_even", "PAYBACK_FROM"]
+__all__ = ["Comparison", "compare", "break_even", "batch_net_values", "PAYBACK_FROM"]
 
 #: Where payback is counted from: the scheme's start (default) or the run's start date.
 PAYBACK_FROM = ("scheme", "run")
@@ -59,10 +59,7 @@ class Comparison:
     payback_from: str = "scheme"
 
     def _split(self, result) -> tuple[np.ndarray, np.ndarray]:
-        c = result.step_costs()
-        programme = c.is_kind(CostKind.PROGRAMME)
-        real = c.real
-        return real[:, ~programme].sum(axis=1), real[:, programme].sum(axis=1)
+        return split_costs(result.step_costs())
 
     def gross_saving(self) -> np.ndarray:
         """Per step, real terms, after any benefit shortfall."""
@@ -87,9 +84,7 @@ class Comparison:
         projection is far below that).
         """
         base, _ = self._split(self.baseline)
-        tolerance = 1e-9 * max(1.0, float(np.max(np.abs(base))) if base.size else 1.0)
-        active = np.flatnonzero((np.abs(self.programme_cost()) > tolerance) | (np.abs(self.gross_saving()) > tolerance))
-        return int(active[0]) if active.size else 0
+        return int(scheme_start_steps(base, self.gross_saving(), self.programme_cost()))
 
     def scheme_start_years(self) -> float:
         """Years from the run's start date to the start of the scheme's first step."""
@@ -276,3 +271,51 @@ def break_even(parameters, scenario, *, intervention: int = 0, field: str = "eff
         return compare(base, result, optimism_bias=optimism_bias).present_values()["net_present_value"]
 
     return engine.find_root(npv, low, high, xtol=1e-6)
+
+
+def split_costs(costs) -> tuple[np.ndarray, np.ndarray]:
+    """Real costs per step (any leading axes) without and with programme costs: ``(other, programme)``."""
+    programme = costs.is_kind(CostKind.PROGRAMME)
+    real = costs.real
+    return real[..., ~programme].sum(axis=-1), real[..., programme].sum(axis=-1)
+
+
+def scheme_start_steps(base: np.ndarray, gross: np.ndarray, programme: np.ndarray) -> np.ndarray:
+    """The first step in which the scenario differs from the baseline, per leading index (0 if never).
+
+    "Differs" means a programme cost, or a gross saving larger than ``1e-9``
+    of the baseline's largest step cost (see :meth:`Comparison.scheme_start_step`).
+    """
+    peak = np.max(np.abs(base), axis=-1) if base.shape[-1] else np.zeros(base.shape[:-1])
+    tolerance = 1e-9 * np.maximum(1.0, peak)[..., None]
+    active = (np.abs(programme) > tolerance) | (np.abs(gross) > tolerance)
+    return np.where(active.any(axis=-1), active.argmax(axis=-1), 0)
+
+
+def batch_net_values(baseline, scenario, dt: float, schedule, *, optimism_bias: float = 0.0,
+                     benefit_shortfall: float = 0.0, payback_from: str = "scheme") -> dict[str, np.ndarray]:
+    """Per draw, what :meth:`Comparison.present_values` gives for one: from two :class:`StepCosts`
+    with a leading draw axis (baseline and scenario of the same draws).
+
+    Returns ``gross_saving``, ``programme_cost``, ``net_present_value``,
+    ``payback_years`` and ``scheme_start_years``, each ``(R,)``. Present values
+    are the per-step series times the mid-step discount factors summed by
+    NumPy (the same figures as :func:`carecast.present_value` to rounding);
+    payback is :func:`carecast.payback` of each draw's series.
+    """
+    basis = checks.choice("payback_from", payback_from, PAYBACK_FROM)
+    base, base_programme = split_costs(baseline)
+    scen, programme = split_costs(scenario)
+    gross = (base - scen) * (1.0 - benefit_shortfall)
+    cost = (programme - base_programme) * (1.0 + optimism_bias)
+    net = gross - cost
+    steps = net.shape[-1]
+    factors = engine.step_discount_factors(steps, dt=dt, timing="mid", schedule=schedule)
+    out = {"gross_saving": np.einsum("rt,t->r", gross, factors), "programme_cost": np.einsum("rt,t->r", cost, factors)}
+    out["net_present_value"] = out["gross_saving"] - out["programme_cost"]
+    scheme = scheme_start_steps(base, gross, cost)
+    start = scheme if basis == "scheme" else np.zeros_like(scheme)
+    out["payback_years"] = np.array([engine.payback(net[r, int(start[r]):], dt=dt, schedule=schedule)
+                                     for r in range(net.shape[0])])
+    out["scheme_start_years"] = scheme * dt
+    return out

@@ -40,7 +40,8 @@ from carecast.care.parameters import CareParameters, parse_price_year
 from carecast.care.statespace import LEAVER_GROUP, StateSpace
 from carecast.care.taxonomy import ADOPTED, SGO_CAO
 
-__all__ = ["CostKind", "CostComponent", "StepCosts", "step_costs", "cost_factors", "UNIT_COST_FIELDS", "unit_costs"]
+__all__ = ["CostKind", "CostComponent", "StepCosts", "step_costs", "costs_from_sums", "occupancy_sums", "cost_factors",
+           "UNIT_COST_FIELDS", "unit_costs"]
 
 
 class CostKind(str, enum.Enum):
@@ -198,7 +199,22 @@ def _refuse_overflow(cash: np.ndarray, parts: Sequence[CostComponent], params: S
                         "too large to be real; check the parameters' units")
 
 
-@np.errstate(over="ignore", invalid="ignore")   # overflow is refused by _refuse_overflow, not warned
+def occupancy_sums(space: StateSpace, occupancy: np.ndarray, shape: tuple[int, int, int, int]
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """What costs need of an occupancy ``(..., steps + 1, S)``: children in care by placement
+    ``(..., steps + 1, P)`` and people in the post-exit states of each exit group ``(..., steps + 1, E)``."""
+    A, P, T, E = shape
+    occ = np.asarray(occupancy)
+    lead = occ.shape[:-1]
+    by_placement = occ[..., : space.in_care].reshape(lead + (A, P, T)).sum(axis=(-3, -1))
+    post_exit = np.zeros(lead + (E,))
+    for g in range(E):
+        chain = (space.kind == "post_exit") & (space.group == g)
+        if chain.any():
+            post_exit[..., g] = occ[..., chain].sum(axis=-1)
+    return by_placement, post_exit
+
+
 def step_costs(parameters: CareParameters | Sequence[CareParameters], space: StateSpace,
                occupancy: np.ndarray, events: dict[str, np.ndarray], dt: float, *,
                programme_costs: dict[str, np.ndarray] | None = None,
@@ -222,20 +238,38 @@ def step_costs(parameters: CareParameters | Sequence[CareParameters], space: Sta
         placement ``from`` to ``to``, for the share of those moves the
         intervention added (``extra_share`` per step, ``(steps,)`` or ``(R, steps)``).
     """
+    first = parameters if isinstance(parameters, CareParameters) else parameters[0]
+    by_placement, post_exit = occupancy_sums(space, occupancy, first.shape)
+    totals = {"entries": np.asarray(events["entries"]).sum(axis=(-2, -1)),
+              "exits": np.asarray(events["exits"]).sum(axis=(-2, -1)), "moves": np.asarray(events["moves"])}
+    return costs_from_sums(parameters, space, by_placement, post_exit, totals, dt,
+                           programme_costs=programme_costs, per_move_costs=per_move_costs)
+
+
+@np.errstate(over="ignore", invalid="ignore")   # overflow is refused by _refuse_overflow, not warned
+def costs_from_sums(parameters: CareParameters | Sequence[CareParameters], space: StateSpace,
+                    by_placement: np.ndarray, post_exit: np.ndarray, events: dict[str, np.ndarray], dt: float, *,
+                    programme_costs: dict[str, np.ndarray] | None = None,
+                    per_move_costs: list | None = None) -> StepCosts:
+    """As :func:`step_costs`, from the sums that costs need, however computed (from a full
+    occupancy, or by the engine as the replicates run: :func:`carecast.care.run_batch` with
+    ``full_occupancy=False``): children in care by placement ``(..., steps + 1, P)``, people in
+    each exit group's post-exit states ``(..., steps + 1, E)`` (:func:`occupancy_sums`), and
+    ``events`` as totals: ``entries`` ``(..., steps)``, ``exits`` by group ``(..., steps, E)``
+    and ``moves`` ``(..., steps, P, P)``."""
     single = isinstance(parameters, CareParameters)
     params: list[CareParameters] = [parameters] if isinstance(parameters, CareParameters) else list(parameters)
-    occ = np.asarray(occupancy)[None] if single else np.asarray(occupancy)
+    placed = np.asarray(by_placement)[None] if single else np.asarray(by_placement)
+    after = np.asarray(post_exit)[None] if single else np.asarray(post_exit)
     ev = {k: (np.asarray(v)[None] if single else np.asarray(v)) for k, v in events.items()}
     R = len(params)
-    steps = occ.shape[-2] - 1
+    steps = placed.shape[-2] - 1
     first = params[0]
-    A, P, T, E = first.shape
     price, general, discount = _per_draw(params, steps, dt)          # (R, steps)
 
     parts: list[CostComponent] = []
     columns: list[np.ndarray] = []
-    by_placement = occ[..., : space.in_care].reshape(R, steps + 1, A, P, T).sum(axis=(2, 4))
-    trapezoid = 0.5 * (by_placement[:, :-1] + by_placement[:, 1:])                  # (R, steps, P)
+    trapezoid = 0.5 * (placed[:, :-1] + placed[:, 1:])                                # (R, steps, P)
     weekly = np.stack([np.asarray(p.weekly_cost) for p in params])                            # (R, P)
     placement_cost = trapezoid * (weekly * WEEKS_PER_YEAR)[:, None, :] * dt * price[..., None]
     for q, placement in enumerate(first.placements):
@@ -245,10 +279,9 @@ def step_costs(parameters: CareParameters | Sequence[CareParameters], space: Sta
         if name not in first.exit_groups:
             continue
         g = first.exit_groups.index(name)
-        chain = (space.kind == "post_exit") & (space.group == g)
-        if not chain.any():
+        if not ((space.kind == "post_exit") & (space.group == g)).any():
             continue
-        in_chain = occ[..., chain].sum(axis=-1)
+        in_chain = after[..., g]
         per_year = np.array([weekly_of(p) for p in params]) * WEEKS_PER_YEAR
         parts.append(CostComponent(label, CostKind.POST_EXIT, group=g))
         columns.append(0.5 * (in_chain[:, :-1] + in_chain[:, 1:]) * per_year[:, None] * dt * price)
@@ -256,14 +289,20 @@ def step_costs(parameters: CareParameters | Sequence[CareParameters], space: Sta
     def scalar(name: str) -> np.ndarray:
         return np.array([getattr(p, name) for p in params])[:, None]
 
-    entries = ev["entries"].sum(axis=(-2, -1))                                       # (R, steps)
+    entries = ev["entries"]                                                          # (R, steps)
+    # a batch run without event sums has no moves or exits: allowed only where they cost nothing
+    if "moves" not in ev or "exits" not in ev:
+        if per_move_costs or any(p.move_cost != 0 or np.any(np.asarray(p.exit_costs) != 0) for p in params):
+            raise ValueError("costs of moves and exits need their counts: run the batch with events=True")
+        ev["moves"] = np.zeros(entries.shape + (len(first.placements),) * 2)
+        ev["exits"] = np.zeros(entries.shape + (len(first.exit_groups),))
     parts.append(CostComponent("entering care", CostKind.EVENT))
     columns.append(entries * scalar("entry_cost") * price)
     parts.append(CostComponent("care proceedings", CostKind.EVENT))
     columns.append(entries * scalar("proceedings_share") * scalar("proceedings_cost") * price)
     parts.append(CostComponent("placement moves", CostKind.EVENT))
     columns.append(ev["moves"].sum(axis=(-2, -1)) * scalar("move_cost") * price)
-    exits = ev["exits"].sum(axis=(-2, -1))                                           # (R, steps, E)
+    exits = ev["exits"]                                                              # (R, steps, E)
     exit_costs = np.stack([np.asarray(p.exit_costs) for p in params])                          # (R, E)
     for g, name in enumerate(first.exit_groups):
         parts.append(CostComponent(f"exit: {name}", CostKind.EVENT, group=g))

@@ -26,11 +26,13 @@ from carecast.care.calendar import (
     step_dates,
     step_length,
 )
-from carecast.care.costs import CostKind, StepCosts, step_costs
+from carecast.care.costs import CostKind, StepCosts, costs_from_sums, occupancy_sums, step_costs
 from carecast.care.interventions import modifiers_and_costs
 from carecast.care.parameters import CareParameters
 from carecast.care.scenarios import Scenario
 from carecast.care.statespace import (
+    FLOW_EXIT,
+    FLOW_MOVE,
     CareStructure,
     CareValues,
     EngineArrays,
@@ -43,7 +45,8 @@ from carecast.care.statespace import (
 )
 from carecast.care.tables import Table
 
-__all__ = ["run", "run_batch", "CareResult", "CareBatch", "step_length", "STEP_NAMES"]
+__all__ = ["run", "run_batch", "CareResult", "CareBatch", "BatchSums", "SumsLayout", "sums_layout",
+           "step_length", "STEP_NAMES"]
 
 
 def _check_years(years) -> None:
@@ -157,6 +160,140 @@ def _event_counts(space: StateSpace, shape: tuple[int, int, int, int], selection
                  + np.einsum(f"...tapu,{w[:-1]}apuq->...tq", x, arriving))
         exits[..., selection.structure.leaver_group, A - 1, :] += after
     return {"entries": entries, "exits": exits, "moves": moves}
+
+
+@dataclass(frozen=True, eq=False)
+class SumsLayout:
+    """The sums of a run that children, events and costs need, as engine reductions.
+
+    State outputs (``K``): children in care by placement (``P``), people in
+    each exit group's post-exit states (``E``) and, under exact ageing,
+    children in the last age band (1). Flow outputs (``L``): children moved
+    by the exit flows of each exit group (``E``), by the moves from each
+    placement to each other (``P * P``) and, under exact ageing, by the
+    flows out of the last age band's states and into them (2). Every sum is
+    linear in occupancy and moved, so it is computed in C as the replicates
+    run (:func:`carecast.project_batch` ``outputs=``, ``flow_outputs=``) and
+    the full occupancy is never stored. Each output takes its states or
+    flows in rising order, which lets the engine add each flow to its output
+    as it applies it (the sums, to the bit, of the CSR loop).
+    """
+
+    state: engine.Reduction
+    flow: engine.Reduction | None
+    shape: tuple[int, int, int, int]
+    exact_ageing: bool
+
+
+def sums_layout(selection: FlowSelection, *, events: bool = True) -> SumsLayout:
+    """The :class:`SumsLayout` of a structure's kept flows (built once per selection);
+    ``events=False`` leaves out the flow outputs (exits and moves)."""
+    cache = selection.__dict__.setdefault("_sums_layouts", {})
+    found = cache.get(events)
+    if found is not None:
+        return found
+    structure = selection.structure
+    space = structure.space
+    A, P, T, E = structure.shape
+    S, S_in = space.size, space.in_care
+    key = np.full(S, -1, dtype=np.int64)
+    key[:S_in] = space.placement[:S_in]
+    post = space.kind == "post_exit"
+    key[post] = P + space.group[post]
+    state_keys = [key]
+    flow_key = np.full(selection.size, -1, dtype=np.int64)
+    src_in = selection.src < S_in
+    src_place = np.where(src_in, space.placement[selection.src], 0)
+    exits = (selection.flow_type == FLOW_EXIT) & src_in
+    flow_key[exits] = selection.flow_group[exits]
+    moves = selection.flow_type == FLOW_MOVE
+    flow_key[moves] = E + (src_place * P + selection.flow_to_placement)[moves]
+    flow_keys = [flow_key]
+    K, L = P + E, E + P * P
+    if space.exact_ageing:
+        last = np.full(S, -1, dtype=np.int64)
+        last[(np.arange(S) < S_in) & (space.age == A - 1)] = K
+        state_keys.append(last)
+        from_last = src_in & (space.age[selection.src] == A - 1)
+        into_last = src_in & (selection.dst < S_in) & (space.age[selection.dst] == A - 1)
+        flow_keys += [np.where(from_last, L, -1), np.where(into_last, L + 1, -1)]
+        K, L = K + 1, L + 2
+
+    def reduction(keys: list[np.ndarray], n: int, width: int) -> engine.Reduction:
+        # an element may feed several outputs (a state is also in the last band): one key array each;
+        # the stable sort keeps each output's elements in rising order
+        elements = np.concatenate([np.arange(width)] * len(keys))
+        all_keys = np.concatenate(keys)
+        take = np.flatnonzero(all_keys >= 0)
+        order = take[np.argsort(all_keys[take], kind="stable")]
+        ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(all_keys[take], minlength=n), out=ptr[1:])
+        return engine.Reduction(ptr, elements[order], np.ones(order.size))
+
+    layout = SumsLayout(state=reduction(state_keys, K, S),
+                        flow=reduction(flow_keys, L, selection.size) if events else None,
+                        shape=(A, P, T, E), exact_ageing=bool(space.exact_ageing))
+    cache[events] = layout
+    return layout
+
+
+@dataclass
+class BatchSums:
+    """A batch's sums computed by the engine (see :class:`SumsLayout`), split by meaning.
+
+    ``by_placement`` ``(R, steps + 1, P)``, ``post_exit`` ``(R, steps + 1, E)``;
+    ``exits`` ``(R, steps, E)`` by group and ``moves`` ``(R, steps, P, P)``
+    moved by the flows (entrants' events within their arrival step not
+    included); under exact ageing ``last_band`` ``(R, steps + 1)``,
+    ``last_leaving`` and ``last_arriving`` ``(R, steps)``.
+    """
+
+    by_placement: np.ndarray
+    post_exit: np.ndarray
+    exits: np.ndarray | None
+    moves: np.ndarray | None
+    last_band: np.ndarray | None = None
+    last_leaving: np.ndarray | None = None
+    last_arriving: np.ndarray | None = None
+
+    @classmethod
+    def split(cls, layout: SumsLayout, outputs: np.ndarray, flow_outputs: np.ndarray | None) -> BatchSums:
+        A, P, T, E = layout.shape
+        out = cls(by_placement=outputs[..., :P], post_exit=outputs[..., P:P + E], exits=None, moves=None)
+        if layout.exact_ageing:
+            out.last_band = outputs[..., P + E]
+        if flow_outputs is not None:
+            R, steps = flow_outputs.shape[:2]
+            out.exits = flow_outputs[..., :E]
+            out.moves = flow_outputs[..., E:E + P * P].reshape(R, steps, P, P)
+            if layout.exact_ageing:
+                out.last_leaving = flow_outputs[..., E + P * P]
+                out.last_arriving = flow_outputs[..., E + P * P + 1]
+        return out
+
+
+def _event_totals_from_sums(space: StateSpace, shape: tuple[int, int, int, int], selection: FlowSelection,
+                            sums: BatchSums, arrival_pairs: np.ndarray, pair_of_step: np.ndarray,
+                            entries: np.ndarray) -> dict[str, np.ndarray]:
+    """As :func:`_event_totals` of :func:`_event_counts`, from the engine's sums instead of the occupancy."""
+    if sums.exits is None or sums.moves is None:
+        raise ValueError("this batch was run without event sums (events=False): it has no exits or moves")
+    A, P, T, E = shape
+    lead = arrival_pairs.shape[:-2]
+    arrival_exits = selection.sum("entry_exits", arrival_pairs).reshape(lead + (-1, E, A * P)).sum(axis=-1)
+    exits = sums.exits + arrival_exits[..., pair_of_step, :]
+    moves = sums.moves + selection.sum("entry_moves", arrival_pairs)[..., pair_of_step, :].reshape(sums.moves.shape)
+    if space.exact_ageing:
+        assert sums.last_band is not None and sums.last_leaving is not None and sums.last_arriving is not None
+        exits[..., selection.structure.leaver_group] += (
+            sums.last_band[..., :-1] - sums.last_leaving + sums.last_arriving)
+    return {"entries": np.asarray(entries).sum(axis=(-2, -1)), "exits": exits, "moves": moves}
+
+
+def _event_totals(events: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """What costs need of the events: entries per step, exits by group, moves by placements."""
+    return {"entries": events["entries"].sum(axis=(-2, -1)), "exits": events["exits"].sum(axis=(-2, -1)),
+            "moves": events["moves"]}
 
 
 _STOCHASTIC_EVENTS = ("events and costs of a stochastic run are not available: its exits and moves are "
@@ -387,23 +524,38 @@ def _check_same_shape(parameters: Sequence[CareParameters]) -> None:
             raise ValueError(f"parameters[{i}] differs from parameters[0] in start_date")
 
 
-def _stack_interventions(parameters: Sequence[CareParameters], scenario: Scenario | None, steps: int,
+def _stack_interventions(parameters: Sequence[CareParameters], scenarios: Sequence[Scenario] | None, steps: int,
                          dt: float) -> tuple[Modifiers | None, dict[str, np.ndarray], list]:
     """Interventions' modifiers and costs for each draw, stacked on a leading draw axis."""
-    per_draw = [_interventions(p, scenario, steps, dt) for p in parameters]
+    if scenarios is None:
+        return None, {}, []
+    per_draw = [_interventions(p, s, steps, dt) for p, s in zip(parameters, scenarios)]
     if per_draw[0][0] is None:
         return None, {}, []
     mods = [m for m, _, _ in per_draw]
 
     def stacked(name: str) -> np.ndarray | None:
         first = getattr(mods[0], name)
-        return None if first is None else np.stack([getattr(m, name) for m in mods])
+        if first is None:
+            return None
+        arrays = [getattr(m, name) for m in mods]
+        if any(a is None or np.shape(a) != np.shape(first) for a in arrays):
+            raise ValueError(f"the scenarios of the batch change {name} differently (one per draw must "
+                             f"have the same shape of effect): run them in separate batches")
+        return np.stack(arrays)
 
     modifiers = Modifiers(entries_factor=stacked("entries_factor"), entries_shift=stacked("entries_shift"),
                           exit_factor=stacked("exit_factor"), extra_moves=stacked("extra_moves"))
-    programme = {name: np.stack([costs[name] for _, costs, _ in per_draw]) for name in per_draw[0][1]}
-    per_move = [(o, t, cost, np.stack([moves[k][3] for _, _, moves in per_draw]), label)
-                for k, (o, t, cost, _, label) in enumerate(per_draw[0][2])]
+    names = list(per_draw[0][1])
+    if any(list(costs) != names for _, costs, _ in per_draw):
+        raise ValueError("the scenarios of the batch have different programme costs: run them in separate batches")
+    programme = {name: np.stack([costs[name] for _, costs, _ in per_draw]) for name in names}
+    if any(len(moves) != len(per_draw[0][2]) for _, _, moves in per_draw):
+        raise ValueError("the scenarios of the batch add different moves: run them in separate batches")
+    # the cost per move may be drawn too: one per draw, (R, 1) against the moves' (R, steps)
+    per_move = [(o, t, np.array([float(moves[k][2]) for _, _, moves in per_draw])[:, None],
+                 np.stack([moves[k][3] for _, _, moves in per_draw]), label)
+                for k, (o, t, _, _, label) in enumerate(per_draw[0][2])]
     return modifiers, programme, per_move
 
 
@@ -413,9 +565,10 @@ def _per_replicate(arr: np.ndarray, repeats: int) -> np.ndarray:
 
 
 def run_batch(parameters: Sequence[CareParameters], *, years: float, step: str | float = "month",
-              scenario: Scenario | None = None, threads: int | None = None, stochastic: bool = False,
-              seed: int | None = None, replicates_per_draw: int = 1, post_exit: bool = True,
-              keep_moved: bool = True) -> CareBatch:
+              scenario: Scenario | Sequence[Scenario] | None = None, threads: int | None = None,
+              stochastic: bool = False, seed: int | None = None, replicates_per_draw: int = 1,
+              post_exit: bool = True, keep_moved: bool = True, full_occupancy: bool = True,
+              events: bool | None = None, first_replicate: int = 0) -> CareBatch:
     """Run many parameter sets of one shape in one engine call (probabilistic sensitivity analysis).
 
     Every parameter set shares the structure of the first (states, flows,
@@ -430,8 +583,13 @@ def run_batch(parameters: Sequence[CareParameters], *, years: float, step: str |
         time-in-care bands, exit groups, start date and shape of
         ``entries_per_year`` (refused otherwise, naming the first index that
         differs). Stocks, rates and unit costs may all differ.
-    years, step, scenario, post_exit
-        As in :func:`run`; the scenario is applied to each draw.
+    years, step, post_exit
+        As in :func:`run`.
+    scenario : Scenario or sequence of Scenario, optional
+        Applied to each draw; a sequence gives one scenario per draw (a PSA
+        whose intervention fields are uncertain). The scenarios of a batch
+        must have the same interventions, of the same types in the same
+        order (their fields may differ), so that their effects stack.
     threads : int, optional
         Engine threads (default: the usable CPUs); results do not depend on it.
     stochastic : bool
@@ -451,6 +609,31 @@ def run_batch(parameters: Sequence[CareParameters], *, years: float, step: str |
         (``projection.moved`` is None), which saves ``R * steps * F`` doubles;
         events and costs are computed from occupancy and the flows'
         probabilities, so they are the same either way.
+    full_occupancy : bool
+        ``False`` keeps no occupancy at all: the engine sums, as each
+        replicate runs, what children, events and costs need (children by
+        placement, post-exit states, exits and moves by kind; see
+        :class:`SumsLayout`), so memory is ``R * steps * (E A P + P^2)``
+        numbers at most instead of ``R * steps * S``, and the time of writing
+        the occupancy is saved. Children by placement, events, costs and
+        present values are then as with ``True`` (to rounding: the sums are
+        taken in another order); the occupancy by age and time in care, and
+        :meth:`CareBatch.result`, are refused. For a stochastic batch the
+        exits and moves are then those drawn, while entries and the events of
+        entrants within their arrival step are their expected numbers (the
+        engine draws arrivals per state, not per entrant); so its costs are
+        available, with one-off entry costs at their expected value.
+    events : bool, optional
+        With ``full_occupancy=False``: whether the engine also sums exits
+        and moves (about a third more engine time for a council model).
+        Default: when the costs need them, i.e. when any draw has a move or
+        exit cost or the scenario costs moves. Without them
+        :meth:`CareBatch.event_totals` is refused and the cost of moves and
+        exits is zero, exactly, as their unit costs are.
+    first_replicate : int
+        Stochastic runs: the stream of replicate 0 (replicate ``i`` uses
+        stream ``first_replicate + i`` of ``seed``), so that a long run cut
+        into batches gives the same bits as one batch.
 
     Returns
     -------
@@ -489,25 +672,30 @@ def run_batch(parameters: Sequence[CareParameters], *, years: float, step: str |
     _check_years(years)
     dt = step_length(step)
     steps = max(1, int(round(float(years) / dt)))
-    _check_scenario(scenario)
+    scenarios = _batch_scenarios(scenario, len(params))
     if isinstance(replicates_per_draw, bool) or not isinstance(replicates_per_draw, (int, np.integer)) \
             or replicates_per_draw < 1:
         raise ValueError(f"replicates_per_draw must be a whole number >= 1, got {replicates_per_draw!r}")
     if replicates_per_draw != 1 and not stochastic:
         raise ValueError("replicates_per_draw above 1 needs stochastic=True (deterministic runs of one draw "
                          "are identical)")
-    if scenario is not None:
-        params = [scenario.apply(p) for p in params]
+    if isinstance(first_replicate, bool) or not isinstance(first_replicate, (int, np.integer)) \
+            or first_replicate < 0:
+        raise ValueError(f"first_replicate must be a whole number >= 0, got {first_replicate!r}")
+    if first_replicate and not stochastic:
+        raise ValueError("first_replicate numbers stochastic replicates: it needs stochastic=True")
+    if scenarios is not None:
+        params = [s.apply(p) for s, p in zip(scenarios, params)]
     if stochastic:
         for i, p in enumerate(params):
             fraction = p.stock != np.round(p.stock)
             if fraction.any():
                 a, q, t = (int(k) for k in np.argwhere(fraction)[0])
-                after = " (after the scenario)" if scenario is not None else ""
+                after = " (after the scenario)" if scenarios is not None else ""
                 raise ValueError(f"a stochastic batch moves whole children: parameters[{i}].stock[{a}, {q}, {t}] "
                                  f"= {p.stock[a, q, t]}{after} is not a whole number")
     structure = care_structure(params[0], dt, post_exit=post_exit)
-    modifiers, programme_costs, per_move_costs = _stack_interventions(params, scenario, steps, dt)
+    modifiers, programme_costs, per_move_costs = _stack_interventions(params, scenarios, steps, dt)
     values = care_values(structure, params, steps, modifiers)
     R = len(params)
     k = int(replicates_per_draw)
@@ -516,7 +704,15 @@ def run_batch(parameters: Sequence[CareParameters], *, years: float, step: str |
         x0 = x0[0]
     value, inflow = values.engine_value(), values.engine_inflow()
     sel = values.selection
-    projection: engine.Projection
+    if events is None:
+        events = bool(per_move_costs) or any(p.move_cost != 0 or np.any(p.exit_costs != 0) for p in params)
+    layout = None if full_occupancy else sums_layout(sel, events=bool(events))
+    reduced: dict[str, Any] = {}
+    if layout is not None:
+        reduced["outputs"] = layout.state
+        if layout.flow is not None:
+            reduced["flow_outputs"] = layout.flow
+    projection: Any
     if stochastic:
         replicates = R * k
         if x0.ndim == 2:
@@ -524,17 +720,44 @@ def run_batch(parameters: Sequence[CareParameters], *, years: float, step: str |
         projection = engine.simulate(x0, sel.src, sel.dst, _per_replicate(value, k), steps,
                                      replicates=replicates, seed=seed, dt=dt, kind="prob",
                                      inflow=_per_replicate(inflow, k), advance=structure.advance,
-                                     threads=threads, keep_moved=keep_moved,
-                                     value_per_replicate=True, inflow_per_replicate=True)
+                                     threads=threads, keep_moved=keep_moved, first_replicate=int(first_replicate),
+                                     value_per_replicate=True, inflow_per_replicate=True, **reduced)
     else:
         # values always carry the draw axis: say so, so that R == steps is never ambiguous
         projection = engine.project_batch(x0, sel.src, sel.dst, value, steps, replicates=R, dt=dt, kind="prob",
                                           inflow=inflow, advance=structure.advance, threads=threads,
                                           keep_moved=keep_moved, value_per_replicate=True,
-                                          inflow_per_replicate=True)
+                                          inflow_per_replicate=True, **reduced)
+    sums = None if layout is None else BatchSums.split(layout, projection.outputs, projection.flow_outputs)
+    names = {s.name for s in scenarios} if scenarios is not None else {"baseline"}
     return CareBatch(parameters=params, structure=structure, values=values, projection=projection,
-                     scenario=scenario.name if scenario is not None else "baseline", stochastic=bool(stochastic),
-                     replicates_per_draw=k, programme_costs=programme_costs, per_move_costs=per_move_costs)
+                     scenario=names.pop() if len(names) == 1 else "several", stochastic=bool(stochastic),
+                     replicates_per_draw=k, programme_costs=programme_costs, per_move_costs=per_move_costs,
+                     sums=sums)
+
+
+def _batch_scenarios(scenario: Scenario | Sequence[Scenario] | None, R: int) -> list[Scenario] | None:
+    """One scenario per draw (or None), checked: the same interventions' types in the same order."""
+    if scenario is None:
+        return None
+    if isinstance(scenario, Scenario):
+        return [scenario] * R
+    if isinstance(scenario, (str, bytes)) or not isinstance(scenario, Sequence):
+        raise TypeError(f"scenario must be a Scenario or a sequence of them, got {type(scenario).__name__}")
+    out = list(scenario)
+    if len(out) != R:
+        raise ValueError(f"scenario holds {len(out)} scenarios for {R} parameter sets: give one per draw")
+    first = out[0]
+    for i, s in enumerate(out):
+        _check_scenario(s)
+        if s is None:
+            raise TypeError(f"scenario[{i}] must be a Scenario, got None")
+        kinds = [type(item).__name__ for item in s.interventions]
+        if kinds != [type(item).__name__ for item in first.interventions]:
+            raise ValueError(f"scenario[{i}] has interventions {kinds}, scenario[0] "
+                             f"{[type(item).__name__ for item in first.interventions]}: the scenarios of a batch "
+                             f"must have the same interventions in the same order")
+    return out
 
 
 @dataclass(eq=False)
@@ -553,8 +776,11 @@ class CareBatch:
         The shared states and flows (``.space`` for labels).
     values : CareValues
         The engine's values for every draw.
-    projection : Projection or Simulation
-        The engine's result, ``occupancy`` ``(replicates, steps + 1, S)``.
+    projection : Projection, Simulation or BatchOutputs
+        The engine's result: ``occupancy`` ``(replicates, steps + 1, S)``, or
+        with ``full_occupancy=False`` the engine's sums only.
+    sums : BatchSums or None
+        With ``full_occupancy=False``: the sums split by meaning.
     """
 
     parameters: list[CareParameters]
@@ -566,7 +792,9 @@ class CareBatch:
     replicates_per_draw: int = 1
     programme_costs: dict[str, np.ndarray] = field(default_factory=dict)
     per_move_costs: list = field(default_factory=list)
+    sums: BatchSums | None = None
     _events: dict[str, np.ndarray] | None = field(default=None, repr=False)
+    _totals: dict[str, np.ndarray] | None = field(default=None, repr=False)
     _costs: StepCosts | None = field(default=None, repr=False)
 
     @property
@@ -579,7 +807,7 @@ class CareBatch:
 
     @property
     def replicates(self) -> int:
-        return int(self.projection.occupancy.shape[0])
+        return self.draws * self.replicates_per_draw
 
     @property
     def dt(self) -> float:
@@ -594,23 +822,41 @@ class CareBatch:
         """Dates of ``occupancy[:, 0..steps]``, ``datetime64[D]``."""
         return step_dates(self.parameters[0].start_date, self.steps, self.dt)
 
+    def _full(self, what: str) -> np.ndarray:
+        if self.sums is not None:
+            raise ValueError(f"{what} needs the full occupancy: this batch was run with full_occupancy=False, "
+                             "which keeps children by placement, events and costs only")
+        return np.asarray(self.projection.occupancy)
+
     def in_care_occupancy(self) -> np.ndarray:
         """Children in care, ``(replicates, steps + 1, A, P, T)``."""
         A, P, T, _ = self.structure.shape
-        occ = self.projection.occupancy[..., : self.space.in_care]
+        occ = self._full("in_care_occupancy")[..., : self.space.in_care]
         return occ.reshape(self.replicates, self.steps + 1, A, P, T)
 
     def children_in_care(self) -> np.ndarray:
         """Total children in care, ``(replicates, steps + 1)``."""
-        return self.in_care_occupancy().sum(axis=(2, 3, 4))
+        return self.children_by_placement().sum(axis=-1)
 
     def children_by_placement(self) -> np.ndarray:
         """Children in care by placement, ``(replicates, steps + 1, P)``."""
+        if self.sums is not None:
+            return self.sums.by_placement
         return self.in_care_occupancy().sum(axis=(2, 4))
 
+    def _entrants(self) -> tuple[np.ndarray, np.ndarray]:
+        """Entries and the entrants' arrival-step events per replicate (draw values repeated)."""
+        v, k = self.values, self.replicates_per_draw
+        return _per_replicate(np.asarray(v.entries), k), _per_replicate(v.arrival_pairs, k)
+
     def event_counts(self) -> dict[str, np.ndarray]:
-        """Entries ``(R, steps, A, P)``, exits ``(R, steps, E, A, P)``, moves ``(R, steps, P, P)`` per draw."""
+        """Entries ``(R, steps, A, P)``, exits ``(R, steps, E, A, P)``, moves ``(R, steps, P, P)`` per draw.
+
+        Needs the full occupancy (a batch run with ``full_occupancy=False``
+        has :meth:`event_totals` only).
+        """
         if self._events is None:
+            self._full("event_counts")
             if self.stochastic:
                 raise ValueError(_STOCHASTIC_EVENTS)
             v = self.values
@@ -619,12 +865,49 @@ class CareBatch:
                                          v.value_rows.shape[1] > 1, v.arrival_pairs, v.pair_of_step, v.entries)
         return self._events
 
+    def event_totals(self) -> dict[str, np.ndarray]:
+        """Per replicate and step: ``entries`` ``(R, steps)``, ``exits`` by exit group ``(R, steps, E)``
+        and ``moves`` ``(R, steps, P, P)`` (what costs need).
+
+        A stochastic batch has them only when run with ``full_occupancy=False``:
+        exits and moves drawn; entries and entrants' events within their
+        arrival step at their expected numbers (see :func:`run_batch`).
+        """
+        if self._totals is None:
+            if self.sums is not None:
+                self._totals = self._sums_totals(need_events=True)
+            else:
+                self._totals = _event_totals(self.event_counts())
+        return self._totals
+
+    def _sums_totals(self, need_events: bool) -> dict[str, np.ndarray]:
+        v, k = self.values, self.replicates_per_draw
+        assert self.sums is not None
+        if self.sums.exits is None and not need_events:       # run without event sums: entries only
+            return {"entries": _per_replicate(np.asarray(v.entries), k).sum(axis=(-2, -1))}
+        return _event_totals_from_sums(self.space, self.structure.shape, v.selection, self.sums,
+                                       _per_replicate(v.arrival_pairs, k), v.pair_of_step,
+                                       _per_replicate(np.asarray(v.entries), k))
+
+    def _replicate_parameters(self) -> list[CareParameters]:
+        k = self.replicates_per_draw
+        return [p for p in self.parameters for _ in range(k)]
+
     def step_costs(self) -> StepCosts:
-        """Costs per draw, step and component: ``cash`` ``(R, steps, K)``, with each component's kind."""
+        """Costs per replicate, step and component: ``cash`` ``(R, steps, K)``, with each component's kind."""
         if self._costs is None:
-            self._costs = step_costs(self.parameters, self.space, np.asarray(self.projection.occupancy),
-                                     self.event_counts(), self.dt, programme_costs=self.programme_costs,
-                                     per_move_costs=self.per_move_costs)
+            k = self.replicates_per_draw
+            programme = {name: _per_replicate(np.asarray(cost), k) for name, cost in self.programme_costs.items()}
+            per_move = [(o, t, _per_replicate(cost, k) if np.ndim(cost) else cost, _per_replicate(share, k), label)
+                        for o, t, cost, share, label in self.per_move_costs]
+            if self.sums is not None:
+                by_placement, post_exit = self.sums.by_placement, self.sums.post_exit
+                totals = self._totals if self._totals is not None else self._sums_totals(need_events=False)
+            else:
+                by_placement, post_exit = occupancy_sums(self.space, self._full("step_costs"), self.structure.shape)
+                totals = self.event_totals()
+            self._costs = costs_from_sums(self._replicate_parameters(), self.space, by_placement, post_exit,
+                                          totals, self.dt, programme_costs=programme, per_move_costs=per_move)
         return self._costs
 
     def costs_by_kind(self, terms: str = "cash") -> dict[CostKind, np.ndarray]:
@@ -632,11 +915,12 @@ class CareBatch:
         return self.step_costs().by_kind(terms)
 
     def present_values(self) -> np.ndarray:
-        """Present value of all costs of each draw (real terms, discounted mid-step), ``(R,)``."""
+        """Present value of all costs of each replicate (real terms, discounted mid-step), ``(R,)``."""
         return self.step_costs().discounted.sum(axis=(1, 2))
 
     def result(self, replicate: int) -> CareResult:
         """An ordinary :class:`CareResult` for one replicate (for deterministic runs, draw ``replicate``)."""
+        self._full("result()")
         if isinstance(replicate, bool) or not isinstance(replicate, (int, np.integer)) \
                 or not 0 <= replicate < self.replicates:
             raise IndexError(f"replicate must be in 0..{self.replicates - 1}, got {replicate!r}")
@@ -647,7 +931,8 @@ class CareBatch:
         projection = engine.Projection(pr.occupancy[i], None if pr.moved is None else pr.moved[i],
                                        pr.inflow[i], pr.dt, pr.src, pr.dst)
         programme = {name: cost[draw] for name, cost in self.programme_costs.items()}
-        per_move = [(o, t, cost, share[draw], label) for o, t, cost, share, label in self.per_move_costs]
+        per_move = [(o, t, float(cost[draw, 0]) if np.ndim(cost) else cost, share[draw], label)
+                    for o, t, cost, share, label in self.per_move_costs]
         return CareResult(parameters=self.parameters[draw], space=self.space, arrays=arrays,
                           projection=projection, scenario=self.scenario, programme_costs=programme,
                           per_move_costs=per_move, stochastic=self.stochastic)

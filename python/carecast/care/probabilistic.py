@@ -71,7 +71,7 @@ expected entries, not the drawn ones.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -559,64 +559,24 @@ def _number(name: str, value: Any, *, low: float | None = None) -> float:
     return v
 
 
-# -------------------------------------------------------------------- runner
-class _Runner:
-    """Runs one chunk of draws and returns ``CareResult`` rows (draw-major, then replicate)."""
+# -------------------------------------------------------------------- runs
+def _chunk_runs(parameters: list[CareParameters], scenarios: Any, *, years: float, step: Any,
+                threads: int | None, stochastic: bool, replicates: int, chance_seed: int, first_draw: int) -> Any:
+    """One arm of one chunk of draws: one :func:`carecast.care.run_batch` call, sums only."""
+    from carecast.care.model import run_batch
 
-    def __init__(self, *, years: float, step: Any, threads: int | None, stochastic: bool,
-                 replicates: int, chance_seed: int):
-        from carecast.care.model import run_batch
-
-        self.years, self.step, self.threads = years, step, threads
-        self.stochastic, self.replicates, self.chance_seed = stochastic, replicates, chance_seed
-        # run_batch is used for deterministic runs only: this module numbers
-        # stochastic replicates itself so that chunks cannot change the bits.
-        self.batch = run_batch if not stochastic else None
-        self.name = "batched engine calls (run_batch)" if self.batch is not None else "one run per draw"
-
-    def rows(self, parameters: list[CareParameters], scenarios: list[Scenario | None],
-             first_draw: int) -> Iterator[list[Any]]:
-        """Yield, draw by draw, the ``CareResult`` of each of its replicates.
-
-        The loop runs a draw only when it is asked for, so one draw's runs
-        are in memory at a time; a batch holds its whole chunk.
-        """
-        from carecast.care.model import run
-
-        same = all(s is scenarios[0] for s in scenarios)
-        if self.batch is not None and same:
-            # keep_moved=False: events come from occupancy and probabilities, and a chunk of
-            # draws then holds occupancy only (not R x steps x flows of moves)
-            batch = self.batch(parameters, years=self.years, step=self.step, scenario=scenarios[0],
-                               threads=self.threads, keep_moved=False)
-            for r in range(len(parameters)):
-                yield _BatchRow(batch, r)
-            return
-        for k, (p, s) in enumerate(zip(parameters, scenarios)):
-            result = run(p, years=self.years, step=self.step, scenario=s)
-            if not self.stochastic:
-                yield [result]
-            else:
-                yield self._simulate(result, (first_draw + k) * self.replicates)
-
-    def _simulate(self, result: Any, first: int) -> list[Any]:
-        from carecast.care.model import CareResult
-
-        a = result.arrays
-        try:
-            sim = engine.simulate(a.x0, a.src, a.dst, a.value, a.steps, dt=a.dt, kind="prob", inflow=a.inflow,
-                                  advance=a.advance, replicates=self.replicates, seed=self.chance_seed,
-                                  threads=self.threads, first_replicate=first)
-        except ValueError as err:
+    try:
+        return run_batch(parameters, years=years, step=step, scenario=scenarios, threads=threads,
+                         stochastic=stochastic, seed=chance_seed if stochastic else None,
+                         replicates_per_draw=replicates, full_occupancy=False,
+                         first_replicate=first_draw * replicates if stochastic else 0)
+    except ValueError as err:
+        if stochastic and "whole" in str(err):
             raise ValueError(f"stochastic=True: {err} (the stock must be whole numbers of children)") from None
-        out = []
-        assert sim.moved is not None                 # keep_moved=True: events need the moves
-        for j in range(self.replicates):
-            proj = engine.Projection(sim.occupancy[j], sim.moved[j], sim.inflow[j], sim.dt, sim.src, sim.dst)
-            out.append(CareResult(parameters=result.parameters, space=result.space, arrays=a, projection=proj,
-                                  scenario=result.scenario, programme_costs=result.programme_costs,
-                                  per_move_costs=result.per_move_costs))
-        return out
+        raise
+
+
+_RUNNER = "batched engine calls (run_batch), sums computed in C"
 
 
 def _check_int(name: str, value: Any, low: int) -> int:
@@ -716,8 +676,6 @@ def psa(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncertain]
     P = len(parameters.placements)
 
     inputs = uncertainty.draw(draws, seed)
-    runner = _Runner(years=years, step=step, threads=threads, stochastic=bool(stochastic),
-                     replicates=replicates, chance_seed=inputs.chance_seed)
     rows = draws * replicates
     arms = {"baseline": _Accumulator("baseline", rows, steps, P, len(fy), relative_accuracy, keep)}
     if scenario is not None:
@@ -725,13 +683,17 @@ def psa(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncertain]
     npv = np.zeros(rows) if scenario is not None else None
     payback = np.zeros(rows) if scenario is not None else None
     draw_dependent_scenario = scenario is not None and any(i.on_scenario for i in uncertainty.inputs)
-    from carecast.care.compare import Comparison
+    schedule = engine.GREEN_BOOK if parameters.discount_rate is None else parameters.discount_rate
+    runs: dict[str, Any] = dict(years=years, step=step, threads=threads, stochastic=bool(stochastic),
+                                replicates=replicates,
+                                chance_seed=inputs.chance_seed)
+    from carecast.care.compare import batch_net_values
 
     with progress_bar(draws, "PSA draws", enabled=progress) as bar:
         for lo in range(0, draws, chunk):
             hi = min(draws, lo + chunk)
             params: list[CareParameters] = []
-            scens: list[Scenario | None] = []
+            scens: list[Scenario] = []
             arrays = {name: inputs.arrays(name, lo, hi) for name in inputs.streams}
             for r in range(lo, hi):
                 values = uncertainty.values_of(inputs, r, {n: a[r - lo] for n, a in arrays.items()})
@@ -741,21 +703,18 @@ def psa(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncertain]
                     raise ValueError(f"draw {r} (seed {seed}): {err}; the input's distribution reaches values "
                                      f"the model cannot take") from None
                 params.append(p_r)
-                scens.append(s_r if draw_dependent_scenario else scenario)
-            base_rows = runner.rows(params, [None] * len(params), lo)
-            scen_rows = runner.rows(params, scens, lo) if scenario is not None else None
-            for k in range(hi - lo):
-                row = (lo + k) * replicates
-                b = next(base_rows)
-                arms["baseline"].add(b, row, weights)
-                if scen_rows is not None:
-                    sc = next(scen_rows)
-                    arms["scenario"].add(sc, row, weights)
-                    assert npv is not None and payback is not None
-                    for j, (b_j, s_j) in enumerate(zip(b, sc)):
-                        pv = Comparison(b_j, s_j).present_values()
-                        npv[row + j] = pv["net_present_value"]
-                        payback[row + j] = pv["payback_years"]
+                if scenario is not None:
+                    scens.append(s_r if draw_dependent_scenario else scenario)
+            first_row = lo * replicates
+            base = _chunk_runs(params, None, first_draw=lo, **runs)
+            arms["baseline"].add_batch(base, first_row, weights)
+            if scenario is not None:
+                scen = _chunk_runs(params, scens if draw_dependent_scenario else scenario, first_draw=lo, **runs)
+                arms["scenario"].add_batch(scen, first_row, weights)
+                assert npv is not None and payback is not None
+                net = batch_net_values(base.step_costs(), scen.step_costs(), base.dt, schedule)
+                npv[first_row:first_row + scen.replicates] = net["net_present_value"]
+                payback[first_row:first_row + scen.replicates] = net["payback_years"]
             for acc in arms.values():
                 acc.flush()
             bar.advance(hi - lo)
@@ -767,32 +726,8 @@ def psa(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncertain]
                      financial_years=[financial_year_label(y) for y in fy], share_of_year=covered,
                      dates=dates, placements=tuple(parameters.placements), draws=draws,
                      replicates_per_draw=replicates, stochastic=bool(stochastic), years=float(years), step=step,
-                     scenario_object=scenario, keep=keep, runner=runner.name,
+                     scenario_object=scenario, keep=keep, runner=_RUNNER,
                      seconds=time.monotonic() - started)
-
-
-class _BatchRow(list):
-    """Draw ``r`` of a :class:`~carecast.care.model.CareBatch`: its one ``CareResult`` on demand (a list of one,
-    as the runner's rows are), and the batch itself so that a chunk is reduced from the batch's arrays at once."""
-
-    def __init__(self, batch: Any, r: int):
-        super().__init__()
-        self.batch, self.r = batch, r
-
-    def _fill(self) -> None:
-        if not super().__len__():
-            self.append(self.batch.result(self.r))
-
-    def __iter__(self):
-        self._fill()
-        return super().__iter__()
-
-    def __getitem__(self, i):
-        self._fill()
-        return super().__getitem__(i)
-
-    def __len__(self) -> int:
-        return 1
 
 
 class _Accumulator:
@@ -810,10 +745,9 @@ class _Accumulator:
             self.raw = {"children_by_placement": np.zeros((rows, steps + 1, placements)),
                         **{f"step_cost_{b}": np.zeros((rows, steps)) for b in BASES}}
 
-    def _add_batch(self, batch: Any, first_row: int, weights: np.ndarray) -> None:
-        """Reduce a whole chunk of draws from a batch's arrays (the same per-draw values as :meth:`add`)."""
-        R = batch.draws
-        rows = slice(first_row, first_row + R)
+    def add_batch(self, batch: Any, first_row: int, weights: np.ndarray) -> None:
+        """Reduce a chunk of runs (a :class:`~carecast.care.model.CareBatch`, replicate-major) to per-run values."""
+        rows = slice(first_row, first_row + batch.replicates)
         c = batch.step_costs()
         totals = {"cash": c.cash.sum(axis=-1)}                              # (R, steps)
         totals["real"] = totals["cash"] * c.to_real
@@ -826,43 +760,16 @@ class _Accumulator:
         by = np.concatenate([placement, placement.sum(axis=-1, keepdims=True)], axis=-1)
         if by.min() < -1e-9:
             raise ValueError(f"{self.name}: the model gave a negative number of children ({by.min():.3g})")
-        self._pending.extend(np.maximum(by, 0.0))
+        self._pending.append(np.maximum(by, 0.0))     # rounding below zero (>= -1e-9) counts as 0
         if self.raw:
             self.raw["children_by_placement"][rows] = placement
             for b in BASES:
                 self.raw[f"step_cost_{b}"][rows] = totals[b]
 
-    def add(self, results: list[Any], first_row: int, weights: np.ndarray) -> None:
-        """Reduce the runs of one draw (its replicates) to per-draw values; buffer their children."""
-        if isinstance(results, _BatchRow):
-            if results.r == 0:                      # the first row of a chunk reduces the whole chunk
-                self._add_batch(results.batch, first_row, weights)
-            return
-        for k, res in enumerate(results):
-            row = first_row + k
-            c = res.step_costs()
-            totals = {"cash": c.cash.sum(axis=1)}
-            totals["real"] = totals["cash"] * c.to_real
-            totals["discounted"] = totals["real"] * c.discount
-            for b in BASES:
-                self.annual[b][row] = weights.T @ totals[b]
-            self.present_value[row] = res.present_value()
-            placement = res.children_by_placement()
-            by = np.empty(self.children.shape)
-            by[:, :-1] = placement
-            by[:, -1] = placement.sum(axis=1)
-            if by.min() < -1e-9:
-                raise ValueError(f"{self.name}: the model gave a negative number of children ({by.min():.3g})")
-            self._pending.append(np.maximum(by, 0.0))     # rounding below zero (>= -1e-9) counts as 0
-            if self.raw:
-                self.raw["children_by_placement"][row] = placement
-                for b in BASES:
-                    self.raw[f"step_cost_{b}"][row] = totals[b]
-
     def flush(self) -> None:
         """Add the buffered children of the chunk to the sketch."""
         if self._pending:
-            self.children.add(np.stack(self._pending))
+            self.children.add(np.concatenate(self._pending))
             self._pending = []
 
     def summary(self) -> ArmSummary:

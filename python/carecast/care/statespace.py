@@ -757,38 +757,65 @@ def flow_probabilities(structure: CareStructure, exit_rates: np.ndarray, move_ra
     move_rates = np.broadcast_to(move_rates, lead + move_rates.shape[-4:])
     delta = space.dt / 2 if half else space.dt
     S, S_in = space.size, space.in_care
-    exit_total = np.zeros(lead + (S,))
-    move_total = np.zeros(lead + (S,))
-    exit_total[..., :S_in] = exit_rates.sum(axis=-1).reshape(lead + (S_in,))
-    move_total[..., :S_in] = move_rates.sum(axis=-1).reshape(lead + (S_in,))
-    # per state: the chance of no exit, of an exit per unit of exit hazard, and the same for moves
-    stays = np.exp(-exit_total * delta)
+    n = int(np.prod(lead, dtype=np.int64))
+    exit_flat = exit_rates.reshape(n, -1)
+    move_flat = move_rates.reshape(n, -1)
+    # the rates of every flow's hazard and a 1 for flows without one; per state the chance of
+    # no exit, of an exit per unit of exit hazard, and the same for moves
+    rates = np.empty((n, exit_flat.shape[1] + move_flat.shape[1] + 1))
+    rates[:, : exit_flat.shape[1]] = exit_flat
+    rates[:, exit_flat.shape[1]:-1] = move_flat
+    rates[:, -1] = 1.0
+    shares = np.zeros((n, 3 * S))                 # exit share, move share of stayers, stay: by state
+    exit_total = exit_rates.sum(axis=-1).reshape(n, S_in)
+    move_total = move_rates.sum(axis=-1).reshape(n, S_in)
+    stays = np.ones((n, S))
+    stays[:, :S_in] = np.exp(-exit_total * delta)
     with np.errstate(invalid="ignore", divide="ignore"):
-        exit_share = np.where(exit_total > 0, -np.expm1(-exit_total * delta) / exit_total, 0.0)
+        shares[:, :S_in] = np.where(exit_total > 0, -np.expm1(-exit_total * delta) / exit_total, 0.0)
         move_share = np.where(move_total > 0, -np.expm1(-move_total * delta) / move_total, 0.0)
-    move_per_rate = stays * move_share
-    still = stays * np.exp(-move_total * delta)
-    # the flows by where their hazard comes from, and where each goes in the output
-    groups: list[np.ndarray]
-    out_at: list[np.ndarray]
-    if flows is None:
-        groups = out_at = [s.exit_flows, s.move_flows, s.clock_flows]
-        n = s.size
-    else:
+    shares[:, S:S + S_in] = stays[:, :S_in] * move_share
+    shares[:, 2 * S:] = stays
+    shares[:, 2 * S:2 * S + S_in] *= np.exp(-move_total * delta)
+    # each flow: its rate x its share x its clock (1 for exits): one gather of each, no scatter
+    rate_at, share_at, clock = _probability_gathers(s, half)
+    if flows is not None:
         flows = np.asarray(flows, dtype=np.int64)
-        kind = s.rate_kind[flows]
-        out_at = [np.flatnonzero(kind == k) for k in (_EXIT_RATE, _MOVE_RATE, _NO_RATE)]
-        groups = [flows[i] for i in out_at]
-        n = flows.size
-    table = np.concatenate([exit_rates.reshape(lead + (-1,)), move_rates.reshape(lead + (-1,)),
-                            np.zeros(lead + (1,))], axis=-1)
-    clock = s.clock[1 if half else 0]
-    out = np.empty(lead + (n,))
-    ex, mv, ck = groups
-    out[..., out_at[0]] = table[..., s.rate_index[ex]] * exit_share[..., s.src[ex]]
-    out[..., out_at[1]] = table[..., s.rate_index[mv]] * move_per_rate[..., s.src[mv]] * clock[mv]
-    out[..., out_at[2]] = still[..., s.src[ck]] * clock[ck]
-    return out
+        rate_at, share_at, clock = rate_at[flows], share_at[flows], clock[flows]
+    out = np.take(rates, rate_at, axis=1)
+    out *= np.take(shares, share_at, axis=1)
+    out *= clock
+    return out.reshape(lead + (rate_at.size,))
+
+
+def _possible_flows(s: CareStructure, exit_rates: np.ndarray, move_rates: np.ndarray) -> np.ndarray:
+    """The candidate flows whose hazard is above 0 in some draw and row (all flows without one):
+    those kept for a run. A flow's probability is its hazard times a share and a clock that are
+    above 0 (the shares underflow to 0 only for hazards beyond any real one, and a kept flow of
+    probability 0 moves nobody), so this is the set of flows of probability above 0, found from
+    the A P T (E + P) hazards rather than from every flow's probability."""
+    rate_at, _, clock = _probability_gathers(s, False)
+    n_exit, n_move = int(np.prod(exit_rates.shape[-4:])), int(np.prod(move_rates.shape[-4:]))
+    positive = np.concatenate([(exit_rates > 0).reshape(-1, n_exit).any(axis=0),
+                               (move_rates > 0).reshape(-1, n_move).any(axis=0), [True]])
+    return positive[rate_at] & (clock > 0)
+
+
+def _probability_gathers(s: CareStructure, half: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For :func:`flow_probabilities`: each candidate flow's place in the rates (exit and move
+    hazards, then a 1), in the shares (exit share, move share, stay, each by state) and its clock."""
+    cache = s.__dict__.setdefault("_probability_gathers", {})
+    found = cache.get(half)
+    if found is None:
+        S = s.space.size
+        kind = s.rate_kind
+        A, P, T, E = s.shape
+        n_rates = A * P * T * (E + P)               # the exit and move hazards; the 1 comes after them
+        rate_at = np.where(kind == _NO_RATE, n_rates, s.rate_index)
+        share_at = s.src + np.select([kind == _EXIT_RATE, kind == _MOVE_RATE], [0, S], 2 * S)
+        clock = np.where(kind == _EXIT_RATE, 1.0, s.clock[1 if half else 0])
+        found = cache[half] = (_frozen(rate_at, np.int64), _frozen(share_at, np.int64), _frozen(clock))
+    return found
 
 
 @dataclass(eq=False)
@@ -966,10 +993,8 @@ def care_values(structure: CareStructure, parameters: Sequence[CareParameters], 
         if np.any(ex_rows < 0) or np.any(mv_rows < 0) or not (
                 np.all(np.isfinite(ex_rows)) and np.all(np.isfinite(mv_rows))):
             raise ValueError("modifiers make a hazard negative or non-finite")
-    value_full = flow_probabilities(structure, ex_rows, mv_rows)          # (R, N, F_all)
-    keep = np.asarray((value_full > 0).reshape(-1, structure.size).any(axis=0))
-    selection = structure.select(keep)
-    value_rows = value_full[..., selection.flows]
+    selection = structure.select(_possible_flows(structure, ex_rows, mv_rows))
+    value_rows = flow_probabilities(structure, ex_rows, mv_rows, flows=selection.flows)      # (R, N, F)
     half = flow_probabilities(structure, ex_rows, mv_rows, half=True,
                               flows=selection.flows[selection.entry_flows])   # (R, N, Fe)
 

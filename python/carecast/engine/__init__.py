@@ -34,6 +34,7 @@ from carecast.engine.options import random_weights, rank_probabilities, weighted
 from carecast.engine.projection import (
     BatchOutputs,
     Projection,
+    Reduction,
     Simulation,
     project,
     project_batch,
@@ -42,7 +43,7 @@ from carecast.engine.projection import (
 from carecast.engine.roots import find_root
 from carecast.engine.values import Accrued, accrue, price_index
 
-__all__ = ["Accrued", "BatchOutputs", "CohortModel", "DiscountSchedule", "GREEN_BOOK", "LabelledProjection",
+__all__ = ["Accrued", "BatchOutputs", "Reduction", "CohortModel", "DiscountSchedule", "GREEN_BOOK", "LabelledProjection",
            "Projection", "Simulation", "accrue", "benefit_cost_ratio", "cumulative",
            "discount_factors", "discounted_cumulative", "find_root", "npv", "payback",
            "present_value", "price_index", "project", "project_batch", "random_weights",

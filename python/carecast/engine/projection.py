@@ -48,10 +48,67 @@ from carecast.engine._checks import (
 __all__ = ["MAX_THREADS", "BatchOutputs", "Projection", "Simulation", "project", "project_batch",
            "simulate", "default_threads"]
 
+@dataclass(frozen=True, eq=False)
+class Reduction:
+    """Reduced outputs as compressed rows, built once and passed to many calls.
+
+    Output ``k`` is ``sum_p weight[p] * x[index[p]]`` over ``p`` in
+    ``ptr[k] .. ptr[k + 1] - 1``, in that order (the same sums, bit for bit,
+    as the tuple form ``[(index[ptr[k]:ptr[k + 1]], weight[ptr[k]:ptr[k + 1]]), ...]``).
+    A caller that runs many batches with the same outputs (a PSA in chunks)
+    builds this once instead of having a list of tuples read on every call.
+    The arrays are copied and made read-only; the engine checks the indices
+    against the model and the weights (finite) on every call.
+
+    Examples
+    --------
+    People in states 0 and 2, and in state 1 twice over:
+
+    >>> r = Reduction.from_keys([0, 1, 0], 2, weights=[1.0, 2.0, 1.0])
+    >>> r.n_outputs, r.ptr.tolist(), r.index.tolist(), r.weight.tolist()
+    (2, [0, 2, 3], [0, 2, 1], [1.0, 1.0, 2.0])
+    """
+
+    ptr: np.ndarray
+    index: np.ndarray
+    weight: np.ndarray
+
+    def __post_init__(self) -> None:
+        ptr = np.array(self.ptr, dtype=np.int64)
+        index = np.array(self.index, dtype=np.int64)
+        weight = np.array(self.weight, dtype=np.float64)
+        if ptr.ndim != 1 or ptr.size < 1 or ptr[0] != 0 or np.any(np.diff(ptr) < 0) \
+                or index.ndim != 1 or weight.shape != index.shape or ptr[-1] != index.size:
+            raise ValueError("Reduction needs ptr (K + 1,) rising from 0 to len(index), and index and weight "
+                             "of the same length")
+        for name, arr in (("ptr", ptr), ("index", index), ("weight", weight)):
+            arr.setflags(write=False)
+            object.__setattr__(self, name, arr)
+
+    @property
+    def n_outputs(self) -> int:
+        return int(self.ptr.size) - 1
+
+    @classmethod
+    def from_keys(cls, keys: ArrayLike, n_outputs: int, weights: ArrayLike | None = None) -> Reduction:
+        """Element ``e`` goes into output ``keys[e]`` (``-1``: none) with ``weights[e]`` (default 1);
+        each output takes its elements in element order."""
+        k = np.asarray(keys, dtype=np.int64).ravel()
+        n = int(n_outputs)
+        if k.size and (k.min() < -1 or k.max() >= n):
+            raise ValueError(f"keys must be -1 or in 0..{n - 1}")
+        w = np.ones(k.size) if weights is None else np.broadcast_to(np.asarray(weights, dtype=np.float64), k.shape)
+        take = np.flatnonzero(k >= 0)
+        order = take[np.argsort(k[take], kind="stable")]
+        ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(k[take], minlength=n), out=ptr[1:])
+        return cls(ptr, order, w[order])
+
+
 #: Reduced outputs: a dense ``(K, W)`` weight matrix (an ndarray or a list of
-#: lists), or a sequence of ``K`` tuples ``(indices, weights)``; see
-#: :func:`project_batch`.
-OutputsLike = ArrayLike | Sequence[tuple]
+#: lists), a sequence of ``K`` tuples ``(indices, weights)``, or a
+#: :class:`Reduction` built once for many calls; see :func:`project_batch`.
+OutputsLike = ArrayLike | Sequence[tuple] | Reduction
 
 
 @dataclass(frozen=True)
@@ -157,8 +214,12 @@ def _reduction(name: str, spec, width: int, width_name: str
       else as dense.
 
     The binding checks indices (range) and weights (finite) and names the
-    entry at fault.
+    entry at fault. A :class:`Reduction` is taken as it is.
     """
+    if isinstance(spec, Reduction):
+        if spec.index.size and int(spec.index.max()) >= width:
+            raise ValueError(f"{name} refers to {width_name} index {int(spec.index.max())}; there are {width}")
+        return spec.ptr, spec.index, spec.weight
     if isinstance(spec, (list, tuple)) and len(spec) > 0 and all(
             isinstance(item, tuple) for item in spec):
         ptr = [0]
