@@ -689,35 +689,68 @@ def psa(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncertain]
                                 chance_seed=inputs.chance_seed)
     from carecast.care.compare import batch_net_values
 
-    with progress_bar(draws, "PSA draws", enabled=progress) as bar:
-        for lo in range(0, draws, chunk):
-            hi = min(draws, lo + chunk)
-            params: list[CareParameters] = []
-            scens: list[Scenario] = []
-            arrays = {name: inputs.arrays(name, lo, hi) for name in inputs.streams}
-            for r in range(lo, hi):
-                values = uncertainty.values_of(inputs, r, {n: a[r - lo] for n, a in arrays.items()})
-                try:
-                    p_r, s_r = uncertainty.apply(parameters, scenario, values)
-                except ValueError as err:
-                    raise ValueError(f"draw {r} (seed {seed}): {err}; the input's distribution reaches values "
-                                     f"the model cannot take") from None
-                params.append(p_r)
-                if scenario is not None:
-                    scens.append(s_r if draw_dependent_scenario else scenario)
-            first_row = lo * replicates
-            base = _chunk_runs(params, None, first_draw=lo, **runs)
-            arms["baseline"].add_batch(base, first_row, weights)
+    def prepare(lo: int, hi: int) -> tuple[list[CareParameters], Any]:
+        """The parameters (and scenarios) of draws lo .. hi - 1."""
+        params: list[CareParameters] = []
+        scens: list[Scenario] = []
+        arrays = {name: inputs.arrays(name, lo, hi) for name in inputs.streams}
+        for r in range(lo, hi):
+            values = uncertainty.values_of(inputs, r, {n: a[r - lo] for n, a in arrays.items()})
+            try:
+                p_r, s_r = uncertainty.apply(parameters, scenario, values)
+            except ValueError as err:
+                raise ValueError(f"draw {r} (seed {seed}): {err}; the input's distribution reaches values "
+                                 f"the model cannot take") from None
+            params.append(p_r)
             if scenario is not None:
-                scen = _chunk_runs(params, scens if draw_dependent_scenario else scenario, first_draw=lo, **runs)
-                arms["scenario"].add_batch(scen, first_row, weights)
-                assert npv is not None and payback is not None
-                net = batch_net_values(base.step_costs(), scen.step_costs(), base.dt, schedule)
-                npv[first_row:first_row + scen.replicates] = net["net_present_value"]
-                payback[first_row:first_row + scen.replicates] = net["payback_years"]
-            for acc in arms.values():
-                acc.flush()
-            bar.advance(hi - lo)
+                scens.append(s_r if draw_dependent_scenario else scenario)
+        return params, (scens if draw_dependent_scenario else scenario)
+
+    def execute(params: list[CareParameters], scens: Any, lo: int) -> tuple[Any, Any]:
+        """The chunk's runs: baseline, and scenario if any (the engine releases the GIL)."""
+        base = _chunk_runs(params, None, first_draw=lo, **runs)
+        return base, (_chunk_runs(params, scens, first_draw=lo, **runs) if scenario is not None else None)
+
+    def reduce(lo: int, base: Any, scen: Any) -> None:
+        """Add one chunk to the summaries, chunk after chunk in draw order (so the bits do not
+        depend on the overlap)."""
+        first_row = lo * replicates
+        arms["baseline"].add_batch(base, first_row, weights)
+        if scen is not None:
+            arms["scenario"].add_batch(scen, first_row, weights)
+            assert npv is not None and payback is not None
+            net = batch_net_values(base.step_costs(), scen.step_costs(), base.dt, schedule)
+            npv[first_row:first_row + scen.replicates] = net["net_present_value"]
+            payback[first_row:first_row + scen.replicates] = net["payback_years"]
+        for acc in arms.values():
+            acc.flush()
+
+    starts = list(range(0, draws, chunk))
+    with progress_bar(draws, "PSA draws", enabled=progress) as bar:
+        if threads == 1 or len(starts) == 1:
+            for lo in starts:
+                hi = min(draws, lo + chunk)
+                reduce(lo, *execute(*prepare(lo, hi), lo))
+                bar.advance(hi - lo)
+        else:
+            # overlap: a worker thread runs chunk k (mostly the engine, GIL released) while this
+            # thread reduces chunk k - 1 and prepares chunk k + 1
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="carecast-psa") as pool:
+                pending: Any = None
+                try:
+                    for lo in starts + [draws]:
+                        job = pool.submit(execute, *prepare(lo, min(draws, lo + chunk)), lo) if lo < draws else None
+                        if pending is not None:
+                            done_lo, future = pending
+                            reduce(done_lo, *future.result())
+                            bar.advance(min(draws, done_lo + chunk) - done_lo)
+                        pending = None if job is None else (lo, job)
+                except BaseException:
+                    if pending is not None:
+                        pending[1].cancel()
+                    raise
 
     dates = step_dates(parameters.start_date, steps, dt)
     return PSAResult(parameters=parameters, uncertainty=uncertainty, baseline=arms["baseline"].summary(),

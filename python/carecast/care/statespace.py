@@ -935,6 +935,17 @@ def _stack(parameters: Sequence[CareParameters], name: str) -> np.ndarray:
     return np.stack([getattr(p, name) for p in parameters])
 
 
+def _step_rows(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of step-by-step arrays ``(R, steps, ...)``: a step equal to the one before it (in every
+    array and draw) shares its row. Returns each row's first step and the row of each step."""
+    steps = arrays[0].shape[1]
+    new = np.zeros(steps, dtype=bool)
+    new[0] = True
+    for a in arrays:
+        new[1:] |= np.any(a[:, 1:] != a[:, :-1], axis=tuple(i for i in range(a.ndim) if i != 1))
+    return np.flatnonzero(new), np.cumsum(new) - 1
+
+
 def care_values(structure: CareStructure, parameters: Sequence[CareParameters], steps: int,
                 modifiers: Modifiers | None = None) -> CareValues:
     """The engine's values for one or more parameter sets of the structure's shape.
@@ -980,12 +991,9 @@ def care_values(structure: CareStructure, parameters: Sequence[CareParameters], 
         ex_rows, mv_rows = exit_rates[:, None], move_rates[:, None]
         value_row_of_step = np.zeros(steps, dtype=np.int64)
     else:
-        # steps whose modifiers are equal share one row of values
-        keys = [m.reshape(R, steps, -1).transpose(1, 0, 2).reshape(steps, -1)
-                for m in (exit_factor, extra_moves) if m is not None]
-        _, first, value_row_of_step = np.unique(np.concatenate(keys, axis=1), axis=0,
-                                                return_index=True, return_inverse=True)
-        value_row_of_step = value_row_of_step.reshape(steps)
+        # runs of steps whose modifiers are equal share one row of values
+        first, value_row_of_step = _step_rows([m.reshape(R, steps, -1) for m in (exit_factor, extra_moves)
+                                               if m is not None])
         ex_rows = exit_rates[:, None] if exit_factor is None else exit_rates[:, None] * exit_factor[:, first]
         mv_rows = move_rates[:, None]
         if extra_moves is not None:
@@ -1009,7 +1017,9 @@ def care_values(structure: CareStructure, parameters: Sequence[CareParameters], 
             entries = np.einsum("rtap,rtpq->rtaq", entries, shift)
         if np.any(entries < 0) or not np.all(np.isfinite(entries)):
             raise ValueError("modifiers make entries negative or non-finite")
-        entries_rows, entries_row_of_step = entries, np.arange(steps)
+        # runs of steps whose entries are equal in every draw share one row (an intervention at full effect)
+        first_step, entries_row_of_step = _step_rows([entries.reshape(R, steps, -1)])
+        entries_rows = entries[:, first_step]
     # entrants live through half a step: they arrive already split by the
     # probabilities of their first state over dt / 2 (one split per distinct pair of rows)
     pair_code = entries_row_of_step * value_rows.shape[1] + value_row_of_step
