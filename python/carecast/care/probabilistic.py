@@ -24,15 +24,26 @@ A council's scenario, a fan chart and the chance of overspending, in one call::
 
 Memory
 ------
-Draws run in chunks of ``chunk`` (default 64). Each run is reduced to its
-per-draw values as soon as it is made and its children are buffered
-(``chunk x steps x placements`` numbers) until the chunk is added to the
-sketches. In memory at once: the runs of one draw when each draw is one
-:func:`run` (about 30 MB per run for the 858-state sample calibration
-monthly over 5 years: the engine keeps every flow's moves), or those of a
-whole chunk in a :func:`run_batch` call; O(steps x placements x buckets)
-for the per-step sketches; O(draws x (inputs + financial years)) for
-per-draw values. Raw per-step replicates are kept only with ``keep="raw"``.
+Draws run in chunks of ``chunk`` (default 64). Each chunk is one
+:func:`carecast.care.run_batch` call per arm with ``full_occupancy=False``:
+the engine keeps, as each replicate runs, only the sums that children,
+events and costs need (children by placement, post-exit states and, where
+one-off costs need them, exits by group and moves; see
+:class:`carecast.care.model.SumsLayout`), about ``chunk x steps x (P + E)``
+numbers, never the ``chunk x steps x states`` occupancy. The chunk is
+reduced to per-draw values and its children added to the sketches before
+the next chunk's results arrive. In memory at once: the engine's values of
+two chunks (``chunk x flows`` probabilities each: 11 MB for the 858-state
+sample calibration), O(steps x placements x buckets) for the per-step
+sketches and O(draws x (inputs + financial years)) for per-draw values
+(16 bytes a draw and year), so a 100,000-draw PSA needs a few tens of MB
+more than a 1,000-draw one. Raw per-step replicates are kept only with
+``keep="raw"``.
+
+Overlap: while the engine runs one chunk (on ``threads`` threads, the GIL
+released), this thread reduces the previous chunk and draws the next one's
+inputs. Chunks are reduced in draw order, so the bits do not depend on it.
+``threads=1`` runs everything on the calling thread.
 
 How per-step quantiles are computed
 -----------------------------------
@@ -56,16 +67,19 @@ dates x 10 series) and does not grow with the number of draws.
 
 Runs
 ----
-When the scenario is the same for every draw, each chunk of draws is one
-:func:`carecast.care.run_batch` call (one engine call, moves not kept); otherwise
-each draw is one :func:`carecast.care.run`. With ``stochastic=True`` each draw
-is followed by ``replicates_per_draw`` runs of :func:`carecast.simulate` (whole
-children, Poisson entries, binomial exits); replicate ``j`` of draw ``r`` uses
-stream ``r * replicates_per_draw + j`` of one seed derived from ``seed``, for
-baseline and scenario alike (common random numbers), so the bits do not depend
-on chunking or threads. In stochastic runs, one-off costs of entries (entry
-and proceedings costs) and events within an entrant's arrival step use the
-expected entries, not the drawn ones.
+Every chunk of draws is one batched engine call per arm, also when the
+scenario changes with each draw (``intervention.*`` or ``scenario.scale.*``
+inputs: one scenario per draw, see :func:`carecast.care.run_batch`) and when
+``stochastic=True``. Then each draw is run ``replicates_per_draw`` times by
+:func:`carecast.simulate` (whole children, Poisson entries, binomial exits);
+replicate ``j`` of draw ``r`` uses stream ``r * replicates_per_draw + j`` of
+one seed derived from ``seed``, for baseline and scenario alike (common
+random numbers), so the bits do not depend on chunking or threads. In
+stochastic runs exits and moves (and so their one-off costs) are those
+drawn; entries, and the events of entrants within their arrival step, are
+their expected numbers, as the engine draws arrivals per state rather than
+per entrant: one-off entry and proceedings costs are at their expected
+value.
 """
 
 from __future__ import annotations

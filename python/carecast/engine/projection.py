@@ -671,7 +671,7 @@ def project_batch(
         ``False`` does not store the people moved by each flow (``.moved``
         is then ``None``): for large analyses where only occupancy is
         needed, it saves ``R * steps * F`` doubles.
-    outputs : (K, S) array_like or list of (indices, weights) tuples, optional
+    outputs : (K, S) array_like, list of (indices, weights) tuples, or Reduction, optional
         Reduced outputs instead of the full occupancy: ``K`` weighted sums
         over states, ``outputs[r, t, k] = sum_s W[k, s] * x[r][t][s]`` for
         ``t = 0 .. steps``, computed in C as each replicate runs, so memory
@@ -682,11 +682,16 @@ def project_batch(
         ``([3, 4, 5], 1.0)`` counts the people in states 3 to 5).  Each sum
         starts at 0 and adds ``weight * x`` term by term, so it equals that
         loop over the full occupancy bit for bit (``W @ occupancy`` by BLAS
-        sums in another order and agrees to rounding).  The result is then a
-        :class:`BatchOutputs` whose ``.occupancy`` is ``None``.
-    flow_outputs : (L, F) array_like or list of (indices, weights) tuples, optional
+        sums in another order and agrees to rounding).  A :class:`Reduction`
+        gives the same sums from compressed rows built once (for many calls).
+        The result is then a :class:`BatchOutputs` whose ``.occupancy`` is ``None``.
+    flow_outputs : (L, F) array_like, list of (indices, weights) tuples, or Reduction, optional
         The same over the people moved by each flow in each step (events by
-        kind): ``flow_outputs[r, t, l]`` for ``t = 0 .. steps - 1``.
+        kind): ``flow_outputs[r, t, l]`` for ``t = 0 .. steps - 1``.  Where
+        every output takes its flows in rising order with at most four
+        outputs a flow, the engine adds each flow's people to its outputs as
+        it applies the flow (the same order, so the same bits) instead of
+        keeping a block's moved and summing it afterwards.
     value_per_replicate, inflow_per_replicate : bool, optional
         Whether ``value`` / ``inflow`` carry a leading replicate axis.  By
         default it is read from the shape: 1-D is shared, 3-D is per
