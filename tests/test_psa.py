@@ -116,6 +116,53 @@ def test_sketch_bound_on_awkward_data():
 
 
 # ---------------------------------------------------------------- bits
+def _assert_same_psa(first, other):
+    for arm in ("baseline", "scenario"):
+        a, b = first._arm(arm), other._arm(arm)
+        for basis in ("cash", "real", "discounted"):
+            assert np.array_equal(a.annual[basis], b.annual[basis])
+        assert np.array_equal(a.present_value, b.present_value)
+        assert np.array_equal(a.children.counts, b.children.counts) and np.array_equal(a.children.low, b.children.low)
+        assert a.children.count == b.children.count and np.array_equal(a.children.zeros, b.children.zeros)
+    assert np.array_equal(first.net_present_value, other.net_present_value)
+    assert np.array_equal(first.payback_years, other.payback_years)
+
+
+@pytest.mark.parametrize("stochastic", [False, True])
+def test_same_bits_on_an_executor_and_whatever_the_threads(stochastic):
+    """Chunks run on a process pool (drawn and reduced there) or on this thread (threads=1), or
+    overlapped with the engine on a worker thread: the same bits."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    p = model()
+    kwargs = dict(years=2, draws=21, seed=4, scenario=edge(), chunk=4, progress=False, stochastic=stochastic)
+    if stochastic:
+        kwargs["replicates_per_draw"] = 2
+    inputs = uncertain() + [Uncertain("intervention.effect", "edge_of_care", Uniform(0.1, 0.5))]
+    local = psa(p, inputs, threads=2, **kwargs)
+    serial = psa(p, inputs, threads=1, **kwargs)
+    with ProcessPoolExecutor(2) as pool:
+        remote = psa(p, inputs, executor=pool, **kwargs)
+    for other in (serial, remote):
+        _assert_same_psa(local, other)
+
+
+def test_same_bits_on_a_dask_cluster():
+    distributed = pytest.importorskip("distributed")
+    p = model()
+    kwargs = dict(years=2, draws=13, seed=9, scenario=edge(), chunk=3, progress=False)
+    local = psa(p, uncertain(), **kwargs)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        remote = psa(p, uncertain(), executor=client, **kwargs)
+    _assert_same_psa(local, remote)
+
+
+def test_executor_must_submit():
+    with pytest.raises(TypeError, match="executor must have a submit"):
+        psa(model(), uncertain(), years=1, draws=2, seed=1, executor=object(), progress=False)
+
+
 def test_same_bits_whatever_the_chunk_size():
     p = model()
     results = [psa(p, uncertain(), years=2, draws=23, seed=8, scenario=edge(), chunk=c, progress=False)

@@ -574,6 +574,126 @@ def _number(name: str, value: Any, *, low: float | None = None) -> float:
 
 
 # -------------------------------------------------------------------- runs
+@dataclass
+class _ArmChunk:
+    """One arm of one chunk reduced to what the summaries keep (computed where the chunk ran)."""
+
+    annual: dict[str, np.ndarray]            # basis -> (rows, financial years)
+    present_value: np.ndarray                # (rows,)
+    children: np.ndarray                     # (rows, steps + 1, P + 1), clipped at 0
+    raw: dict[str, np.ndarray]               # keep="raw": children_by_placement, step_cost_<basis>
+
+
+@dataclass
+class _ChunkSummary:
+    arms: dict[str, _ArmChunk]
+    npv: np.ndarray | None
+    payback: np.ndarray | None
+
+
+def _arm_chunk(name: str, batch: Any, weights: np.ndarray, keep: str) -> _ArmChunk:
+    """Reduce a chunk of runs (a :class:`~carecast.care.model.CareBatch`, replicate-major) to per-run values."""
+    c = batch.step_costs()
+    totals = {"cash": c.cash.sum(axis=-1)}                              # (R, steps)
+    totals["real"] = totals["cash"] * c.to_real
+    totals["discounted"] = totals["real"] * c.discount
+    # einsum's own loop: each draw's sums in one order, whatever the chunk (BLAS blocks by size)
+    annual = {b: np.einsum("rs,sf->rf", totals[b], weights) for b in BASES}
+    placement = batch.children_by_placement()                         # (R, steps + 1, P)
+    by = np.concatenate([placement, placement.sum(axis=-1, keepdims=True)], axis=-1)
+    if by.min() < -1e-9:
+        raise ValueError(f"{name}: the model gave a negative number of children ({by.min():.3g})")
+    raw: dict[str, np.ndarray] = {}
+    if keep == "raw":
+        raw = {"children_by_placement": placement, **{f"step_cost_{b}": totals[b] for b in BASES}}
+    # rounding below zero (>= -1e-9) counts as 0; present values as CareResult.present_value, to 1e-12
+    return _ArmChunk(annual, batch.present_values(), np.maximum(by, 0.0), raw)
+
+
+@dataclass
+class _ChunkJob:
+    """Everything a chunk of draws needs, picklable, so that a chunk runs the same anywhere."""
+
+    parameters: CareParameters
+    scenario: Scenario | None
+    uncertainty: Uncertainty
+    inputs: Draws
+    seed: int
+    years: float
+    step: Any
+    threads: int | None
+    stochastic: bool
+    replicates: int
+    weights: np.ndarray
+    keep: str
+
+    @property
+    def draw_dependent_scenario(self) -> bool:
+        return self.scenario is not None and any(i.on_scenario for i in self.uncertainty.inputs)
+
+    def prepare(self, lo: int, hi: int) -> tuple[list[CareParameters], Any]:
+        """The parameters (and scenarios) of draws lo .. hi - 1."""
+        params: list[CareParameters] = []
+        scens: list[Scenario] = []
+        inputs, uncertainty = self.inputs, self.uncertainty
+        arrays = {name: inputs.arrays(name, lo, hi) for name in inputs.streams}
+        for r in range(lo, hi):
+            values = uncertainty.values_of(inputs, r, {n: a[r - lo] for n, a in arrays.items()})
+            try:
+                p_r, s_r = uncertainty.apply(self.parameters, self.scenario, values)
+            except ValueError as err:
+                raise ValueError(f"draw {r} (seed {self.seed}): {err}; the input's distribution reaches values "
+                                 f"the model cannot take") from None
+            params.append(p_r)
+            scens.append(s_r)
+        return params, (scens if self.draw_dependent_scenario else self.scenario)
+
+    def run(self, lo: int, hi: int, prepared: tuple[list[CareParameters], Any] | None = None) -> _ChunkSummary:
+        """Run draws lo .. hi - 1 (baseline, and scenario if any) and reduce them."""
+        from carecast.care.compare import batch_net_values
+
+        params, scens = prepared if prepared is not None else self.prepare(lo, hi)
+        runs = dict(years=self.years, step=self.step, threads=self.threads, stochastic=self.stochastic,
+                    replicates=self.replicates, chance_seed=self.inputs.chance_seed, first_draw=lo)
+        base = _chunk_runs(params, None, **runs)
+        arms = {"baseline": _arm_chunk("baseline", base, self.weights, self.keep)}
+        if self.scenario is None:
+            return _ChunkSummary(arms, None, None)
+        scen = _chunk_runs(params, scens, **runs)
+        arms["scenario"] = _arm_chunk("scenario", scen, self.weights, self.keep)
+        rate = self.parameters.discount_rate
+        net = batch_net_values(base.step_costs(), scen.step_costs(), base.dt,
+                               engine.GREEN_BOOK if rate is None else rate)
+        return _ChunkSummary(arms, net["net_present_value"], net["payback_years"])
+
+
+def _run_on(executor: Any, job: _ChunkJob, starts: list[int], draws: int, chunk: int, reduce: Any,
+            bar: Any) -> None:
+    """Chunks on an executor, at most twice its workers in flight, reduced in draw order."""
+    if not callable(getattr(executor, "submit", None)):
+        raise TypeError(f"executor must have a submit(fn, *args) method (a concurrent.futures.Executor or a "
+                        f"Dask Client), got {type(executor).__name__}")
+    if job.threads is None:
+        job.threads = 1
+    from carecast.engine.cluster import executor_slots
+
+    window = 2 * max(1, executor_slots(executor))
+    futures: dict[int, Any] = {}
+    try:
+        next_start = 0
+        for lo in starts:
+            while next_start < len(starts) and len(futures) < window:
+                a = starts[next_start]
+                futures[a] = executor.submit(job.run, a, min(draws, a + chunk))
+                next_start += 1
+            reduce(lo, futures.pop(lo).result())
+            bar.advance(min(draws, lo + chunk) - lo)
+    except BaseException:
+        for f in futures.values():
+            f.cancel()
+        raise
+
+
 def _chunk_runs(parameters: list[CareParameters], scenarios: Any, *, years: float, step: Any,
                 threads: int | None, stochastic: bool, replicates: int, chance_seed: int, first_draw: int) -> Any:
     """One arm of one chunk of draws: one :func:`carecast.care.run_batch` call, sums only."""
@@ -605,7 +725,7 @@ def psa(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncertain]
         draws: int = 1000, seed: int, scenario: Scenario | None = None, step: str | float = "month",
         threads: int | None = None, stochastic: bool = False, replicates_per_draw: int = 1,
         chunk: int = 64, keep: str = "summary", relative_accuracy: float = 1e-3,
-        progress: bool = True) -> PSAResult:
+        progress: bool = True, executor: Any = None) -> PSAResult:
     """Probabilistic sensitivity analysis of a council's model (and a scenario) in one call.
 
     Parameters
@@ -637,10 +757,17 @@ def psa(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncertain]
         Of the per-step quantile sketch.
     progress : bool
         Draw a progress bar on stderr when the run takes more than two seconds.
-
-    Returns
-    -------
-    PSAResult
+    executor : optional
+        Run the chunks elsewhere: a :class:`concurrent.futures.Executor`
+        (e.g. a ``ProcessPoolExecutor``) or a Dask ``distributed.Client``,
+        anything with ``submit(fn, *args)`` returning futures with
+        ``result()``. Each task draws its chunk's inputs from the seed, runs
+        it and reduces it to per-draw values and per-step children there;
+        only those (``chunk x (financial years + steps x placements)``
+        numbers) come back, and are added in draw order, so the result has
+        the same bits as a local run. At most twice the executor's workers
+        are in flight at a time. ``threads`` is then each task's engine
+        threads (default 1: one a task, no oversubscription).
 
     Examples
     --------
@@ -696,75 +823,52 @@ def psa(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncertain]
         arms["scenario"] = _Accumulator(scenario.name, rows, steps, P, len(fy), relative_accuracy, keep)
     npv = np.zeros(rows) if scenario is not None else None
     payback = np.zeros(rows) if scenario is not None else None
-    draw_dependent_scenario = scenario is not None and any(i.on_scenario for i in uncertainty.inputs)
-    schedule = engine.GREEN_BOOK if parameters.discount_rate is None else parameters.discount_rate
-    runs: dict[str, Any] = dict(years=years, step=step, threads=threads, stochastic=bool(stochastic),
-                                replicates=replicates,
-                                chance_seed=inputs.chance_seed)
-    from carecast.care.compare import batch_net_values
+    job = _ChunkJob(parameters=parameters, scenario=scenario, uncertainty=uncertainty, inputs=inputs, seed=seed,
+                    years=float(years), step=step, threads=threads, stochastic=bool(stochastic),
+                    replicates=replicates, weights=weights, keep=keep)
 
-    def prepare(lo: int, hi: int) -> tuple[list[CareParameters], Any]:
-        """The parameters (and scenarios) of draws lo .. hi - 1."""
-        params: list[CareParameters] = []
-        scens: list[Scenario] = []
-        arrays = {name: inputs.arrays(name, lo, hi) for name in inputs.streams}
-        for r in range(lo, hi):
-            values = uncertainty.values_of(inputs, r, {n: a[r - lo] for n, a in arrays.items()})
-            try:
-                p_r, s_r = uncertainty.apply(parameters, scenario, values)
-            except ValueError as err:
-                raise ValueError(f"draw {r} (seed {seed}): {err}; the input's distribution reaches values "
-                                 f"the model cannot take") from None
-            params.append(p_r)
-            if scenario is not None:
-                scens.append(s_r if draw_dependent_scenario else scenario)
-        return params, (scens if draw_dependent_scenario else scenario)
-
-    def execute(params: list[CareParameters], scens: Any, lo: int) -> tuple[Any, Any]:
-        """The chunk's runs: baseline, and scenario if any (the engine releases the GIL)."""
-        base = _chunk_runs(params, None, first_draw=lo, **runs)
-        return base, (_chunk_runs(params, scens, first_draw=lo, **runs) if scenario is not None else None)
-
-    def reduce(lo: int, base: Any, scen: Any) -> None:
+    def reduce(lo: int, chunk_summary: _ChunkSummary) -> None:
         """Add one chunk to the summaries, chunk after chunk in draw order (so the bits do not
-        depend on the overlap)."""
+        depend on the overlap or the executor)."""
         first_row = lo * replicates
-        arms["baseline"].add_batch(base, first_row, weights)
-        if scen is not None:
-            arms["scenario"].add_batch(scen, first_row, weights)
-            assert npv is not None and payback is not None
-            net = batch_net_values(base.step_costs(), scen.step_costs(), base.dt, schedule)
-            npv[first_row:first_row + scen.replicates] = net["net_present_value"]
-            payback[first_row:first_row + scen.replicates] = net["payback_years"]
-        for acc in arms.values():
-            acc.flush()
+        for name, arm in chunk_summary.arms.items():
+            arms[name].add(arm, first_row)
+        if chunk_summary.npv is not None:
+            assert npv is not None and payback is not None and chunk_summary.payback is not None
+            npv[first_row:first_row + chunk_summary.npv.size] = chunk_summary.npv
+            payback[first_row:first_row + chunk_summary.payback.size] = chunk_summary.payback
 
     starts = list(range(0, draws, chunk))
     with progress_bar(draws, "PSA draws", enabled=progress) as bar:
-        if threads == 1 or len(starts) == 1:
+        if executor is not None:
+            _run_on(executor, job, starts, draws, chunk, reduce, bar)
+        elif threads == 1 or len(starts) == 1:
             for lo in starts:
                 hi = min(draws, lo + chunk)
-                reduce(lo, *execute(*prepare(lo, hi), lo))
+                reduce(lo, job.run(lo, hi))
                 bar.advance(hi - lo)
         else:
-            # overlap: a worker thread runs chunk k (mostly the engine, GIL released) while this
-            # thread reduces chunk k - 1 and prepares chunk k + 1
+            # overlap: a worker thread runs chunk k (the engine, GIL released, and its summaries)
+            # while this thread adds chunk k - 1 and draws chunk k + 1's inputs
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="carecast-psa") as pool:
                 pending: Any = None
                 try:
                     for lo in starts + [draws]:
-                        job = pool.submit(execute, *prepare(lo, min(draws, lo + chunk)), lo) if lo < draws else None
+                        hi = min(draws, lo + chunk)
+                        future = pool.submit(job.run, lo, hi, job.prepare(lo, hi)) if lo < draws else None
                         if pending is not None:
-                            done_lo, future = pending
-                            reduce(done_lo, *future.result())
+                            done_lo, done = pending
+                            reduce(done_lo, done.result())
                             bar.advance(min(draws, done_lo + chunk) - done_lo)
-                        pending = None if job is None else (lo, job)
+                        pending = None if future is None else (lo, future)
                 except BaseException:
                     if pending is not None:
                         pending[1].cancel()
                     raise
+    for acc in arms.values():
+        acc.flush()
 
     dates = step_dates(parameters.start_date, steps, dt)
     return PSAResult(parameters=parameters, uncertainty=uncertainty, baseline=arms["baseline"].summary(),
@@ -792,26 +896,19 @@ class _Accumulator:
             self.raw = {"children_by_placement": np.zeros((rows, steps + 1, placements)),
                         **{f"step_cost_{b}": np.zeros((rows, steps)) for b in BASES}}
 
-    def add_batch(self, batch: Any, first_row: int, weights: np.ndarray) -> None:
-        """Reduce a chunk of runs (a :class:`~carecast.care.model.CareBatch`, replicate-major) to per-run values."""
-        rows = slice(first_row, first_row + batch.replicates)
-        c = batch.step_costs()
-        totals = {"cash": c.cash.sum(axis=-1)}                              # (R, steps)
-        totals["real"] = totals["cash"] * c.to_real
-        totals["discounted"] = totals["real"] * c.discount
+    def add(self, arm: _ArmChunk, first_row: int) -> None:
+        """Add one chunk's values at rows first_row onwards; its children are added to the sketch
+        when the buffer holds a few chunks (the sketch is the same whatever the grouping)."""
+        rows = slice(first_row, first_row + arm.present_value.size)
         for b in BASES:
-            # einsum's own loop: each draw's sums in one order, whatever the chunk (BLAS blocks by size)
-            self.annual[b][rows] = np.einsum("rs,sf->rf", totals[b], weights)
-        self.present_value[rows] = batch.present_values()       # as CareResult.present_value, to 1e-12
-        placement = batch.children_by_placement()                         # (R, steps + 1, P)
-        by = np.concatenate([placement, placement.sum(axis=-1, keepdims=True)], axis=-1)
-        if by.min() < -1e-9:
-            raise ValueError(f"{self.name}: the model gave a negative number of children ({by.min():.3g})")
-        self._pending.append(np.maximum(by, 0.0))     # rounding below zero (>= -1e-9) counts as 0
-        if self.raw:
-            self.raw["children_by_placement"][rows] = placement
-            for b in BASES:
-                self.raw[f"step_cost_{b}"][rows] = totals[b]
+            self.annual[b][rows] = arm.annual[b]
+        self.present_value[rows] = arm.present_value
+        self._pending.append(arm.children)
+        if arm.raw:
+            for name, values in arm.raw.items():
+                self.raw[name][rows] = values
+        if sum(p.shape[0] for p in self._pending) >= 256:
+            self.flush()
 
     def flush(self) -> None:
         """Add the buffered children of the chunk to the sketch."""

@@ -129,13 +129,13 @@ _BLOCK_ROWS = 8192
 def executor_slots(executor) -> int:
     """Tasks ``executor`` runs at once, as far as it can be read.
 
-    - a Dask ``ClientExecutor`` (``client.get_executor()``): the total of
-      ``client.nthreads()`` over its workers, at the time of the call;
+    - a Dask ``Client``, or its ``ClientExecutor`` (``client.get_executor()``):
+      the total of ``client.nthreads()`` over its workers, at the time of the call;
     - ``ProcessPoolExecutor``/``ThreadPoolExecutor`` (and executors that
       follow them): ``_max_workers``;
     - anything else: 1 (so four ranges by default; pass ``chunks=``).
     """
-    client = getattr(executor, "_client", None)
+    client = getattr(executor, "_client", executor)     # a ClientExecutor's client, or a Client itself
     nthreads = getattr(client, "nthreads", None)
     if callable(nthreads):
         try:
