@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
-__all__ = ["Progress"]
+__all__ = ["Progress", "progress_bar"]
 
 
 class Progress:
@@ -86,3 +86,32 @@ class Progress:
             self.stream.write("\n")
             self.stream.flush()
         self._drawn = False
+
+
+class _TqdmBar:
+    """:class:`carecast.progress.Progress`'s interface over a ``tqdm`` bar."""
+
+    def __init__(self, bar: Any):
+        self.bar = bar
+
+    def __enter__(self) -> _TqdmBar:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.bar.close()
+
+    def advance(self, n: int = 1, what: str = "") -> None:
+        self.bar.update(n)
+
+
+def progress_bar(total: int, label: str, *, enabled: bool = True, delay: float = 2.0) -> Any:
+    """A progress bar shown once work has run ``delay`` seconds: tqdm's when installed, else
+    :class:`carecast.progress.Progress` (both on stderr; ``enabled=False`` shows nothing)."""
+    if enabled:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            pass
+        else:
+            return _TqdmBar(tqdm(total=total, desc=label, delay=delay, leave=False))
+    return Progress(total, label, enabled=enabled, delay=delay)

@@ -685,7 +685,7 @@ def run_batch(parameters: Sequence[CareParameters], *, years: float, step: str |
     if first_replicate and not stochastic:
         raise ValueError("first_replicate numbers stochastic replicates: it needs stochastic=True")
     if scenarios is not None:
-        params = [s.apply(p) for s, p in zip(scenarios, params)]
+        params = [s.apply(p, copy=False) for s, p in zip(scenarios, params)]      # read only here
     if stochastic:
         for i, p in enumerate(params):
             fraction = p.stock != np.round(p.stock)

@@ -97,6 +97,7 @@ from carecast.care.parameters import CareParameters
 from carecast.care.scenarios import Scenario
 from carecast.care.tables import Table
 from carecast.care.uncertainty import Draws, Uncertain, Uncertainty
+from carecast.progress import progress_bar
 
 __all__ = ["psa", "PSAResult", "QuantileSketch", "BASES", "progress_bar"]
 
@@ -214,37 +215,6 @@ class QuantileSketch:
             out[i] = vlo + (h - lo_rank) * (vhi - vlo)
         shaped = out.reshape((qs.size,) + self.shape)
         return shaped[0] if np.ndim(q) == 0 else shaped
-
-
-class _TqdmBar:
-    """:class:`carecast.progress.Progress`'s interface over a ``tqdm`` bar."""
-
-    def __init__(self, bar: Any):
-        self.bar = bar
-
-    def __enter__(self) -> _TqdmBar:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.bar.close()
-
-    def advance(self, n: int = 1, what: str = "") -> None:
-        self.bar.update(n)
-
-
-def progress_bar(total: int, label: str, *, enabled: bool = True, delay: float = 2.0) -> Any:
-    """A progress bar shown once work has run ``delay`` seconds: tqdm's when installed, else
-    :class:`carecast.progress.Progress` (both on stderr; ``enabled=False`` shows nothing)."""
-    if enabled:
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:
-            pass
-        else:
-            return _TqdmBar(tqdm(total=total, desc=label, delay=delay, leave=False))
-    from carecast.progress import Progress
-
-    return Progress(total, label, enabled=enabled, delay=delay)
 
 
 @dataclass

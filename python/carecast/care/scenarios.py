@@ -153,10 +153,18 @@ class Scenario:
     def _context(self) -> str:
         return f"scenario {self.name!r}"
 
-    def apply(self, parameters: CareParameters) -> CareParameters:
-        """Return new parameters with this scenario's changes (the input is not modified)."""
+    def apply(self, parameters: CareParameters, *, copy: bool = True) -> CareParameters:
+        """Return new parameters with this scenario's changes (the input is not modified).
+
+        ``copy=False``: a scenario that sets and scales nothing (interventions
+        only) returns ``parameters`` itself, checked against its
+        interventions, instead of a copy (for runs that only read them).
+        """
         if not isinstance(parameters, CareParameters):
             raise checks.FieldTypeError("parameters", f"must be CareParameters, got {type(parameters).__name__}")
+        if not copy and not self.set and not self.scale:
+            self._check_interventions(parameters)
+            return parameters
         changes: dict[str, Any] = {}
         for key, value in self.set.items():
             changes[key] = self._set_value(parameters, key, value)

@@ -106,6 +106,7 @@ from carecast.engine.projection import (
     project_batch,
 )
 from carecast.engine.projection import simulate as _simulate
+from carecast.progress import progress_bar
 
 __all__ = ["simulate", "project_batch_on", "executor_slots", "chunk_ranges",
            "Select", "Final", "Quantiles", "Mean", "PerReplicate"]
@@ -409,7 +410,7 @@ def _rows(arr, a: int, b: int, per_replicate: bool):
 _FIELDS = ("occupancy", "moved", "inflow")
 
 
-def _arrivals(futures: list):
+def _arrivals(futures: list, ranges=None, bar=None):
     """``(index, result)`` of each future as it finishes, each released once read.
 
     Futures that are ``concurrent.futures.Future`` (process and thread
@@ -435,11 +436,13 @@ def _arrivals(futures: list):
         if isinstance(future, Future):
             future._result = None
         del future
+        if bar is not None and ranges is not None:
+            bar.advance(ranges[i][1] - ranges[i][0])
         yield i, result
         del result
 
 
-def _gather(futures: list, ranges, replicates: int) -> tuple[dict, Any]:
+def _gather(futures: list, ranges, replicates: int, bar=None) -> tuple[dict, Any]:
     """The full arrays, filled range by range as the results arrive.
 
     Each range's result is copied into arrays allocated once, each range to
@@ -449,7 +452,7 @@ def _gather(futures: list, ranges, replicates: int) -> tuple[dict, Any]:
     """
     out: dict = {}
     first = None
-    for i, part in _arrivals(futures):
+    for i, part in _arrivals(futures, ranges, bar):
         a, b = ranges[i]
         if first is None:
             first = (part.dt, part.src, part.dst)
@@ -463,10 +466,10 @@ def _gather(futures: list, ranges, replicates: int) -> tuple[dict, Any]:
     return out, first
 
 
-def _summaries(futures: list, ranges, replicates: int, reduce):
+def _summaries(futures: list, ranges, replicates: int, reduce, bar=None):
     """The reducer's rows of every range, in replicate order, finished."""
     joined = None
-    for i, summary in _arrivals(futures):
+    for i, summary in _arrivals(futures, ranges, bar):
         a, b = ranges[i]
         if joined is None:
             joined = np.empty((replicates,) + summary.shape[1:], dtype=summary.dtype)
@@ -521,7 +524,7 @@ def simulate(executor, x0, src, dst, value, steps, *, replicates: int, seed: int
              dt: float = 1.0, kind: str = "rate", inflow=None, advance=None,
              threads: int | None = None, keep_moved: bool | None = None,
              value_per_replicate: bool | None = None,
-             inflow_per_replicate: bool | None = None):
+             inflow_per_replicate: bool | None = None, progress: bool = True):
     """:func:`carecast.simulate` with the replicates spread over an executor's workers.
 
     Parameters
@@ -539,6 +542,9 @@ def simulate(executor, x0, src, dst, value, steps, *, replicates: int, seed: int
         finished) summary instead of a :class:`Simulation`.
     threads : int, optional
         Engine threads in each task; default 1 (module docstring, Threads).
+    progress : bool
+        A progress bar on stderr (tqdm's when installed) of the replicates
+        whose ranges have come back, once the run has taken two seconds.
     keep_moved : bool, optional
         Default True, or, with a reducer that says what it reads
         (``keeps``), whether it reads ``moved``.
@@ -565,13 +571,14 @@ def simulate(executor, x0, src, dst, value, steps, *, replicates: int, seed: int
                                first_replicate=a, value_per_replicate=value_rows,
                                inflow_per_replicate=inflow_rows)
                for a, b in ranges]
-    if reduce is None and futures:
-        out, first = _gather(futures, ranges, replicates)
+    if futures:
+        with progress_bar(replicates, "cluster replicates", enabled=progress, delay=2.0) as bar:
+            if reduce is not None:
+                return _summaries(futures, ranges, replicates, reduce, bar)
+            out, first = _gather(futures, ranges, replicates, bar)
         run_dt, run_src, run_dst = first
         return Simulation(out["occupancy"], out["moved"], out["inflow"], run_dt, run_src,
                           run_dst, int(seed))
-    if futures:
-        return _summaries(futures, ranges, replicates, reduce)
     empty = _simulate(x0, src, dst, value, steps, replicates=0, seed=seed, dt=dt, kind=kind,
                       inflow=inflow, advance=advance, keep_moved=keep_moved,
                       value_per_replicate=value_rows, inflow_per_replicate=inflow_rows)
@@ -583,7 +590,7 @@ def project_batch_on(executor, x0, src, dst, value, steps, *, replicates: int,
                      dt: float = 1.0, kind: str = "rate", inflow=None, advance=None,
                      threads: int | None = None, keep_moved: bool | None = None,
                      value_per_replicate: bool | None = None,
-                     inflow_per_replicate: bool | None = None):
+                     inflow_per_replicate: bool | None = None, progress: bool = True):
     """:func:`carecast.project_batch` with the replicates spread over an executor's workers.
 
     Parameters as :func:`carecast.project_batch` (the same shapes and the
@@ -605,13 +612,14 @@ def project_batch_on(executor, x0, src, dst, value, steps, *, replicates: int,
                                advance=advance, threads=threads, keep_moved=keep_moved,
                                value_per_replicate=value_rows, inflow_per_replicate=inflow_rows)
                for a, b in ranges]
-    if reduce is None and futures:
-        out, first = _gather(futures, ranges, replicates)
+    if futures:
+        with progress_bar(replicates, "cluster replicates", enabled=progress, delay=2.0) as bar:
+            if reduce is not None:
+                return _summaries(futures, ranges, replicates, reduce, bar)
+            out, first = _gather(futures, ranges, replicates, bar)
         run_dt, run_src, run_dst = first
         return Projection(out["occupancy"], out["moved"], out["inflow"], run_dt, run_src,
                           run_dst)
-    if futures:
-        return _summaries(futures, ranges, replicates, reduce)
     empty = project_batch(x0, src, dst, value, steps, replicates=0, dt=dt, kind=kind,
                           inflow=inflow, advance=advance, keep_moved=keep_moved,
                           value_per_replicate=value_rows, inflow_per_replicate=inflow_rows)
