@@ -613,7 +613,7 @@ def run_batch(parameters: Sequence[CareParameters], *, years: float, step: str |
         ``False`` keeps no occupancy at all: the engine sums, as each
         replicate runs, what children, events and costs need (children by
         placement, post-exit states, exits and moves by kind; see
-        :class:`SumsLayout`), so memory is ``R * steps * (E A P + P^2)``
+        :class:`SumsLayout`), so memory is ``R * steps * (2 P + 2 E + P^2)``
         numbers at most instead of ``R * steps * S``, and the time of writing
         the occupancy is saved. Children by placement, events, costs and
         present values are then as with ``True`` (to rounding: the sums are
@@ -625,7 +625,8 @@ def run_batch(parameters: Sequence[CareParameters], *, years: float, step: str |
         available, with one-off entry costs at their expected value.
     events : bool, optional
         With ``full_occupancy=False``: whether the engine also sums exits
-        and moves (about a third more engine time for a council model).
+        and moves (about half as much engine time again for the 858-state
+        sample calibration).
         Default: when the costs need them, i.e. when any draw has a move or
         exit cost or the scenario costs moves. Without them
         :meth:`CareBatch.event_totals` is refused and the cost of moves and
