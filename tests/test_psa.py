@@ -361,6 +361,33 @@ def test_break_even_per_draw_matches_the_deterministic_break_even():
     assert np.all(np.isnan(none))
 
 
+def test_break_even_per_draw_solves_all_draws_at_once(monkeypatch):
+    """Ten draws of the residential cost: each draw's break-even equals care.break_even (Brent, one draw
+    at a time, the independent path) run on that draw's parameters, within the tolerances; and the
+    search is a few batched runs, not ten runs a draw."""
+    import carecast.care.model as care_model
+
+    p = model()
+    scen = Scenario("reunify", interventions=[ReunificationSupport(effect=0.2, cost_per_year=150_000.0)])
+    inputs = [Uncertain("weekly_cost", "residential", Uniform(3000.0, 7000.0))]
+    r = psa(p, inputs, years=3, draws=10, seed=3, scenario=scen, progress=False)
+    calls = []
+    real = care_model.run_batch
+
+    def counting(parameters, **kwargs):
+        calls.append(len(parameters))
+        return real(parameters, **kwargs)
+
+    monkeypatch.setattr(care_model, "run_batch", counting)
+    got = r.break_even_effect_per_draw(low=0.0, high=5.0, progress=False, xtol=1e-7)
+    assert len(calls) <= 16 and set(calls) == {10}
+    for k in range(10):
+        params, _ = r.uncertainty.apply(p, scen, r.uncertainty.values_of(r.inputs, k))
+        expected = care.break_even(params, scen, years=3, low=0.0, high=5.0)
+        assert abs(got[k] - expected) <= 2e-7 + 1e-6, (k, got[k], expected)
+    assert len(np.unique(np.round(got, 4))) == 10
+
+
 def test_fan_and_summary():
     p = model()
     r = psa(p, uncertain(), years=2, draws=200, seed=3, scenario=edge(), progress=False)

@@ -405,24 +405,34 @@ class PSAResult:
 
     def break_even_effect_per_draw(self, *, intervention: int = 0, field: str = "effect", low: float = 0.0,
                                    high: float = 1.0, draws: int | None = None, progress: bool = True,
-                                   xtol: float = 1e-6) -> np.ndarray:
+                                   xtol: float = 1e-6, chunk: int = 64) -> np.ndarray:
         """For each draw, the value of one intervention field at which the NPV of the saving is zero.
 
         The field's own drawn value (if uncertain) is replaced by the search;
-        every other input keeps its draw. Solved with :func:`carecast.find_root`
-        in ``[low, high]``; a draw where the NPV has the same sign at both ends
-        gives NaN (no break-even in range), counted in a warning. Runs
-        ``draws`` of the PSA's draws (default all), deterministic runs only.
-        This costs about ten model runs per draw.
+        every other input keeps its draw. A draw where the NPV has the same
+        sign at both ends of ``[low, high]`` gives NaN (no break-even in
+        range), counted in a warning. Runs ``draws`` of the PSA's draws
+        (default all), deterministic runs only.
+
+        How: every draw of a chunk is solved at once, each evaluation one
+        batched run of the chunk's scenarios (:func:`carecast.care.run_batch`
+        with one scenario per draw) against the chunk's baseline run once.
+        The search keeps a bracket per draw and steps by the Illinois variant
+        of regula falsi, falling back to bisection when a step fails to halve
+        the bracket, and, as Brent's method does, steps ``xtol`` past the
+        last point when it has stopped moving, so the bracket closes from
+        both sides; it stops when each bracket is narrower than ``2 xtol``
+        and returns the root interpolated in it, so within ``2 xtol`` of the
+        true one (:func:`carecast.care.break_even`, Brent's method, is
+        within ``xtol``). About 6 to 12 batched runs a chunk for a smooth NPV.
         """
         import dataclasses
         import warnings
 
-        from carecast._core import NotBracketedError
-        from carecast.care.compare import compare
-        from carecast.care.model import run
         if self.scenario_object is None:
             raise ValueError("break_even_effect_per_draw needs a PSA run with a scenario")
+        if self.stochastic:
+            raise ValueError("break_even_effect_per_draw needs a deterministic PSA (stochastic=False)")
         items = self.scenario_object.interventions
         if not (isinstance(intervention, int) and 0 <= intervention < len(items)):
             raise ValueError(f"intervention must index the scenario's interventions (0..{len(items) - 1}), "
@@ -432,31 +442,93 @@ class PSAResult:
         n = self.draws if draws is None else int(draws)
         if not 1 <= n <= self.draws:
             raise ValueError(f"draws must be in 1..{self.draws}, got {draws!r}")
+        low, high = _number("low", low), _number("high", high)
+        if not low < high:
+            raise ValueError(f"low must be below high, got {low!r} and {high!r}")
+        xtol = _number("xtol", xtol, low=0.0)
+        chunk = _check_int("chunk", chunk, 1)
+        job = _ChunkJob(parameters=self.parameters, scenario=self.scenario_object, uncertainty=self.uncertainty,
+                        inputs=self.inputs, seed=self.inputs.seed, years=self.years, step=self.step, threads=None,
+                        stochastic=False, replicates=1, weights=np.zeros((0, 0)), keep="summary")
         out = np.full(n, np.nan)
         with progress_bar(n, "break-even per draw", enabled=progress) as bar:
-            for r in range(n):
-                params, scen = self.uncertainty.apply(self.parameters, self.scenario_object,
-                                                      self.uncertainty.values_of(self.inputs, r))
-                assert scen is not None
-                base = run(params, years=self.years, step=self.step)
-
-                def npv(value: float, params=params, scen=scen, base=base) -> float:
-                    changed = list(scen.interventions)
-                    changed[intervention] = dataclasses.replace(changed[intervention], **{field: value})
-                    s = Scenario(scen.name, scen.description, dict(scen.set), dict(scen.scale), changed)
-                    result = run(params, years=self.years, step=self.step, scenario=s)
-                    return compare(base, result).present_values()["net_present_value"]
-
-                try:
-                    out[r] = engine.find_root(npv, low, high, xtol=xtol)
-                except NotBracketedError:       # no break-even in range: NaN, counted below
-                    pass
-                bar.advance()
+            for lo in range(0, n, chunk):
+                hi = min(n, lo + chunk)
+                out[lo:hi] = self._break_even_chunk(job, lo, hi, intervention, field, low, high, xtol)
+                bar.advance(hi - lo)
         missing = int(np.isnan(out).sum())
         if missing:
             warnings.warn(f"{missing} of {n} draws have no break-even {field} in [{low:g}, {high:g}] "
                           f"(NaN in the result)", stacklevel=2)
         return out
+
+    def _break_even_chunk(self, job: _ChunkJob, lo: int, hi: int, intervention: int, field: str, low: float,
+                          high: float, xtol: float) -> np.ndarray:
+        """The break-even of draws lo .. hi - 1, all at once (see :meth:`break_even_effect_per_draw`)."""
+        import dataclasses
+
+        from carecast.care.compare import batch_net_values
+        from carecast.care.model import run_batch
+
+        params, scens = job.prepare(lo, hi)
+        scens = list(scens) if isinstance(scens, list) else [scens] * len(params)
+        base = run_batch(params, years=self.years, step=self.step, full_occupancy=False).step_costs()
+        rate = self.parameters.discount_rate
+        schedule = engine.GREEN_BOOK if rate is None else rate
+
+        def npv(x: np.ndarray) -> np.ndarray:
+            at = []
+            for s, value in zip(scens, x):
+                changed = list(s.interventions)
+                changed[intervention] = dataclasses.replace(changed[intervention], **{field: float(value)})
+                at.append(Scenario(s.name, s.description, dict(s.set), dict(s.scale), changed))
+            scen = run_batch(params, years=self.years, step=self.step, scenario=at, full_occupancy=False)
+            return batch_net_values(base, scen.step_costs(), scen.dt, schedule)["net_present_value"]
+
+        m = len(params)
+        a, b = np.full(m, low), np.full(m, high)
+        fa, fb = npv(a), npv(b)
+        root = np.full(m, np.nan)
+        root[fa == 0] = low
+        root[(fb == 0) & (fa != 0)] = high
+        active = (np.sign(fa) * np.sign(fb) < 0)
+        last = np.full(m, np.nan)
+        side = np.zeros(m, dtype=np.int64)        # which end was kept last (Illinois): -1 a, +1 b
+        width = b - a
+        for _ in range(200):
+            if not active.any():
+                break
+            # Illinois step, bisection where the last two steps did not halve the bracket
+            with np.errstate(invalid="ignore", divide="ignore"):
+                x = (a * fb - b * fa) / (fb - fa)
+            slow = (b - a) > 0.5 * width
+            x = np.where(slow | ~np.isfinite(x) | (x <= a) | (x >= b), 0.5 * (a + b), x)
+            # stalled: step xtol past the last point towards the far end, to close the bracket
+            stalled = np.abs(x - last) < xtol
+            toward_b = (b - x) > (x - a)
+            x = np.where(stalled, np.clip(np.where(toward_b, x + xtol, x - xtol), a, b), x)
+            x = np.where(active, x, 0.5 * (a + b))
+            width = np.where(slow, b - a, width)
+            fx = np.where(active, npv(x), 0.0)
+            left = active & (np.sign(fx) == np.sign(fa))      # root in (x, b]
+            right = active & ~left
+            fb = np.where(left & (side == 1), 0.5 * fb, fb)  # Illinois: halve the end kept twice
+            fa = np.where(right & (side == -1), 0.5 * fa, fa)
+            a, fa = np.where(left, x, a), np.where(left, fx, fa)
+            b, fb = np.where(right, x, b), np.where(right, fx, fb)
+            side = np.where(left, 1, np.where(right, -1, side))
+            exact = active & (fx == 0)
+            root[exact] = x[exact]
+            last = np.where(active, x, last)
+            done = active & ~exact & ((b - a) <= 2 * xtol)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                interpolated = (a * fb - b * fa) / (fb - fa)
+            root[done] = np.where(np.isfinite(interpolated) & (interpolated >= a) & (interpolated <= b),
+                                  interpolated, 0.5 * (a + b))[done]
+            active &= ~(exact | done)
+        if active.any():
+            root[active] = 0.5 * (a + b)[active]
+        return root
 
     # ---------------------------------------------------------------- fans
     def fan(self, *, placement: str | None = None, arm: str = "baseline",
