@@ -9,7 +9,7 @@ from carecast.care import CareParameters, Scenario, run
 from carecast.care.interventions import EdgeOfCare
 from carecast.care.probabilistic import psa
 from carecast.care.sensitivity import rank, sensitivity_ranking, tornado
-from carecast.care.uncertainty import Dirichlet, Fixed, LogNormal, Uncertain, Uniform
+from carecast.care.uncertainty import Dirichlet, Fixed, LogNormal, Uncertain, Uncertainty, Uniform
 
 
 def model():
@@ -135,3 +135,83 @@ def test_ranking_errors():
     small = psa(p, inputs(), years=1, step="year", draws=5, seed=2, progress=False)
     with pytest.raises(ValueError, match="too few"):
         sensitivity_ranking(small)
+
+
+# ---------------------------------------------------------------- Sobol
+def test_sobol_estimators_on_the_ishigami_function():
+    """The Ishigami function's indices are known in closed form (Ishigami and Homma 1990; a = 7, b = 0.1):
+    V = a^2/8 + b pi^4/5 + b^2 pi^8/18 + 1/2, V1 = (1 + b pi^4/5)^2 / 2, V2 = a^2/8, V3 = 0,
+    VT3 = 8 b^2 pi^8 / 225, VT1 = V1 + VT3."""
+    from carecast.care.sensitivity import sobol_estimates
+
+    a, b = 7.0, 0.1
+    pi = np.pi
+    v = a ** 2 / 8 + b * pi ** 4 / 5 + b ** 2 * pi ** 8 / 18 + 0.5
+    v1, v2, vt3 = 0.5 * (1 + b * pi ** 4 / 5) ** 2, a ** 2 / 8, 8 * b ** 2 * pi ** 8 / 225
+    exact_first = np.array([v1, v2, 0.0]) / v
+    exact_total = np.array([v1 + vt3, v2, vt3]) / v
+
+    def f(x):
+        return np.sin(x[:, 0]) + a * np.sin(x[:, 1]) ** 2 + b * x[:, 2] ** 4 * np.sin(x[:, 0])
+
+    rng = np.random.default_rng(2)
+    n = 200_000
+    xa, xb = rng.uniform(-pi, pi, size=(2, n, 3))
+    fab = np.stack([f(np.where(np.arange(3) == i, xb, xa)) for i in range(3)])
+    first, total = sobol_estimates(f(xa), f(xb), fab)
+    np.testing.assert_allclose(first, exact_first, atol=0.01)
+    np.testing.assert_allclose(total, exact_total, atol=0.01)
+
+
+def _two_costs():
+    p = CareParameters.empty(age_bands=(0,), placements=("foster", "home"))
+    p.stock[0, :, 0] = [60.0, 40.0]
+    p.weekly_cost[:] = [500.0, 3000.0]
+    return p
+
+
+def test_sobol_of_a_present_value_linear_in_two_costs():
+    """The present value is linear in the weekly costs: PV = c0 + c1 w1 + c2 w2, c_i from two runs each.
+    With independent uniform costs the indices are S_i = ST_i = c_i^2 var_i / sum_j c_j^2 var_j."""
+    from carecast.care.sensitivity import sobol
+
+    p = _two_costs()
+    base = run(p, years=2).present_value()
+    slopes = []
+    for q in range(2):
+        w = p.weekly_cost.copy()
+        w[q] += 100.0
+        slopes.append((run(p.replace(weekly_cost=w), years=2).present_value() - base) / 100.0)
+    ranges = [(400.0, 600.0), (2000.0, 4000.0)]
+    var = np.array([(hi - lo) ** 2 / 12 for lo, hi in ranges])
+    share = np.array(slopes) ** 2 * var
+    exact = share / share.sum()
+    u = [Uncertain("weekly_cost", "foster", Uniform(*ranges[0]), name="foster"),
+         Uncertain("weekly_cost", "home", Uniform(*ranges[1]), name="home")]
+    r = sobol(p, u, samples=4000, seed=7, years=2, progress=False)
+    assert r.runs == 4000 * 4
+    np.testing.assert_allclose(r.first_order, exact, atol=0.03)
+    np.testing.assert_allclose(r.total, exact, atol=0.01)
+    assert np.all(r.total_interval[:, 0] <= r.total) and np.all(r.total <= r.total_interval[:, 1])
+    t = r.table()
+    assert list(t["input"]) == ["home", "foster"] and list(t["rank"]) == [1, 2]
+    again = sobol(p, u, samples=4000, seed=7, years=2, progress=False)
+    assert np.array_equal(again.first_order, r.first_order) and np.array_equal(again.total, r.total)
+
+
+def test_sobol_refuses_correlated_inputs_and_bad_outputs():
+    from carecast.care.sensitivity import sobol
+
+    p = _two_costs()
+    u = Uncertainty([Uncertain("weekly_cost", "foster", Uniform(400.0, 600.0), name="a"),
+                     Uncertain("weekly_cost", "home", Uniform(2000.0, 4000.0), name="b")],
+                    correlation={("a", "b"): 0.5})
+    with pytest.raises(ValueError, match="independent inputs"):
+        sobol(p, u, samples=100, seed=1, years=1, progress=False)
+    plain = [Uncertain("weekly_cost", "foster", Uniform(400.0, 600.0))]
+    with pytest.raises(ValueError, match="needs a scenario"):
+        sobol(p, plain, output="net_present_value", samples=100, seed=1, years=1, progress=False)
+    with pytest.raises(ValueError, match="samples must be >= 100"):
+        sobol(p, plain, samples=10, seed=1, years=1, progress=False)
+    with pytest.raises(ValueError, match="not in the run"):
+        sobol(p, plain, output=("cost", "2040-41"), samples=100, seed=1, years=1, progress=False)

@@ -13,6 +13,10 @@
   coefficient whose squares sum to the rank regression's R^2 for independent
   inputs. The rank R^2 is reported: when it is low, the effects are not
   monotone and neither coefficient tells the whole story.
+* :func:`sobol`: variance-based first-order and total indices from a
+  Saltelli design (``samples * (inputs + 2)`` runs, batched), with bootstrap
+  intervals: the share of the output's variance each input explains alone,
+  and with its interactions. For independent inputs only.
 
 Decisions
 ---------
@@ -38,7 +42,7 @@ from carecast.care.scenarios import Scenario
 from carecast.care.tables import Table
 from carecast.care.uncertainty import Uncertain, Uncertainty
 
-__all__ = ["tornado", "Tornado", "sensitivity_ranking", "rank", "OUTPUTS"]
+__all__ = ["tornado", "Tornado", "sensitivity_ranking", "rank", "OUTPUTS", "sobol", "SobolResult", "sobol_estimates"]
 
 #: Named outputs: a function of (baseline result, scenario result or None) -> float.
 OUTPUTS: dict[str, Callable[[Any, Any], float]] = {}
@@ -298,3 +302,218 @@ def sensitivity_ranking(result: Any, output: Any = "present_value", *, method: s
     return Table({"input": np.array(names, dtype=object)[order], "coefficient": coefficient[order],
                   "abs_coefficient": np.abs(coefficient[order]), "rank": ranks[order].astype(int),
                   "note": np.array(notes, dtype=object)[order]}, title=title)
+
+
+# -------------------------------------------------------------------- Sobol indices
+def sobol_estimates(f_a: Any, f_b: Any, f_ab: Any) -> tuple[np.ndarray, np.ndarray]:
+    """First-order and total Sobol indices from the runs of a Saltelli design.
+
+    ``f_a`` and ``f_b`` are the output on two independent samples ``A`` and
+    ``B`` of the inputs ``(N,)``; ``f_ab[i]`` on ``A`` with input ``i``'s
+    column taken from ``B`` ``(k, N)``. First order by Saltelli et al.
+    (2010), ``S_i = mean((f_B - m) (f_ABi - f_A)) / V`` with ``m`` the pooled
+    mean (centring keeps the expectation and cuts the noise); total by Jansen (1999),
+    ``ST_i = mean((f_A - f_ABi)^2) / (2 V)``; ``V`` the variance of ``f_A``
+    and ``f_B`` pooled.
+
+    Examples
+    --------
+    ``y = x1 + 2 x2`` with independent uniforms: ``S = ST = (1, 4) / 5``.
+
+    >>> rng = np.random.default_rng(1)
+    >>> a, b = rng.uniform(size=(2, 20000, 2))
+    >>> f = lambda x: x[:, 0] + 2 * x[:, 1]
+    >>> ab = [np.where(np.arange(2) == i, b, a) for i in range(2)]
+    >>> s, st = sobol_estimates(f(a), f(b), np.stack([f(x) for x in ab]))
+    >>> np.round(s, 1).tolist(), np.round(st, 1).tolist()
+    ([0.2, 0.8], [0.2, 0.8])
+    """
+    fa, fb, fab = (np.asarray(x, dtype=np.float64) for x in (f_a, f_b, f_ab))
+    pooled = np.concatenate([fa, fb])
+    variance = np.var(pooled)
+    if not variance > 0:
+        nan = np.full(fab.shape[0], np.nan)
+        return nan, nan.copy()
+    # f_B centred: the same expectation (f_ABi - f_A has mean 0), far less noise when the output's
+    # mean is large against its spread (a present value of millions varying by a few per cent)
+    first = np.mean((fb - pooled.mean()) * (fab - fa), axis=-1) / variance
+    total = 0.5 * np.mean((fa - fab) ** 2, axis=-1) / variance
+    return first, total
+
+
+@dataclass
+class SobolResult:
+    """Sobol indices of a care model output (from :func:`sobol`)."""
+
+    inputs: list[str]
+    first_order: np.ndarray
+    total: np.ndarray
+    first_order_interval: np.ndarray      # (k, 2): bootstrap interval
+    total_interval: np.ndarray
+    output: str
+    base_samples: int
+    runs: int
+    variance: float
+    level: float
+
+    def table(self) -> Table:
+        """One row per input, sorted by total index: ``first_order``, ``total`` and their intervals."""
+        order = np.argsort(-np.nan_to_num(self.total, nan=-1.0), kind="stable")
+        lo, hi = f"{(1 - self.level) / 2:.3g}", f"{(1 + self.level) / 2:.3g}"
+        return Table({"input": np.array(self.inputs, dtype=object)[order],
+                      "first_order": self.first_order[order], f"first_order_q{lo}": self.first_order_interval[order, 0],
+                      f"first_order_q{hi}": self.first_order_interval[order, 1], "total": self.total[order],
+                      f"total_q{lo}": self.total_interval[order, 0], f"total_q{hi}": self.total_interval[order, 1],
+                      "rank": np.arange(1, len(order) + 1)},
+                     title=f"Sobol indices of {self.output}: {self.base_samples:,} base samples, {self.runs:,} runs "
+                           f"(Saltelli first order, Jansen total; {self.level:.0%} bootstrap intervals)")
+
+    def __repr__(self) -> str:
+        return (f"<SobolResult of {self.output}: {len(self.inputs)} inputs, {self.base_samples} base samples, "
+                f"{self.runs} runs>")
+
+
+def sobol(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncertain], *, output: Any = "present_value",
+          samples: int = 1000, seed: int, scenario: Scenario | None = None, years: float = 5.0,
+          step: str | float = "month", threads: int | None = None, chunk: int = 64, level: float = 0.95,
+          bootstrap: int = 500, progress: bool = True) -> SobolResult:
+    """Variance-based (Sobol) sensitivity of a care model output to each uncertain input.
+
+    Each input's first-order index is the share of the output's variance it
+    explains alone; its total index adds its interactions with the others.
+    The design (Saltelli 2010) runs the model ``samples * (k + 2)`` times for
+    ``k`` inputs: two independent samples ``A`` and ``B`` of every input,
+    and ``A`` with each input in turn taken from ``B``. Intervals are
+    percentile bootstrap intervals over the base samples.
+
+    Parameters
+    ----------
+    parameters, uncertain, scenario, years, step, threads
+        As :func:`carecast.care.psa`; every input is one factor (an array
+        input or a mix is moved as a whole).
+    output : str or tuple
+        ``"present_value"`` (of the baseline's costs, real and discounted),
+        ``"net_present_value"`` (of the scenario's saving), or
+        ``("cost", "2025-26", basis)`` (the baseline's cost in a financial
+        year, ``basis`` cash, real or discounted).
+    samples : int
+        Base samples ``N`` (at least 100): the error of each index falls as
+        ``1 / sqrt(N)``; the intervals show it.
+    seed : int
+        Same seed, same bits (the two samples use independent streams of it).
+
+    Raises
+    ------
+    ValueError
+        For correlated inputs (Sobol indices are defined for independent
+        inputs; use :func:`sensitivity_ranking` on a PSA instead), stochastic
+        models (not offered: chance would be an input of its own), and
+        outputs the runs do not give.
+
+    Examples
+    --------
+    >>> from carecast.care import CareParameters
+    >>> from carecast.care.uncertainty import Uniform
+    >>> p = CareParameters.empty(age_bands=(0,), placements=("foster", "home"))
+    >>> p.stock[0, :, 0] = [60.0, 40.0]
+    >>> p.weekly_cost[:] = [500.0, 3000.0]
+    >>> u = [Uncertain("weekly_cost", "foster", Uniform(400.0, 600.0)),
+    ...      Uncertain("weekly_cost", "home", Uniform(2000.0, 4000.0))]
+    >>> r = sobol(p, u, samples=500, seed=1, years=1, progress=False)
+    >>> bool(r.total[1] > 0.9 > r.total[0])      # home costs decide the present value
+    True
+    """
+    from carecast.care.calendar import financial_year_label, financial_year_weights
+    from carecast.care.compare import batch_net_values
+    from carecast.care.model import run_batch, step_length
+    from carecast.care.probabilistic import _check_int, progress_bar
+
+    uncertainty = uncertain if isinstance(uncertain, Uncertainty) else Uncertainty(list(uncertain))
+    if uncertainty.correlated and np.any(np.abs(uncertainty.correlation - np.eye(len(uncertainty.correlated))) > 0):
+        raise ValueError("Sobol indices need independent inputs, and these are correlated; rank them with "
+                         "sensitivity_ranking on a psa() result instead")
+    if any(item.on_scenario for item in uncertainty.inputs) and scenario is None:
+        raise ValueError("intervention.* and scenario.scale.* inputs need a scenario")
+    uncertainty.check(parameters, scenario)
+    samples = _check_int("samples", samples, 100)
+    chunk = _check_int("chunk", chunk, 1)
+    bootstrap = _check_int("bootstrap", bootstrap, 0)
+    if not 0 < float(level) < 1:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    dt = step_length(step)
+    steps = max(1, int(round(float(years) / dt)))
+    years_fy, fy_weights, covered = financial_year_weights(parameters.start_date, steps, dt)
+    labels = [financial_year_label(y) for y in years_fy]
+    if output == "net_present_value":
+        if scenario is None:
+            raise ValueError("output 'net_present_value' needs a scenario")
+        label = "the net present value of the saving"
+    elif output == "present_value":
+        label = "the present value of costs"
+    elif isinstance(output, tuple) and len(output) in (2, 3) and output[0] == "cost":
+        basis = output[2] if len(output) == 3 else "cash"
+        if basis not in ("cash", "real", "discounted"):
+            raise ValueError(f"basis must be cash, real or discounted, got {basis!r}")
+        if output[1] not in labels:
+            raise ValueError(f"year {output[1]!r} is not in the run (financial years: {', '.join(labels)})")
+        year_k = labels.index(output[1])
+        if covered[year_k] < 1 - 1e-9:
+            raise ValueError(f"the run covers only {covered[year_k]:.0%} of {output[1]}: lengthen the run")
+        label = f"the cost in {output[1]} ({basis})"
+    else:
+        raise ValueError(f"output must be 'present_value', 'net_present_value' or ('cost', year, basis), "
+                         f"got {output!r}")
+    seeds = np.random.SeedSequence(int(_check_int("seed", seed, 0))).generate_state(2, np.uint32)
+    a, b = uncertainty.draw(samples, int(seeds[0])), uncertainty.draw(samples, int(seeds[1]))
+    k = len(uncertainty.names)
+    rows = [(0, -1, r) for r in range(samples)] + [(1, -1, r) for r in range(samples)] + \
+        [(0, i, r) for i in range(k) for r in range(samples)]
+    y = np.empty(len(rows))
+    rate = parameters.discount_rate
+    schedule = None
+    if output == "net_present_value":
+        from carecast import engine
+        schedule = engine.GREEN_BOOK if rate is None else rate
+
+    def values_of(which: int, swap: int, r: int) -> dict[str, Any]:
+        values = uncertainty.values_of(a if which == 0 else b, r)
+        if swap >= 0:
+            name = uncertainty.names[swap]
+            values[name] = uncertainty.values_of(b, r)[name]
+        return values
+
+    with progress_bar(len(rows), f"Sobol runs of {label}", enabled=progress) as bar:
+        for lo in range(0, len(rows), chunk):
+            part = rows[lo:lo + chunk]
+            params, scens = [], []
+            for which, swap, r in part:
+                p_r, s_r = uncertainty.apply(parameters, scenario, values_of(which, swap, r))
+                params.append(p_r)
+                scens.append(s_r)
+            base = run_batch(params, years=years, step=step, threads=threads, full_occupancy=False)
+            if output == "present_value":
+                y[lo:lo + len(part)] = base.present_values()
+            elif output == "net_present_value":
+                alt = run_batch(params, years=years, step=step, threads=threads, full_occupancy=False, scenario=scens)
+                y[lo:lo + len(part)] = batch_net_values(base.step_costs(), alt.step_costs(), base.dt,
+                                                         schedule)["net_present_value"]
+            else:
+                c = base.step_costs()
+                per_step = c.terms(basis).sum(axis=-1)
+                y[lo:lo + len(part)] = np.einsum("rs,s->r", per_step, fy_weights[:, year_k])
+            bar.advance(len(part))
+    if not np.all(np.isfinite(y)):
+        raise ValueError(f"{label} is not finite in some runs")
+    f_a, f_b, f_ab = y[:samples], y[samples:2 * samples], y[2 * samples:].reshape(k, samples)
+    first, total = sobol_estimates(f_a, f_b, f_ab)
+    rng = np.random.default_rng(int(seeds[1]) + 1)
+    lo_q, hi_q = (1 - level) / 2, (1 + level) / 2
+    intervals = np.full((2, k, 2), np.nan)
+    if bootstrap:
+        picks = rng.integers(0, samples, size=(bootstrap, samples))
+        boot = np.array([sobol_estimates(f_a[i], f_b[i], f_ab[:, i]) for i in picks])      # (bootstrap, 2, k)
+        intervals = np.quantile(boot, [lo_q, hi_q], axis=0).transpose(1, 2, 0)             # (2, k, 2)
+    return SobolResult(inputs=list(uncertainty.names), first_order=first, total=total,
+                       first_order_interval=intervals[0], total_interval=intervals[1], output=label,
+                       base_samples=samples, runs=len(rows), variance=float(np.var(np.concatenate([f_a, f_b]))),
+                       level=float(level))
