@@ -11,7 +11,10 @@ rules that keep users' files safe)::
     costs.csv, cost_by_year.csv  costs by financial year (and component): cash, real, discounted
     checks.csv                 the model against published figures (examples)
     sources.csv, assumptions.txt  where the figures come from; what had to be assumed
-    uncertainty.csv            with draws: the spread of children in care
+    uncertainty.csv            with draws and no declared uncertainty: the chance-only spread of children
+    psa_children_quantiles.csv with draws and declared uncertainty (the PSA): children by date and arm, percentiles
+    psa_cost_quantiles.csv     ... cost by financial year and arm (cash, real, discounted): mean, percentiles
+    psa_draws.csv              ... one row per draw: inputs, present values, budget-year cost, NPV, payback
     scenarios.csv              with scenarios: each against the baseline
     SCENARIO/                  per scenario: its tables and comparison.csv
     scenario.toml              the model as run (``carecast run DIR/scenario.toml`` reruns it)
@@ -175,7 +178,9 @@ def write_outputs(report, folder: OutputFolder | str | os.PathLike, *, scenarios
     files: dict[str, context.OutputTable] = {}
     extra: dict[str, str] = {"summary.txt": "the summary carecast printed: children in care at the start and end by "
                                             "placement, cost by financial year, present value, the checks against "
-                                            "published figures, the assumptions and any scenarios.",
+                                            "published figures, the assumptions, any scenarios and, with draws, "
+                                            "the uncertainty (for a PSA: the probabilities, the method and the "
+                                            "uncertain inputs with their sources).",
                              "assumptions.txt": "every assumption the model makes (figures not from a published "
                                                 "source).",
                              "scenario.toml": "the model as run, with its scenarios: `carecast run "
@@ -190,6 +195,11 @@ def write_outputs(report, folder: OutputFolder | str | os.PathLike, *, scenarios
     files["sources.csv"] = context.sources_table(base.parameters)
     if report.uncertainty is not None:
         files["uncertainty.csv"] = context.uncertainty_table(report.uncertainty)
+    if report.psa is not None:
+        from carecast.care.outputs import psa
+        files["psa_children_quantiles.csv"] = psa.children_quantiles_table(report.psa)
+        files["psa_cost_quantiles.csv"] = psa.cost_quantiles_table(report.psa)
+        files["psa_draws.csv"] = psa.draws_table(report.psa)
     if report.scenarios:
         files["scenarios.csv"] = context.scenarios_table(base, report.scenarios)
         for s, sub in zip(report.scenarios, scenario_folders(report)):
