@@ -336,3 +336,19 @@ def test_check_size_counts_the_psa():
     with pytest.raises(MemoryError, match=r"--draws 100,000 \(a PSA\)"):
         check_size(p, 5, "month", draws=100_000, psa=True, available=int(one))
     check_size(p, 5, "month", draws=1000, psa=True, runs=3, available=8_000_000_000)
+
+
+@pytest.mark.parametrize("model", [["FILE"], ["--council", "Leeds", "--years", "2"]])
+def test_scenario_toml_carries_the_uncertainty_so_a_rerun_draws_the_same(tmp_path, monkeypatch, capsys, psa_file,
+                                                                       model):
+    model = [str(psa_file) if m == "FILE" else m for m in model]
+    code, _, err = run(tmp_path, monkeypatch, capsys, *model, "--draws", "15", "--seed", "9", "-o", "first", *FAST)
+    assert code == 0, err
+    text = (tmp_path / "first" / "scenario.toml").read_text(encoding="utf-8")
+    assert "[uncertain." in text
+    code, out, err = run(tmp_path, monkeypatch, capsys, str(tmp_path / "first" / "scenario.toml"), "--draws", "15",
+                         "--seed", "9", "-o", "again", *FAST)
+    assert code == 0, err
+    assert "the [uncertain] table of scenario.toml" in out
+    for name in ("psa_draws.csv", "psa_cost_quantiles.csv", "psa_children_quantiles.csv"):
+        assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name

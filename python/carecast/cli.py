@@ -6,7 +6,8 @@
     carecast --version
     carecast examples             # list the built-in examples
     carecast run [EXAMPLE|FILE] [--years N] [--step week|month|quarter|year] [-o OUTDIR]
-                 [--scenario NAME ...] [--name NAME] [--draws N [--seed S]]
+                 [--scenario NAME ...] [--name NAME] [--council NAME [--from YEAR]]
+                 [--draws N [--seed S] [--chance] [--budget AMOUNT ...] [--budget-year YYYY-YY]]
                  [--xlsx] [--html|--no-html] [--no-charts] [--overwrite] [--quiet] [-v]
     carecast report [EXAMPLE|FILE] [-o REPORT.html] [same run options]
     carecast ssda903 ...          # SSDA903 summary, calibration and backtest
@@ -20,8 +21,28 @@ and basis, ``README.txt`` explaining every file and column, ``summary.txt``,
 ``scenario.toml`` (``carecast run OUTDIR/scenario.toml`` reproduces the run),
 ``report.html``, PNG charts (with matplotlib), ``carecast.xlsx`` (``--xlsx``,
 with openpyxl) and, for a file with named scenarios, a sub-folder per
-scenario and ``scenarios.csv``. ``--draws N`` adds an uncertainty fan from N
-stochastic runs. ``carecast report`` writes the HTML report alone.
+scenario and ``scenarios.csv``. ``carecast report`` writes the HTML report alone.
+
+Uncertainty (``--draws N``): a probabilistic sensitivity analysis of the
+whole model (:func:`carecast.care.psa`; :mod:`carecast.care.outputs.psa`):
+N draws of the model's declared uncertain inputs, each run for the baseline
+and every named scenario. The uncertainty is a scenario file's
+``[uncertain]`` table or, for ``--council NAME`` and the built-in examples,
+the Poisson uncertainty of the entry and exit rates by age from the
+published counts (:func:`carecast.councils.model.rate_uncertainty`).
+``--chance`` adds chance (whole children) to each draw. ``--budget AMOUNT``
+(repeatable; a plain number of pounds, ``42000000`` or ``42e6``) prints the
+chance that the cash cost of ``--budget-year`` (``2026-27``; default the
+first whole financial year of the run) is above it, for each arm; with
+scenarios the summary gives each one's net present value (median and 90%
+interval), the chance it is cheaper than the baseline and the chance it pays
+back within the run. The run writes ``psa_children_quantiles.csv``,
+``psa_cost_quantiles.csv``, ``psa_draws.csv`` (one row per draw: inputs
+and results, so every probability can be recomputed), ``psa_fan*.png`` and a
+section of ``report.html``. A model that declares no uncertainty says so
+and gets what ``--draws`` gave before: a chance-only fan of the baseline
+(``uncertainty.csv``), labelled as such; ``--budget`` and ``--chance`` are
+then refused. Same ``--seed``, same files, byte for byte.
 
 Files are safe (see :mod:`carecast.care.outputs.folder`): a non-empty folder
 carecast did not write is refused unless ``--overwrite``; an input is never
@@ -329,7 +350,7 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         from carecast.care.outputs.workbook import openpyxl_available
         if not openpyxl_available():
             parser.error("--xlsx needs openpyxl: pip install 'carecast[report]'")
-    uncertain, origin, no_uncertainty = None, "", ""
+    uncertain, origin, no_uncertainty = (declared if declared is not None and len(declared) else None), "", ""
     if args.draws:
         uncertain, origin = _uncertainty(args, parameters, declared)
         if uncertain is None:
@@ -346,7 +367,8 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         else:
             _check_budget_year(args, parameters, years, step, parser)
     try:
-        check_size(parameters, years, step, runs=1 + len(scenarios), draws=args.draws, psa=uncertain is not None,
+        check_size(parameters, years, step, runs=1 + len(scenarios), draws=args.draws,
+                   psa=bool(args.draws) and uncertain is not None,
                    chance=args.chance, inputs=len(uncertain) if uncertain is not None else 0)
     except MemoryError as exc:
         raise _Failure(f"refused before starting: {exc}") from None

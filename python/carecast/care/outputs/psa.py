@@ -461,3 +461,77 @@ def psa_summary_text(run: PSARun) -> str:
     lines.append("Uncertain inputs (distribution; source, or [assumption]):")
     lines += [f"  - {x}" for x in input_lines(run)]
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ the [uncertain] table of scenario.toml
+def _toml_value(v: Any) -> str:
+    import json
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)            # a TOML basic string
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    return repr(float(v))
+
+
+def _toml_key(k: str) -> str:
+    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else _toml_value(k)
+
+
+def _position_key(where: Any) -> str:
+    items = where if isinstance(where, tuple) else (where,)
+    parts = []
+    for w in items:
+        if w is Ellipsis:
+            parts.append("...")
+        elif isinstance(w, slice):
+            parts.append(":")
+        elif isinstance(w, str):
+            parts.append(w)
+        else:
+            parts.append(repr(float(w)))
+    return ",".join(parts)
+
+
+def _spec(dist: Any) -> dict[str, Any] | None:
+    from carecast.care import uncertainty as u
+    kinds = {u.Fixed: ("fixed", ("value",)), u.Gamma: ("gamma", ("shape", "rate")), u.Beta: ("beta", ("a", "b")),
+             u.Dirichlet: ("dirichlet", ("alpha",)), u.LogNormal: ("lognormal", ("median", "sigma")),
+             u.Uniform: ("uniform", ("low", "high")), u.Triangular: ("triangular", ("low", "mode", "high")),
+             u.Samples: ("samples", ("values",))}
+    if type(dist) not in kinds:
+        return None
+    kind, fields = kinds[type(dist)]
+    return {"distribution": kind, **{f: getattr(dist, f) for f in fields}}
+
+
+def uncertain_toml(uncertainty) -> str | None:
+    """The ``[uncertain]`` tables of a scenario file declaring ``uncertainty`` (each distribution by its own
+    parameters: a lognormal by median and sigma, a beta by a and b, ...), or None if an input cannot be written
+    (a GammaArray). The caller checks that the text reads back to the same inputs in the same order."""
+    blocks = []
+    for item in uncertainty.inputs:
+        spec = _spec(item.distribution)
+        if spec is None:
+            return None
+        if item.is_intervention:
+            which = item.where if isinstance(item.where, str) else str(int(item.where))
+            path = f"uncertain.intervention.{_toml_key(which)}.{_toml_key(item.field[len('intervention.'):])}"
+        elif item.on_scenario:
+            path = f"uncertain.scenario.scale.{_toml_key(item.field[len('scenario.scale.'):])}"
+        elif item.where in ((), None):
+            path = f"uncertain.{item.field}"
+        else:
+            path = f"uncertain.{item.field}.{_toml_value(_position_key(item.where))}"
+        spec.update(how=item.how, name=item.name)
+        source = getattr(item.distribution, "source", "")
+        if source:
+            spec["source"] = source
+        blocks.append(f"[{path}]\n" + "".join(f"{k} = {_toml_value(v)}\n" for k, v in spec.items()))
+    if uncertainty.correlated:
+        m = uncertainty.correlation
+        for i, a in enumerate(uncertainty.correlated):
+            for j in range(i + 1, len(uncertainty.correlated)):
+                if m[i, j]:
+                    blocks.append(f"[[uncertain.correlation]]\nbetween = {_toml_value([a, uncertainty.correlated[j]])}"
+                                  f"\nrho = {_toml_value(m[i, j])}\n")
+    return "\n".join(blocks)

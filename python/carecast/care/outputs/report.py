@@ -86,6 +86,9 @@ class RunReport:
     psa : PSARun or None
         The whole-model PSA (``draws`` with declared uncertainty;
         :mod:`carecast.care.outputs.psa`).
+    uncertain : Uncertainty or None
+        The model's declared uncertainty, with or without draws (written to
+        ``scenario.toml``).
     years : float
     step : str
     created : str
@@ -101,6 +104,7 @@ class RunReport:
     checks: list = field(default_factory=list)
     uncertainty: Uncertainty | None = None
     psa: Any = None
+    uncertain: Any = None
     years: float = 5.0
     step: str = "month"
     created: str = ""
@@ -392,5 +396,6 @@ def build_report(parameters, *, scenarios=None, years: float = 5.0, step="month"
         uncertainty.note = no_uncertainty_note
         tick(f"{draws} draws")
     return RunReport(name=parameters.name, model=model, baseline=baseline, scenarios=runs, checks=list(checks or []),
-                     uncertainty=uncertainty, psa=psa_run, years=float(years), step=str(step),
+                     uncertainty=uncertainty, psa=psa_run, uncertain=uncertain if declared else None,
+                     years=float(years), step=str(step),
                      created=_dt.date.today().isoformat(), version=__version__)
