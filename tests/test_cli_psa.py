@@ -352,3 +352,20 @@ def test_scenario_toml_carries_the_uncertainty_so_a_rerun_draws_the_same(tmp_pat
     assert "the [uncertain] table of scenario.toml" in out
     for name in ("psa_draws.csv", "psa_cost_quantiles.csv", "psa_children_quantiles.csv"):
         assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
+
+
+def test_scenario_toml_says_when_the_uncertainty_cannot_be_written_back(tmp_path, psa_file):
+    """A TOML table groups inputs by field, so an interleaved declaration would read back in another order
+    (other draws): it is not written, and the file and a warning say so."""
+    from carecast.care.outputs import build_report, write_outputs
+    from carecast.care.scenario_file import load_scenario_file
+    from carecast.care.uncertainty import Gamma, Uncertain, Uncertainty, Uniform
+    p = load_scenario_file(psa_file).parameters
+    u = Uncertainty([Uncertain("weekly_cost", "home", Uniform(2500.0, 3500.0)),
+                     Uncertain("exit_rates", (..., "foster", "returned_home"), Gamma(40.5, 150.0)),
+                     Uncertain("weekly_cost", "foster", Uniform(600.0, 700.0))])
+    report = build_report(p, years=1, step="quarter", draws=4, uncertain=u)
+    with pytest.warns(RuntimeWarning, match="uncertain inputs are not written"):
+        write_outputs(report, tmp_path / "out", charts=False, html=False)
+    text = (tmp_path / "out" / "scenario.toml").read_text(encoding="utf-8")
+    assert "[uncertain." not in text and "# The uncertain inputs of this run are not written here" in text

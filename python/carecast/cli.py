@@ -434,6 +434,11 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return 0
 
 
+_COUNTS_ONLY = ("; that is the sampling uncertainty of the rates only, not their changes from year to year nor the "
+                "assumptions (unit costs, the split of foster care), which stay fixed, so the true uncertainty is "
+                "wider, the more so the larger the council")
+
+
 def _uncertainty(args: argparse.Namespace, parameters, declared):
     """(the model's declared uncertainty or None, where it comes from in words).
 
@@ -449,12 +454,13 @@ def _uncertainty(args: argparse.Namespace, parameters, declared):
         area = load_dataset().find(args.council)
         year = parameters.start_date.year
         return rate_uncertainty(area, year), (f"the published counts of {area.name} (DfE): the Poisson uncertainty "
-                                              f"of its entries and exits by age in the year to 31 March {year}")
+                                              f"of its entries and exits by age in the year to 31 March {year}"
+                                              + _COUNTS_ONLY)
     if args.model in EXAMPLE_NAMES:
         from carecast.councils.examples import example_rate_uncertainty
         return example_rate_uncertainty(args.model), (
             f"the published counts behind the {args.model} example (DfE): the Poisson uncertainty of its entries and "
-            "exits by age")
+            "exits by age" + _COUNTS_ONLY)
     if declared is None or not len(declared):
         return None, ""
     return declared, f"the [uncertain] table of {os.path.basename(args.model)}"

@@ -251,6 +251,13 @@ def html_report(report) -> str:
         pvs = s.comparison.present_values()
         pb = pvs["payback_years"]
         key.append((f"Scenario {s.name}: net present value", _money(pvs["net_present_value"]), _payback_words(pb)))
+    if report.psa is not None:
+        from carecast.care.outputs.psa import share_text
+        run = report.psa
+        for budget in run.budgets:
+            key.append((f"Chance the cash cost of {run.budget_year} is above £{budget:,.0f}",
+                        share_text(run.prob_cost_exceeds(budget), run.first.rows),
+                        f"baseline; over {run.first.rows:,} draws (see Uncertainty)"))
     out.append('<h2 class="first" id="summary">Summary</h2><ul class="key">')
     out += [f"<li>{_e(label)}<b>{_e(value)}</b><span class=\"note\">{_e(note)}</span></li>" for label, value, note in key]
     out.append("</ul>")

@@ -57,7 +57,8 @@ from carecast.care.outputs.context import OutputTable
 from carecast.care.outputs.labels import date_tag, fy_csv, long_date, money_columns, price_tag
 
 __all__ = ["PSARun", "run_psa", "run_financial_years", "default_budget_year", "children_quantiles_table",
-           "cost_quantiles_table", "draws_table", "psa_summary_text", "QUANTILES"]
+           "cost_quantiles_table", "draws_table", "psa_summary_text", "probability_lines", "input_lines",
+           "share_text", "uncertain_toml", "raw_bytes", "QUANTILES", "RAW_LIMIT_BYTES"]
 
 log = logging.getLogger("carecast.outputs")
 
@@ -397,7 +398,7 @@ def _pounds(v: float) -> str:
     return f"£{v:,.0f}" if float(v).is_integer() or abs(v) >= 100 else f"£{v:,.2f}"
 
 
-def _share(x: float, n: int) -> str:
+def share_text(x: float, n: int) -> str:
     """A probability as a per cent, and 0 or 1 as what it is, a count of draws (``none of the 200 draws``),
     never ``0%`` or ``100%``, which no sample of draws can show."""
     if x == 0:
@@ -424,7 +425,7 @@ def probability_lines(run: PSARun) -> list[str]:
             lines.append(f"Cash cost in {run.budget_year}, {label}: median {_money(q[1])} (90% of draws "
                          f"{_money(q[0])} to {_money(q[2])}).")
     for budget in run.budgets:
-        parts = [f"{label} {_share(run.prob_cost_exceeds(budget, label), first.rows)}" for label, _, _ in run.arms()]
+        parts = [f"{label} {share_text(run.prob_cost_exceeds(budget, label), first.rows)}" for label, _, _ in run.arms()]
         lines.append(f"Chance that the cash cost in {run.budget_year} is above the budget of {_pounds(budget)}: "
                      + "; ".join(parts) + ".")
     years = first.years
@@ -434,9 +435,10 @@ def probability_lines(run: PSARun) -> list[str]:
         applied = run.applies.get(name, [])
         lines.append(f"{name} against the baseline: net present value of the saving median {_money(npv[1])} "
                      f"(90% of draws {_money(npv[0])} to {_money(npv[2])}); chance it costs less than the "
-                     f"baseline over the run (net present value above 0) {_share(result.prob_scenario_cheaper(), first.rows)}; "
+                     "baseline over the run (net present value above 0) "
+                     f"{share_text(result.prob_scenario_cheaper(), first.rows)}; "
                      f"chance it pays back within the run ({years:g} years) "
-                     f"{_share(result.prob_payback_within(years), first.rows)}."
+                     f"{share_text(result.prob_payback_within(years), first.rows)}."
                      + (f" Its own uncertain inputs: {', '.join(applied)}." if applied else ""))
     lines.append(f"Probabilities are shares of {first.rows:,} draws (standard error up to "
                  f"{0.5 / math.sqrt(first.rows):.1%}).")

@@ -165,10 +165,10 @@ def _scenario_toml(report, scenarios) -> bytes:
             back = loads_scenario_file(text.rstrip("\n") + "\n\n" + table).uncertain
         except ValueError as exc:
             back, problem = None, f"they do not read back ({exc})"
-        if back is not None and ([i.name for i in back.inputs] != [i.name for i in declared.inputs]
-                                 or back.describe() != declared.describe()):
+        if not problem and (back is None or [i.name for i in back.inputs] != [i.name for i in declared.inputs]
+                            or back.describe() != declared.describe()):
             problem = "they do not read back in the same order with the same distributions"
-    if problem:
+    if problem or table is None:
         warnings.warn(f"scenario.toml: the uncertain inputs are not written ({problem}); a rerun of it with --draws "
                       "will not draw the same inputs", RuntimeWarning, stacklevel=3)
         return (text.rstrip("\n") + f"\n\n# The uncertain inputs of this run are not written here: {problem}.\n"
