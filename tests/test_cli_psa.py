@@ -369,3 +369,22 @@ def test_scenario_toml_says_when_the_uncertainty_cannot_be_written_back(tmp_path
         write_outputs(report, tmp_path / "out", charts=False, html=False)
     text = (tmp_path / "out" / "scenario.toml").read_text(encoding="utf-8")
     assert "[uncertain." not in text and "# The uncertain inputs of this run are not written here" in text
+
+
+def test_sensitivity_ranks_the_inputs_that_act_and_only_those(tmp_path, monkeypatch, capsys, psa_file):
+    code, out, err = run(tmp_path, monkeypatch, capsys, str(psa_file), "--draws", "60", "-o", "s", *FAST)
+    assert code == 0, err
+    rows = read_csv(tmp_path / "s" / "psa_sensitivity.csv")
+    by = {(r["arm"], r["input"]): r for r in rows}
+    # cheaper_homes fixes the home price, so its saving rises with the drawn baseline price and with nothing else
+    assert float(by[("cheaper_homes", "weekly_cost['home']")]["partial_rank_correlation"]) > 0.95
+    assert by[("cheaper_homes", "weekly_cost['home']")]["rank"] == "1"
+    # fewer_entries saves less the larger its entry factor (fewer children kept out of care)
+    assert float(by[("fewer_entries", "scenario.scale.entries_per_year")]["partial_rank_correlation"]) < -0.9
+    for key, note in ((("baseline", "intervention.effect['edge_of_care']"), "does not change the baseline"),
+                      (("cheaper_homes", "scenario.scale.entries_per_year"), "does not apply to this scenario")):
+        assert by[key]["partial_rank_correlation"] == "" and by[key]["rank"] == "" and note in by[key]["note"]
+    assert "What moves the net present value of cheaper_homes most" in out
+    # too few draws to rank four inputs: no table, and no claim
+    code, out, err = run(tmp_path, monkeypatch, capsys, str(psa_file), "--draws", "5", "-o", "few", *FAST)
+    assert code == 0 and not (tmp_path / "few" / "psa_sensitivity.csv").exists() and "What moves" not in out

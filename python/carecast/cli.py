@@ -38,8 +38,11 @@ scenarios the summary gives each one's net present value (median and 90%
 interval), the chance it is cheaper than the baseline and the chance it pays
 back within the run. The run writes ``psa_children_quantiles.csv``,
 ``psa_cost_quantiles.csv``, ``psa_draws.csv`` (one row per draw: inputs
-and results, so every probability can be recomputed), ``psa_fan*.png`` and a
-section of ``report.html``. A model that declares no uncertainty says so
+and results, so every probability can be recomputed),
+``psa_sensitivity.csv`` (which inputs move the results most),
+``psa_fan*.png`` and a section of ``report.html``; ``scenario.toml`` keeps
+the uncertain inputs, so rerunning it with the same ``--draws`` and
+``--seed`` writes the same files. A model that declares no uncertainty says so
 and gets what ``--draws`` gave before: a chance-only fan of the baseline
 (``uncertainty.csv``), labelled as such; ``--budget`` and ``--chance`` are
 then refused. Same ``--seed``, same files, byte for byte.

@@ -207,6 +207,11 @@ def _psa_section(report, charts: dict[str, str]) -> list[str]:
                                         *[c for c in cash if c.endswith(("_mean", "_p05", "_p50", "_p95"))]],
                       caption="Cash cost by financial year over the draws (real and discounted terms in "
                               "psa_cost_quantiles.csv)"))
+    ranked = psa.sensitivity_table(run)
+    if ranked is not None:
+        out.append(_table(ranked, p, columns=["arm", "input", "partial_rank_correlation", "rank", "note"],
+                          caption="Which inputs move the baseline's present value and each scenario's net present "
+                                  "value most (partial rank correlation over the draws)"))
     out.append("<h3>Uncertain inputs</h3><p>Each input with its distribution and its source; one without a "
                "source is the model author's assumption:</p><ul>")
     out += [f"<li>{_e(x)}</li>" for x in psa.input_lines(run)]

@@ -5,7 +5,10 @@ uncertainty: the baseline alone, or each named scenario against the
 baseline (one :func:`~carecast.care.psa` call per scenario); a
 :class:`PSARun` gathers the results for the writers, with the budget
 probabilities, and :func:`children_quantiles_table`,
-:func:`cost_quantiles_table` and :func:`draws_table` make its CSV tables.
+:func:`cost_quantiles_table`, :func:`draws_table` and
+:func:`sensitivity_table` (which inputs move the results most, by partial
+rank correlation: :func:`carecast.care.sensitivity.sensitivity_ranking`)
+make its CSV tables.
 
 Decisions (where the design is silent)
 --------------------------------------
@@ -388,6 +391,74 @@ def draws_table(run: PSARun) -> OutputTable:
     return t
 
 
+def rankings(run: PSARun) -> list[tuple[str, str, list[tuple[str, float, str]], float]]:
+    """Which inputs move each output most: ``(arm, output in words, [(input, PRCC, note)], rank R^2)`` for the
+    baseline's present value of costs and each scenario's net present value, by
+    :func:`carecast.care.sensitivity.sensitivity_ranking` (partial rank correlation), strongest first.
+
+    A scenario input does not change the baseline, and one that does not apply to a scenario is a no-op
+    there: both are listed with no coefficient and say why, and are left out of the ranking. Empty when
+    there are too few draws to rank the inputs (inputs + 3).
+    """
+    from carecast.care.sensitivity import sensitivity_ranking
+    out = []
+    targets = [("baseline", "the baseline's present value of costs", run.first, "present_value")]
+    targets += [(n, f"the net present value of {n}", run.results[n], "net_present_value")
+                for n in run.scenario_names]
+    scenario_inputs = {i.name for i in run.uncertainty.inputs if i.on_scenario}
+    for arm, words, result, output in targets:
+        try:
+            table = sensitivity_ranking(result, output)
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            log.info("no sensitivity ranking for %s: %s", words, exc)
+            return []
+        found = re.search(r"R\^2 = (-?[0-9.]+|nan)", table.title)
+        r2 = float(found.group(1)) if found else math.nan
+        rows = []
+        for name, coefficient, note in zip(table["input"], table["coefficient"], table["note"]):
+            base = name.split("[")[0] if name not in {i.name for i in run.uncertainty.inputs} else name
+            item = name if name in scenario_inputs else base
+            if item in scenario_inputs and arm == "baseline":
+                rows.append((name, math.nan, "a scenario input: does not change the baseline"))
+            elif item in scenario_inputs and item not in run.applies.get(arm, []):
+                rows.append((name, math.nan, "does not apply to this scenario"))
+            else:
+                rows.append((name, float(coefficient), str(note)))
+        rows.sort(key=lambda r: -abs(r[1]) if np.isfinite(r[1]) else 1.0)
+        out.append((arm, words, rows, r2))
+    return out
+
+
+def sensitivity_table(run: PSARun) -> OutputTable | None:
+    """The rankings of :func:`rankings` as a table (None with too few draws)."""
+    ranked = rankings(run)
+    if not ranked:
+        return None
+    cols: dict[str, list] = {"arm": [], "output": [], "input": [], "prcc": [], "rank": [], "r2": [], "note": []}
+    for arm, words, rows, r2 in ranked:
+        k = 0
+        for name, coefficient, note in rows:
+            k += 1 if np.isfinite(coefficient) else 0
+            for key, value in (("arm", arm), ("output", words), ("input", name), ("prcc", coefficient),
+                               ("rank", str(k) if np.isfinite(coefficient) else ""), ("r2", r2), ("note", note)):
+                cols[key].append(value)
+    t = OutputTable("psa_sensitivity", "which uncertain inputs move the results most",
+                    "For the baseline's present value of costs and each scenario's net present value: the partial "
+                    "rank correlation (PRCC) of each uncertain input with it over the draws, strongest first. PRCC "
+                    "measures an input's monotone effect with the others held fixed (-1 to 1); it is not a share of "
+                    "the variance and does not add up.")
+    t.add("arm", cols["arm"], "text", "'baseline' or the scenario's name")
+    t.add("output", cols["output"], "text", "the result ranked")
+    t.add("input", cols["input"], "text", "the uncertain input (as in psa_draws.csv, without the input_ prefix)")
+    t.add("partial_rank_correlation", cols["prcc"], "number", "PRCC of the input with the output (-1 to 1; positive: "
+          "a higher input gives a higher output); empty where the input does not act on the output", empty_ok=True)
+    t.add("rank", cols["rank"], "text", "1 = the input that moves the output most")
+    t.add("rank_regression_r2", cols["r2"], "number", "R^2 of the rank regression of the output on all inputs: "
+          "when it is low the effects are not monotone and the PRCC does not tell the whole story", empty_ok=True)
+    t.add("note", cols["note"], "text", "why an input has no coefficient ('constant': it did not vary)")
+    return t
+
+
 # ------------------------------------------------------------------ text
 def _money(v: float) -> str:
     from carecast.care.report import money
@@ -442,6 +513,10 @@ def probability_lines(run: PSARun) -> list[str]:
                      + (f" Its own uncertain inputs: {', '.join(applied)}." if applied else ""))
     lines.append(f"Probabilities are shares of {first.rows:,} draws (standard error up to "
                  f"{0.5 / math.sqrt(first.rows):.1%}).")
+    for _, words, rows, _ in rankings(run)[:1 + len(run.scenario_names)]:
+        top = [f"{name} ({coefficient:+.2f})" for name, coefficient, _ in rows if np.isfinite(coefficient)][:3]
+        if top:
+            lines.append(f"What moves {words} most (partial rank correlation over the draws): {', '.join(top)}.")
     return lines
 
 

@@ -150,6 +150,9 @@ def workbook_bytes(report) -> bytes:
         _table_sheet(wb, "PSA children", psa.children_quantiles_table(report.psa), p, taken)
         _table_sheet(wb, "PSA costs", psa.cost_quantiles_table(report.psa), p, taken)
         _table_sheet(wb, "PSA draws", psa.draws_table(report.psa), p, taken)
+        ranked = psa.sensitivity_table(report.psa)
+        if ranked is not None:
+            _table_sheet(wb, "PSA sensitivity", ranked, p, taken)
         _text_sheet(wb, "PSA inputs", ["Uncertain inputs of the PSA (distribution; source, or [assumption])"]
                     + psa.input_lines(report.psa), taken, width=150)
     if report.checks:

@@ -15,6 +15,7 @@ rules that keep users' files safe)::
     psa_children_quantiles.csv with draws and declared uncertainty (the PSA): children by date and arm, percentiles
     psa_cost_quantiles.csv     ... cost by financial year and arm (cash, real, discounted): mean, percentiles
     psa_draws.csv              ... one row per draw: inputs, present values, budget-year cost, NPV, payback
+    psa_sensitivity.csv        ... which inputs move the present value and each NPV most (rank correlations)
     scenarios.csv              with scenarios: each against the baseline
     SCENARIO/                  per scenario: its tables and comparison.csv
     scenario.toml              the model as run (``carecast run DIR/scenario.toml`` reruns it), with its
@@ -232,6 +233,9 @@ def write_outputs(report, folder: OutputFolder | str | os.PathLike, *, scenarios
         files["psa_children_quantiles.csv"] = psa.children_quantiles_table(report.psa)
         files["psa_cost_quantiles.csv"] = psa.cost_quantiles_table(report.psa)
         files["psa_draws.csv"] = psa.draws_table(report.psa)
+        ranked = psa.sensitivity_table(report.psa)
+        if ranked is not None:
+            files["psa_sensitivity.csv"] = ranked
     if report.scenarios:
         files["scenarios.csv"] = context.scenarios_table(base, report.scenarios)
         for s, sub in zip(report.scenarios, scenario_folders(report)):
