@@ -244,9 +244,10 @@ def test_examples_declare_their_published_rate_uncertainty():
         assert len(u) == 10 and all("DfE" in i.distribution.source for i in u.inputs)
 
 
-@pytest.mark.parametrize("text, hint", [("£42m", "write 42000000 or 4.2e7"), ("42,000,000", "write 42000000"),
+@pytest.mark.parametrize("text, hint", [("£42m", "write 42000000 or 42e6"), ("42,000,000", "write 42000000 or 42e6"),
                                         ("42m", "write 42000000"), ("£42000000", "write 42000000"),
-                                        ("42_000_000", "write 42000000"), ("1.5bn", "write 1500000000"),
+                                        ("42_000_000", "write 42000000"), ("1.5bn", "write 1500000000 or 1.5e9"),
+                                        ("£250k", "write 250000 or 250e3"),
                                         ("forty", "write e.g. 42000000 or 42e6"), ("-5", "positive"),
                                         ("0", "positive"), ("nan", "not a plain number"), ("inf", "not a plain")])
 def test_bad_budgets_say_what_to_write(tmp_path, monkeypatch, capsys, psa_file, text, hint):

@@ -153,8 +153,9 @@ def _budget(text: str) -> float:
         value = float(m.group(1).replace(",", "").replace("_", "")) * _SCALE.get((m.group(2) or "").lower(), 1.0)
         if value > 0:
             plain = f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
-            short = f"{value:.6g}".replace("e+0", "e").replace("e+", "e")
-            hint = f"; write {plain}" + (f" or {short}" if "e" in short else "")
+            short = next((f"{value / 10.0 ** k:g}e{k}" for k in (9, 6, 3) if value >= 10.0 ** k), "")
+            exact = bool(short) and float(short) == value and "e" not in short.split("e")[0]
+            hint = f"; write {plain}" + (f" or {short}" if exact else "")
     raise argparse.ArgumentTypeError(f"{text!r} is not a plain number of pounds (no £, commas, underscores or "
                                      f"'m'/'k'){hint or '; write e.g. 42000000 or 42e6'}")
 
