@@ -137,7 +137,8 @@ class PSARun:
                 "parameter uncertainty: each draw's inputs run through the deterministic model (children as "
                 "expected numbers; chance is not added)")
         return (f"Probabilistic sensitivity analysis of the whole model: {self.draws:,} draws of the "
-                f"{len(self.uncertainty)} uncertain inputs below (seed {self.seed}), each run for the baseline"
+                f"{len(self.uncertainty)} uncertain inputs (seed {self.seed}; each input is listed with its "
+                "distribution and source), each run for the baseline"
                 + (" and each scenario" if self.scenario_names else "") + f"; {what}. "
                 + self.first.quantile_method[:1].upper() + self.first.quantile_method[1:] + ".")
 
@@ -329,12 +330,12 @@ def cost_quantiles_table(run: PSARun) -> OutputTable:
 
 
 def _input_notes(run: PSARun) -> dict[str, str]:
+    from carecast.care.uncertainty import _where_text
     notes = {}
     for item in run.uncertainty.inputs:
         what = ("the value drawn for" if item.how == "set" else "the factor multiplying" if item.how == "scale"
                 else "the shares splitting")
-        notes[item.name] = (f"{what} {item.field}{'' if item.where in ((), None) else ' at ' + repr(item.where)}: "
-                            f"{item.distribution.describe()}")
+        notes[item.name] = f"{what} {item.field}{_where_text(item.where)}: {item.distribution.describe()}"
     return notes
 
 
