@@ -6,7 +6,8 @@
     carecast --version
     carecast examples             # list the built-in examples
     carecast run [EXAMPLE|FILE] [--years N] [--step week|month|quarter|year] [-o OUTDIR]
-                 [--scenario NAME ...] [--name NAME] [--draws N [--seed S]]
+                 [--scenario NAME ...] [--name NAME] [--council NAME [--from YEAR]]
+                 [--draws N [--seed S] [--chance] [--budget AMOUNT ...] [--budget-year YYYY-YY]]
                  [--xlsx] [--html|--no-html] [--no-charts] [--overwrite] [--quiet] [-v]
     carecast report [EXAMPLE|FILE] [-o REPORT.html] [same run options]
     carecast ssda903 ...          # SSDA903 summary, calibration and backtest
@@ -20,8 +21,31 @@ and basis, ``README.txt`` explaining every file and column, ``summary.txt``,
 ``scenario.toml`` (``carecast run OUTDIR/scenario.toml`` reproduces the run),
 ``report.html``, PNG charts (with matplotlib), ``carecast.xlsx`` (``--xlsx``,
 with openpyxl) and, for a file with named scenarios, a sub-folder per
-scenario and ``scenarios.csv``. ``--draws N`` adds an uncertainty fan from N
-stochastic runs. ``carecast report`` writes the HTML report alone.
+scenario and ``scenarios.csv``. ``carecast report`` writes the HTML report alone.
+
+Uncertainty (``--draws N``): a probabilistic sensitivity analysis of the
+whole model (:func:`carecast.care.psa`; :mod:`carecast.care.outputs.psa`):
+N draws of the model's declared uncertain inputs, each run for the baseline
+and every named scenario. The uncertainty is a scenario file's
+``[uncertain]`` table or, for ``--council NAME`` and the built-in examples,
+the Poisson uncertainty of the entry and exit rates by age from the
+published counts (:func:`carecast.councils.model.rate_uncertainty`).
+``--chance`` adds chance (whole children) to each draw. ``--budget AMOUNT``
+(repeatable; a plain number of pounds, ``42000000`` or ``42e6``) prints the
+chance that the cash cost of ``--budget-year`` (``2026-27``; default the
+first whole financial year of the run) is above it, for each arm; with
+scenarios the summary gives each one's net present value (median and 90%
+interval), the chance it is cheaper than the baseline and the chance it pays
+back within the run. The run writes ``psa_children_quantiles.csv``,
+``psa_cost_quantiles.csv``, ``psa_draws.csv`` (one row per draw: inputs
+and results, so every probability can be recomputed),
+``psa_sensitivity.csv`` (which inputs move the results most),
+``psa_fan*.png`` and a section of ``report.html``; ``scenario.toml`` keeps
+the uncertain inputs, so rerunning it with the same ``--draws`` and
+``--seed`` writes the same files. A model that declares no uncertainty says so
+and gets what ``--draws`` gave before: a chance-only fan of the baseline
+(``uncertainty.csv``), labelled as such; ``--budget`` and ``--chance`` are
+then refused. Same ``--seed``, same files, byte for byte.
 
 Files are safe (see :mod:`carecast.care.outputs.folder`): a non-empty folder
 carecast did not write is refused unless ``--overwrite``; an input is never
@@ -38,7 +62,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
+import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -74,8 +100,19 @@ def _add_run_options(p: argparse.ArgumentParser, *, report: bool) -> None:
                    help="with --council: start at 31 March YEAR (default: the last published)")
     p.add_argument("--name", default=None, help="the model's name in titles and reports (default: the model's own)")
     p.add_argument("--draws", type=int, default=0, metavar="N",
-                   help="stochastic runs of the baseline for an uncertainty fan (default 0: none)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the stochastic runs (default 0)")
+                   help="a probabilistic sensitivity analysis of N draws of the model's declared uncertainty (a "
+                        "scenario file's [uncertain] table; for --council and the examples, the rates' uncertainty "
+                        "from the published counts), the baseline and every scenario; a model that declares none "
+                        "gets a chance-only fan of N stochastic runs, labelled so (default 0: none)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the draws (default 0): same seed, same files")
+    p.add_argument("--chance", action="store_true",
+                   help="with --draws: add chance to each draw (whole children: Poisson entries, binomial exits)")
+    p.add_argument("--budget", action="append", default=None, type=_budget, metavar="AMOUNT",
+                   help="with --draws: print the chance that the cash cost of --budget-year is above AMOUNT pounds, "
+                        "for the baseline and each scenario (a plain number: 42000000 or 42e6; repeatable)")
+    p.add_argument("--budget-year", default=None, type=_financial_year, metavar="YYYY-YY",
+                   help="with --draws: the financial year of --budget, e.g. 2026-27 (default: the first whole "
+                        "financial year of the run)")
     p.add_argument("--overwrite", action="store_true",
                    help="write into a non-empty folder (or over a file) that carecast did not write")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress on stderr")
@@ -85,6 +122,62 @@ def _add_run_options(p: argparse.ArgumentParser, *, report: bool) -> None:
                        help="write report.html, the self-contained HTML report (default: yes)")
         p.add_argument("--no-charts", action="store_true", help="do not draw PNG charts")
         p.add_argument("--quiet", action="store_true", help="do not print the assumptions (summary.txt keeps them)")
+
+
+_MONEY = re.compile(r"^[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?$")
+_SCALE = {"k": 1e3, "m": 1e6, "mn": 1e6, "bn": 1e9, "b": 1e9}
+
+
+def _budget(text: str) -> float:
+    """An amount of pounds as a plain number (``42000000``, ``42e6``, ``42000000.50``).
+
+    Spreadsheet and committee-paper habits are refused with what to write
+    instead, as scenario files do: ``£42m`` -> ``write 42000000 or 42e6``;
+    ``42,000,000``; ``42_000_000`` (Python reads it, a reader may not). Zero,
+    negative and non-finite amounts are refused.
+
+    >>> _budget("42e6"), _budget("42000000")
+    (42000000.0, 42000000.0)
+    """
+    raw = text.strip()
+    if _MONEY.match(raw):
+        value = float(raw)
+        if not math.isfinite(value) or value <= 0:
+            raise argparse.ArgumentTypeError(f"{text!r}: a budget must be a positive number of pounds")
+        return value
+    if raw.startswith("-"):
+        raise argparse.ArgumentTypeError(f"{text!r}: a budget must be a positive number of pounds")
+    hint = ""
+    m = re.match(r"^£?\s*([0-9][0-9,_]*(?:\.[0-9]+)?)\s*(k|m|mn|bn|b)?$", raw, re.IGNORECASE)
+    if m:
+        value = float(m.group(1).replace(",", "").replace("_", "")) * _SCALE.get((m.group(2) or "").lower(), 1.0)
+        if value > 0:
+            plain = f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
+            short = next((f"{value / 10.0 ** k:g}e{k}" for k in (9, 6, 3) if value >= 10.0 ** k), "")
+            exact = bool(short) and float(short) == value and "e" not in short.split("e")[0]
+            hint = f"; write {plain}" + (f" or {short}" if exact else "")
+    raise argparse.ArgumentTypeError(f"{text!r} is not a plain number of pounds (no £, commas, underscores or "
+                                     f"'m'/'k'){hint or '; write e.g. 42000000 or 42e6'}")
+
+
+def _financial_year(text: str) -> str:
+    """A financial year written ``2026-27`` (April 2026 to March 2027); other spellings get what to write.
+
+    >>> _financial_year("2026-27")
+    '2026-27'
+    """
+    raw = text.strip()
+    m = re.match(r"^(?:FY)?\s*(\d{4})\s*[-/]\s*(\d{2}|\d{4})$", raw, re.IGNORECASE)
+    if m:
+        first, second = int(m.group(1)), int(m.group(2))
+        if second % 100 == (first + 1) % 100 and (second < 100 or second == first + 1):
+            label = f"{first}-{(first + 1) % 100:02d}"
+            if raw == label:
+                return label
+            raise argparse.ArgumentTypeError(f"{text!r}: write {label} (the financial year April {first} to "
+                                             f"March {first + 1})")
+    raise argparse.ArgumentTypeError(f"{text!r} is not a financial year; write it as 2026-27 (April 2026 to "
+                                     "March 2027)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -192,13 +285,14 @@ def _examples() -> int:
 
 
 def _load(model: str, parser: argparse.ArgumentParser):
-    """(parameters, scenarios, years, step, checks, name, input path or None) for an example name or a file."""
+    """(parameters, scenarios, years, step, checks, name, input path or None, declared uncertainty or None)
+    for an example name or a file (an example's uncertainty is built only when draws ask for it: _uncertainty)."""
     from carecast.care.examples import EXAMPLE_NAMES, load_example
     from carecast.care.scenario_file import ScenarioFileError, load_scenario_file
 
     if model in EXAMPLE_NAMES:
         ex = load_example(model)
-        return ex.parameters, {}, ex.years, ex.step, ex.checks, ex.name, None
+        return ex.parameters, {}, ex.years, ex.step, ex.checks, ex.name, None, None
     if os.path.islink(model) and not os.path.exists(model):
         raise _Failure(f"{model}: is a symbolic link to {os.readlink(model)!r}, which does not exist")
     if not os.path.exists(model):
@@ -215,7 +309,7 @@ def _load(model: str, parser: argparse.ArgumentParser):
     except UnicodeDecodeError:
         raise _Failure(f"{model}: is not a text (UTF-8) scenario file") from None
     name = os.path.splitext(os.path.basename(model))[0]
-    return loaded.parameters, loaded.scenarios, loaded.years, loaded.step, [], name, model
+    return loaded.parameters, loaded.scenarios, loaded.years, loaded.step, [], name, model, loaded.uncertain
 
 
 def _default_output(name: str, report: bool) -> str:
@@ -230,6 +324,10 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from carecast.progress import Progress
 
     is_report = args.command == "report"
+    for flag, given in (("--chance", args.chance), ("--budget", args.budget), ("--budget-year", args.budget_year)):
+        if given and not args.draws:
+            parser.error(f"{flag} needs --draws N (a probabilistic sensitivity analysis of N draws)")
+    declared = None
     if args.council:
         from carecast.councils.cli import run_parameters
         parameters, checks, name = run_parameters(args.council, args.from_year)
@@ -237,7 +335,7 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     elif args.from_year is not None:
         parser.error("--from needs --council")
     else:
-        parameters, scenarios, years, step, checks, name, input_path = _load(args.model, parser)
+        parameters, scenarios, years, step, checks, name, input_path, declared = _load(args.model, parser)
     years = args.years if args.years is not None else (years or 5.0)
     step = args.step or step or "month"
     if not 0 < years <= 200:
@@ -256,8 +354,26 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         from carecast.care.outputs.workbook import openpyxl_available
         if not openpyxl_available():
             parser.error("--xlsx needs openpyxl: pip install 'carecast[report]'")
+    uncertain, origin, no_uncertainty = (declared if declared is not None and len(declared) else None), "", ""
+    if args.draws:
+        uncertain, origin = _uncertainty(args, parameters, declared)
+        if uncertain is None:
+            what = args.council or args.model
+            no_uncertainty = (f"{what} declares no uncertainty (a scenario file declares it in an [uncertain] "
+                              f"table), so --draws {args.draws} gives chance only: the spread of whole children "
+                              "entering and leaving at the model's fixed rates, narrower than the true uncertainty.")
+            for flag, given in (("--chance", args.chance), ("--budget", args.budget),
+                                ("--budget-year", args.budget_year)):
+                if given:
+                    parser.error(f"{flag} needs the model's uncertainty, and {no_uncertainty[:-1]}; add an "
+                                 "[uncertain] table to the scenario file")
+            warnings.warn(no_uncertainty, RuntimeWarning, stacklevel=1)
+        else:
+            _check_budget_year(args, parameters, years, step, parser)
     try:
-        check_size(parameters, years, step, runs=1 + len(scenarios), draws=args.draws)
+        check_size(parameters, years, step, runs=1 + len(scenarios), draws=args.draws,
+                   psa=bool(args.draws) and uncertain is not None,
+                   chance=args.chance, inputs=len(uncertain) if uncertain is not None else 0)
     except MemoryError as exc:
         raise _Failure(f"refused before starting: {exc}") from None
     inputs = [input_path] if input_path else []
@@ -270,15 +386,19 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             from carecast.care.outputs import OutputFolder
             folder = OutputFolder(output, overwrite=args.overwrite, inputs=inputs)
         charts = (is_report or not args.no_charts) and matplotlib_available()
-        n_charts = (3 + (1 if args.draws else 0) + 2 * len(scenarios)) if charts and not is_report else 0
+        fans = (max(1, len(scenarios)) if uncertain is not None else 1) if args.draws else 0
+        n_charts = (3 + fans + 2 * len(scenarios)) if charts and not is_report else 0
         html = is_report or args.html
-        stages = 1 + len(scenarios) + (1 if args.draws else 0) + (0 if is_report else 1) + n_charts \
+        draw_stages = (max(1, len(scenarios)) if uncertain is not None else 1) if args.draws else 0
+        stages = 1 + len(scenarios) + draw_stages + (0 if is_report else 1) + n_charts \
             + (1 if html else 0) + (1 if xlsx else 0)
         with Progress(stages, f"carecast {args.name or name}") as bar:
             try:
                 report = build_report(parameters, scenarios=scenarios, years=years, step=step, checks=checks,
-                                      name=args.name, model=args.model, draws=args.draws, seed=args.seed,
-                                      progress=bar)
+                                      name=args.name, model=args.council or args.model, draws=args.draws,
+                                      seed=args.seed, uncertain=uncertain, uncertainty_origin=origin,
+                                      chance=args.chance, budgets=args.budget or (), budget_year=args.budget_year,
+                                      no_uncertainty_note=no_uncertainty, progress=bar)
             except (ValueError, TypeError, CarecastError) as exc:
                 # a model or scenario the checks at loading let through but the run refuses: say so, in a line
                 raise _Failure(f"{args.model}: cannot run it: {exc}") from None
@@ -316,6 +436,53 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     elif not args.no_charts:
         print("Charts not drawn: matplotlib is not installed (pip install 'carecast[report]').")
     return 0
+
+
+_COUNTS_ONLY = ("; that is the sampling uncertainty of the rates only, not their changes from year to year nor the "
+                "assumptions (unit costs, the split of foster care), which stay fixed, so the true uncertainty is "
+                "wider, the more so the larger the council")
+
+
+def _uncertainty(args: argparse.Namespace, parameters, declared):
+    """(the model's declared uncertainty or None, where it comes from in words).
+
+    A scenario file's ``[uncertain]`` table (none if it has none or an empty
+    one); for ``--council`` and the built-in examples, the Poisson
+    uncertainty of the entry and exit rates by age from the published
+    counts (:func:`carecast.councils.model.rate_uncertainty`).
+    """
+    from carecast.care.examples import EXAMPLE_NAMES
+    if args.council:
+        from carecast.councils.dataset import load_dataset
+        from carecast.councils.model import rate_uncertainty
+        area = load_dataset().find(args.council)
+        year = parameters.start_date.year
+        return rate_uncertainty(area, year), (f"the published counts of {area.name} (DfE): the Poisson uncertainty "
+                                              f"of its entries and exits by age in the year to 31 March {year}"
+                                              + _COUNTS_ONLY)
+    if args.model in EXAMPLE_NAMES:
+        from carecast.councils.examples import example_rate_uncertainty
+        return example_rate_uncertainty(args.model), (
+            f"the published counts behind the {args.model} example (DfE): the Poisson uncertainty of its entries and "
+            "exits by age" + _COUNTS_ONLY)
+    if declared is None or not len(declared):
+        return None, ""
+    return declared, f"the [uncertain] table of {os.path.basename(args.model)}"
+
+
+def _check_budget_year(args: argparse.Namespace, parameters, years: float, step, parser) -> None:
+    """Refuse a --budget-year the run does not cover whole; without one, a run must cover a whole year for --budget."""
+    from carecast.care.outputs.psa import default_budget_year, run_financial_years
+    labels, covered = run_financial_years(parameters, years, step)
+    whole = [lab for lab, c in zip(labels, covered) if c >= 1 - 1e-9]
+    if args.budget_year is not None and args.budget_year not in whole:
+        where = (f"the run covers only {covered[labels.index(args.budget_year)]:.0%} of it" if args.budget_year in labels
+                 else "it is not in the run")
+        parser.error(f"--budget-year {args.budget_year}: {where}; the run covers "
+                     + (f"{whole[0]} to {whole[-1]} whole" if whole else "no financial year whole")
+                     + " (change --budget-year or --years)")
+    if args.budget and args.budget_year is None and default_budget_year(parameters, years, step) is None:
+        parser.error("--budget: the run covers no financial year whole; lengthen it with --years")
 
 
 _REPORT_MARK = '<meta name="generator" content="carecast">'    # written by carecast.care.outputs.html

@@ -238,3 +238,23 @@ def published_example(name: str) -> Example:
     if name not in builders:
         raise ValueError(f"no example {name!r}; examples are {', '.join(PUBLISHED_EXAMPLES)}")
     return builders[name](load_dataset())
+
+
+#: The council and start year of each example's published series (for :func:`example_rate_uncertainty`).
+_EXAMPLE_AREAS = {"england": (None, 2024), "birmingham-2013": ("Birmingham", 2013), "norfolk-2017": ("Norfolk", 2012)}
+
+
+def example_rate_uncertainty(name: str):
+    """The uncertainty of the example's rates from its council's published counts
+    (:func:`carecast.councils.model.rate_uncertainty` at the example's start, over its ``FLOW_YEARS``).
+
+    Norfolk's entries are the published starts of each year 2012-13 to 2016-17; their factors are drawn
+    from the counts of the flow years to its start (2010-2012), the uncertainty of a forecast made then.
+    """
+    from carecast.councils.model import rate_uncertainty
+    if name not in _EXAMPLE_AREAS:
+        raise ValueError(f"no example {name!r}; examples are {', '.join(PUBLISHED_EXAMPLES)}")
+    council, year = _EXAMPLE_AREAS[name]
+    data = load_dataset()
+    area = data.england if council is None else data.find(council)
+    return rate_uncertainty(area, year, flow_years=FLOW_YEARS)

@@ -55,7 +55,7 @@ from carecast.councils.measures import AGE_BANDS as PUBLISHED_AGE_BANDS
 from carecast.councils.measures import STOCK_PLACEMENTS
 
 __all__ = ["council_parameters", "CouncilModelError", "CouncilInputs", "council_inputs", "parameter_draws",
-           "MODEL_AGE_BANDS", "REASON_TO_EXIT_GROUP"]
+           "rate_uncertainty", "MODEL_AGE_BANDS", "REASON_TO_EXIT_GROUP"]
 
 #: Lower bounds of the published age bands: under 1, 1-4, 5-9, 10-15, 16-17.
 MODEL_AGE_BANDS: tuple[float, ...] = (0.0, 1.0, 5.0, 10.0, 16.0)
@@ -489,3 +489,67 @@ def parameter_draws(area: Area, year: int, draws: int, seed: int = 0, *, entries
     entry = rng.gamma(n_in + 0.5, size=(draws, len(n_in))) / np.maximum(n_in, 0.5)
     exit_ = rng.gamma(n_out + 0.5, size=(draws, len(n_out))) / np.maximum(n_out, 0.5)
     return p, entry, exit_
+
+
+def _band_words(k: int) -> str:
+    """Age band ``k`` of the model in words, for names: ``10_to_15``, ``under_1``."""
+    lo, hi = MODEL_AGE_BANDS[k], float(MODEL_AGE_BANDS[k + 1]) if k + 1 < len(MODEL_AGE_BANDS) else 18.0
+    return "under_1" if lo == 0 and hi == 1 else f"{lo:g}_to_{hi - 1:g}"
+
+
+def rate_uncertainty(area: Area, year: int, *, entries: str = "last", flow_years: int = 1):
+    """The uncertainty of a council model's rates from its published counts, as an
+    :class:`~carecast.care.uncertainty.Uncertainty` for :func:`carecast.care.psa`.
+
+    One input per age band for entries and one for exits, each
+    ``Uncertain(field, (..., age), Gamma(n + 1/2, max(n, 1/2)), how="scale")``:
+    a factor multiplying the band's entries (every placement, every year of
+    year-by-year entries) or its exit hazards (every placement and exit
+    group), drawn from the Gamma posterior of the published count ``n``
+    (Jeffreys prior), as :func:`parameter_draws` draws them (with
+    ``flow_years = 1`` the same distributions, but for the last band's exits,
+    below).
+
+    Decisions: with ``flow_years > 1`` the model's rates are means over the
+    flow years, so ``n`` is the count of all of them (the yearly count used
+    times the years averaged): the posterior of a mean rate over k years is
+    narrower than one year's. In the last age band the count is the
+    published leavers less the model's ageing out at 18, the leavers its
+    hazard is estimated from (:func:`parameter_draws` counts all the band's
+    leavers, a slightly narrower posterior there). Only the Poisson uncertainty of the counts is
+    carried: not year-to-year variation of the rates, not the assumptions
+    (unit costs, the split of foster care), which stay fixed. Each input's
+    ``source`` names the DfE release and the count.
+
+    Examples
+    --------
+    >>> import carecast
+    >>> from carecast.councils.dataset import load_dataset
+    >>> u = rate_uncertainty(load_dataset().find("Leeds"), 2019)
+    >>> len(u), u.names[0]
+    (10, 'entry_rate_factor_age_under_1')
+    """
+    from carecast.care.uncertainty import Gamma, Uncertain, Uncertainty
+
+    inputs = council_inputs(area, year, entries=entries, flow_years=flow_years)
+    _, _, span = _mean_flows(area, year, int(flow_years))       # the years council_inputs averaged
+    k = len(span)
+    years_text = (f"the year to 31 March {year}" if k == 1 else
+                  f"the {k} years to 31 March {year} ({', '.join(map(str, span))})")
+    exits = inputs.exits_by_age.copy()
+    exits[-1] = max(0.0, exits[-1] - inputs.exposure_by_age[-1] / _WIDTHS[-1])    # as council_parameters
+    out = []
+    for name, measure, counts, what in (("entries_per_year", "starts", inputs.entries_by_age, "entry"),
+                                        ("exit_rates", "ceased", exits, "exit")):
+        release = area.value(measure, year).release or f"{measure} {year}: release not recorded"
+        for a, per_year in enumerate(np.maximum(counts, 0.0)):
+            n = round(float(per_year) * k, 6)
+            band = _band_words(a).replace("_", " ")
+            children = "starting care" if what == "entry" else "leaving care" + (
+                " (less the model's ageing out at 18)" if a == len(counts) - 1 else "")
+            source = (f"{release} [{measure} {year}]: {n:,.1f} children aged {band} {children} in {years_text} "
+                      f"({area.name}); Gamma(n + 1/2) posterior of the count over n (Jeffreys prior)")
+            where = (..., MODEL_AGE_BANDS[a]) if name == "entries_per_year" else (MODEL_AGE_BANDS[a],)
+            out.append(Uncertain(name, where, Gamma(n + 0.5, max(n, 0.5), source), how="scale",
+                                 name=f"{what}_rate_factor_age_{_band_words(a)}"))
+    return Uncertainty(out)

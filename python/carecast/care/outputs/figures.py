@@ -4,7 +4,9 @@
 has: the baseline's three (children by placement, entries and exits, cost by
 year, from :mod:`carecast.care.charts`), for each scenario its children and
 cost against the baseline and its cumulative net position with payback
-marked, and the uncertainty fan when draws were run. The CLI writes them as
+marked, and the uncertainty fan when draws were run (with declared
+uncertainty, one PSA fan per scenario, baseline and scenario on one chart,
+or the baseline's alone). The CLI writes them as
 PNG; the HTML report inlines them as SVG (text kept as text, so it can be
 searched and printed sharply; no fonts are embedded or fetched).
 
@@ -24,7 +26,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["Chart", "chart_list", "figure_svg", "figure_png", "plot_scenario_against_baseline",
-           "plot_net_position", "plot_fan"]
+           "plot_net_position", "plot_fan", "plot_psa_fan", "psa_chart_names"]
 
 
 @dataclass
@@ -163,6 +165,48 @@ def plot_fan(uncertainty, name: str):
     return fig
 
 
+def plot_psa_fan(result, name: str, scenario: str = ""):
+    """Children in care over a PSA's draws: median and 50% and 90% bands of the baseline and (if run) the
+    scenario. The baseline is grey with a solid median, the scenario blue, hatched, with a dashed median, so
+    the two read apart in black and white."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(9, 4.4), dpi=110)
+    arms: list[tuple[str, str, str, str, str | None]] = [("baseline", "Baseline", "0.45", "-", None)]
+    if result.scenario is not None:
+        arms.append(("scenario", f"Scenario: {scenario}", "tab:blue", "--", "//"))
+    for arm, label, colour, style, hatch in arms:
+        fan = result.fan(arm=arm, levels=(0.5, 0.9))
+        dates = fan["dates"].astype("datetime64[D]").astype(object)
+        lo, hi = fan["bands"][0.9]
+        ax.fill_between(dates, lo, hi, color=colour, alpha=0.18, hatch=hatch, linewidth=0,
+                        label=f"{label}: 90% of draws")
+        lo, hi = fan["bands"][0.5]
+        ax.fill_between(dates, lo, hi, color=colour, alpha=0.35, linewidth=0, label=f"{label}: 50% of draws")
+        ax.plot(dates, fan["median"], color="black" if arm == "baseline" else colour, linestyle=style,
+                linewidth=1.6, label=f"{label}: median")
+    kind = "parameter uncertainty and chance" if result.stochastic else "parameter uncertainty"
+    ax.set_title(f"{name}: children in care, {result.rows:,} draws ({kind})")
+    ax.set_ylabel("Children in care (axis not from zero)")
+    ax.yaxis.set_major_formatter(_formatter(lambda v, _=None: f"{v:,.0f}"))
+    ax.legend(fontsize=8, frameon=True, framealpha=0.9, loc="best")
+    ax.grid(axis="y", color="0.85", linewidth=0.5)
+    fig.tight_layout()
+    return fig
+
+
+def psa_chart_names(report) -> list[tuple[str, str, str]]:
+    """(file stem, caption, scenario name or "") of each PSA fan chart of a report."""
+    run = report.psa
+    if run is None:
+        return []
+    what = "parameter uncertainty and chance" if run.chance else "parameter uncertainty"
+    if not run.scenario_names:
+        return [("psa_fan", f"Children in care over {run.draws:,} PSA draws ({what}): median, 50% and 90% of "
+                            "draws (baseline)", "")]
+    return [(f"psa_fan_{_safe(n)}", f"Children in care over {run.draws:,} PSA draws ({what}): baseline and {n}, "
+                                    "median, 50% and 90% of draws", n) for n in run.scenario_names]
+
+
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "scenario"
 
@@ -177,6 +221,8 @@ def chart_list(report) -> list[Chart]:
                  lambda: charts.plot_entries_exits(base)),
            Chart("cost_by_year", "Cost by financial year in cash terms, by kind of cost (baseline)",
                  lambda: charts.plot_costs(base))]
+    for stem, caption, scen in psa_chart_names(report):
+        out.append(Chart(stem, caption, functools.partial(plot_psa_fan, report.psa.results[scen], report.name, scen)))
     if report.uncertainty is not None:
         out.append(Chart("uncertainty_fan", f"Children in care over {report.uncertainty.draws} stochastic draws",
                          lambda: plot_fan(report.uncertainty, report.name)))

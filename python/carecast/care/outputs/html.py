@@ -9,7 +9,9 @@ chart or a table row.
 Contents: the summary (key figures, the printed summary), the baseline's
 charts and tables, each scenario against the baseline (chart, cumulative net
 position with payback marked, table), the uncertainty fan when draws were
-run, the checks against published figures, the assumptions and the sources
+run (for a PSA: the probabilities in words, the method, the fan charts,
+quantile tables and every uncertain input with its source or
+"[assumption]"), the checks against published figures, the assumptions and the sources
 with links.
 
 Without matplotlib the page is written without charts and says so.
@@ -84,6 +86,10 @@ def _e(text) -> str:
 def heading(column: str, parameters) -> str:
     """A column's heading in words, with its unit: ``cost_real_gbp_2016_17`` -> ``Cost, real (£, 2016-17 prices)``."""
     p = parameters
+    stat = re.match(r"^(.*_gbp.*)_(mean|p(\d\d))$", column)
+    if stat:
+        what = "mean" if stat.group(2) == "mean" else f"{int(stat.group(3))}th percentile"
+        return f"{heading(stat.group(1), parameters)}, {what}"
     m = re.match(r"^(.*?)_(cash|real|discounted)_gbp(?:_\d{4}_\d{2})?(?:_to_\d{4}_\d{2}_\d{2})?$", column)
     if m:
         what = m.group(1).replace("_", " ").capitalize()
@@ -175,6 +181,45 @@ def _payback_words(payback: float) -> str:
     return "does not pay back within the run"
 
 
+def _psa_section(report, charts: dict[str, str]) -> list[str]:
+    """The PSA: method, where the uncertainty comes from, the probabilities in words, the fan charts, the
+    tables at each financial year end, and every input with its distribution and source or [assumption]."""
+    from carecast.care.outputs import psa
+    from carecast.care.outputs.figures import psa_chart_names
+    run, p = report.psa, report.parameters
+    out = ['<h2 id="uncertainty">Uncertainty: probabilistic sensitivity analysis</h2>',
+           f"<p>{_e(run.method)}</p>"]
+    if run.origin:
+        out.append(f"<p>Uncertainty from {_e(run.origin)}.</p>")
+    out.append("<ul>" + "".join(f"<li>{_e(x)}</li>" for x in psa.probability_lines(run)) + "</ul>")
+    for stem, _, _ in psa_chart_names(report):
+        if stem in charts:
+            out.append(charts[stem])
+    children = psa.children_quantiles_table(run)
+    _, last = context.year_end_steps(report.baseline)
+    n = len(report.baseline.dates)
+    rows = [k * n + i for k in range(len(run.arms())) for i in [0, *last.tolist()]]
+    out.append(_table(children, p, rows=rows, caption="Children in care at the start and at the end of each "
+                                                      "financial year over the draws"))
+    cost = psa.cost_quantiles_table(run)
+    cash = [c for c in cost.columns if c.startswith("cost_cash_gbp_")]
+    out.append(_table(cost, p, columns=["financial_year", "share_of_year_in_run", "arm",
+                                        *[c for c in cash if c.endswith(("_mean", "_p05", "_p50", "_p95"))]],
+                      caption="Cash cost by financial year over the draws (real and discounted terms in "
+                              "psa_cost_quantiles.csv)"))
+    ranked = psa.sensitivity_table(run)
+    if ranked is not None:
+        out.append(_table(ranked, p, columns=["arm", "input", "partial_rank_correlation", "rank", "note"],
+                          caption="Which inputs move the baseline's present value and each scenario's net present "
+                                  "value most (partial rank correlation over the draws)"))
+    out.append("<h3>Uncertain inputs</h3><p>Each input with its distribution and its source; one without a "
+               "source is the model author's assumption:</p><ul>")
+    out += [f"<li>{_e(x)}</li>" for x in psa.input_lines(run)]
+    out.append("</ul><p class=\"note\">Every draw's inputs and results are in psa_draws.csv, so each probability "
+               "above can be recomputed from it.</p>")
+    return out
+
+
 def html_report(report) -> str:
     """The report as one HTML page (a string)."""
     p = report.parameters
@@ -211,6 +256,13 @@ def html_report(report) -> str:
         pvs = s.comparison.present_values()
         pb = pvs["payback_years"]
         key.append((f"Scenario {s.name}: net present value", _money(pvs["net_present_value"]), _payback_words(pb)))
+    if report.psa is not None:
+        from carecast.care.outputs.psa import share_text
+        run = report.psa
+        for budget in run.budgets:
+            key.append((f"Chance the cash cost of {run.budget_year} is above £{budget:,.0f}",
+                        share_text(run.prob_cost_exceeds(budget), run.first.rows),
+                        f"baseline; over {run.first.rows:,} draws (see Uncertainty)"))
     out.append('<h2 class="first" id="summary">Summary</h2><ul class="key">')
     out += [f"<li>{_e(label)}<b>{_e(value)}</b><span class=\"note\">{_e(note)}</span></li>" for label, value, note in key]
     out.append("</ul>")
@@ -219,6 +271,10 @@ def html_report(report) -> str:
         out.append(f"<p>Over {u.draws} stochastic draws, children in care on {_e(long_date(u.dates[-1]))}: "
                    f"{u.quantiles[50][-1]:,.0f} (90% of draws between {u.quantiles[5][-1]:,.0f} and "
                    f"{u.quantiles[95][-1]:,.0f}). {_e(u.description)}</p>")
+    if report.psa is not None:
+        from carecast.care.outputs.psa import probability_lines
+        out.append("<p>" + _e(f"Over {report.psa.draws:,} draws of the model's uncertain inputs (see Uncertainty):")
+                   + "</p><ul>" + "".join(f"<li>{_e(x)}</li>" for x in probability_lines(report.psa)) + "</ul>")
     out.append("<details open><summary>The summary as printed by carecast</summary>"
                f"<pre>{_e(report.summary(show_assumptions=False))}</pre></details>")
 
@@ -257,6 +313,9 @@ def html_report(report) -> str:
         _, last = context.year_end_steps(base)
         out.append(_table(context.uncertainty_table(u), p, rows=[0, *last.tolist()],
                           caption="Children in care at the end of each financial year over the draws"))
+
+    if report.psa is not None:
+        out += _psa_section(report, charts)
 
     # ---- checks, assumptions, sources
     out.append('<h2 id="checks">Checks against published figures</h2>')

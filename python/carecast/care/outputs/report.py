@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
+import math
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,7 +34,8 @@ import numpy as np
 
 from carecast import engine
 
-__all__ = ["RunReport", "ScenarioRun", "Uncertainty", "build_report", "check_size", "MAX_DRAWS", "simulate_fan"]
+__all__ = ["RunReport", "ScenarioRun", "Uncertainty", "build_report", "check_size", "estimate_psa_bytes", "MAX_DRAWS",
+           "simulate_fan"]
 
 log = logging.getLogger("carecast.outputs")
 
@@ -63,6 +65,7 @@ class Uncertainty:
     draws: int
     seed: int
     description: str
+    note: str = ""
 
 
 @dataclass
@@ -79,6 +82,13 @@ class RunReport:
     scenarios : list of ScenarioRun
     checks : list of carecast.care.examples.Check
     uncertainty : Uncertainty or None
+        The chance-only fan (``draws`` without declared uncertainty).
+    psa : PSARun or None
+        The whole-model PSA (``draws`` with declared uncertainty;
+        :mod:`carecast.care.outputs.psa`).
+    uncertain : Uncertainty or None
+        The model's declared uncertainty, with or without draws (written to
+        ``scenario.toml``).
     years : float
     step : str
     created : str
@@ -93,6 +103,8 @@ class RunReport:
     scenarios: list[ScenarioRun] = field(default_factory=list)
     checks: list = field(default_factory=list)
     uncertainty: Uncertainty | None = None
+    psa: Any = None
+    uncertain: Any = None
     years: float = 5.0
     step: str = "month"
     created: str = ""
@@ -123,6 +135,11 @@ class RunReport:
             text.append(f"\nUncertainty ({u.draws} draws, seed {u.seed}; chance only, rates fixed): children in care "
                         f"on {str(u.dates[-1])}: {u.quantiles[50][-1]:,.0f} (90% of draws between "
                         f"{u.quantiles[5][-1]:,.0f} and {u.quantiles[95][-1]:,.0f}).")
+            if u.note:
+                text.append(u.note)
+        if self.psa is not None:
+            from carecast.care.outputs.psa import psa_summary_text
+            text.append("\n" + psa_summary_text(self.psa))
         if self.scenarios:
             base_pv = self.baseline.present_value()
             text.append("\nScenarios (children in care at the end; present value of costs; saving against baseline)")
@@ -178,6 +195,44 @@ def estimate_bytes(parameters, years: float, step, *, runs: int = 1, draws: int 
     return int(per_run * max(runs, 1) + sims)
 
 
+def estimate_psa_bytes(parameters, years: float, step, *, draws: int, calls: int = 1, scenario: bool = False,
+                       chance: bool = False, inputs: int = 0) -> int:
+    """A generous estimate of the peak memory of ``calls`` :func:`carecast.care.psa` calls of ``draws`` draws.
+
+    Per call: the engine runs of one chunk of 64 draws for each arm in
+    flight (a batched call holds its chunk; with chance, one run with its
+    moves and its simulated replicate per draw instead), the children of a
+    chunk buffered for the sketches, the per-step quantile sketches at their
+    stated bound (``series x ln(largest / 1e-6) / (2 x 1e-3)`` int32 counts,
+    the largest taken as ten times the starting stock), and per draw three
+    cost bases by financial year, present values, net present value,
+    payback and the drawn inputs (float64), and the raw per-step values when
+    they are kept for exact quantiles
+    (:data:`carecast.care.outputs.psa.RAW_LIMIT_BYTES`). The results of
+    every call are kept (the report reads them); the engine runs of one call
+    at a time.
+    """
+    from carecast.care.model import step_length
+    dt = step_length(step)
+    steps = max(1, int(round(float(years) / dt)))
+    A, P, T, E = parameters.shape
+    states = A * P * T + E * (A + 1) + 64
+    flows = A * P * T * (E + P + 1)
+    per_run = 8 * (steps + 1) * (4 * states + 3 * flows) * 3
+    arms = 2 if scenario else 1
+    engine = per_run * (2 if chance else 64) * arms
+    pending = 8 * 64 * (steps + 1) * (P + 1) * arms
+    largest = max(10.0 * float(np.sum(parameters.stock)), 1.0)
+    buckets = math.log(largest / 1e-6) / (2 * 1e-3) + 2
+    sketch = 4 * (steps + 1) * (P + 1) * buckets * arms
+    fyears = int(math.ceil(float(years))) + 2
+    per_draw = 8 * draws * (3 * fyears * arms + arms + 2 + max(inputs, 1))
+    from carecast.care.outputs.psa import RAW_LIMIT_BYTES, raw_bytes
+    raw = raw_bytes(parameters, years, step, draws=draws, calls=calls, scenario=scenario)
+    kept = raw if raw <= RAW_LIMIT_BYTES else 0
+    return int(engine + pending + (sketch + per_draw) * max(calls, 1) + kept)
+
+
 def _size(n: float) -> str:
     for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
         if n >= scale:
@@ -186,21 +241,31 @@ def _size(n: float) -> str:
 
 
 def check_size(parameters, years: float, step, *, runs: int = 1, draws: int = 0,
-               available: int | None = None) -> None:
+               available: int | None = None, psa: bool = False, chance: bool = False, inputs: int = 0) -> None:
     """Refuse, before allocating, a run that would not fit in memory (``MemoryError`` naming the arguments).
 
     ``available`` defaults to the memory available now; where that is not
-    known, 8 GB is assumed. A run may use up to half of it.
+    known, 8 GB is assumed. A run may use up to half of it. With
+    ``psa=True`` the draws are a whole-model PSA (:func:`estimate_psa_bytes`:
+    one call per scenario, ``runs - 1`` of them, or one for the baseline
+    alone; ``chance`` and ``inputs`` as there) instead of chance-only
+    replicates.
     """
     if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 0:
         raise ValueError(f"draws must be a whole number >= 0, got {draws!r}")
     if draws > MAX_DRAWS:
         raise MemoryError(f"--draws {draws:,} is more than the {MAX_DRAWS:,} carecast runs at once "
                           "(the percentiles of a fan settle long before that)")
-    need = estimate_bytes(parameters, years, step, runs=runs, draws=int(draws))
+    if psa and draws:
+        need = estimate_bytes(parameters, years, step, runs=runs) + estimate_psa_bytes(
+            parameters, years, step, draws=int(draws), calls=max(runs - 1, 1), scenario=runs > 1, chance=chance,
+            inputs=inputs)
+    else:
+        need = estimate_bytes(parameters, years, step, runs=runs, draws=int(draws))
     have = available if available is not None else (_available_memory() or 8_000_000_000)
     if need > have / 2:
         raise MemoryError(f"--years {years:g} with --step {step}" + (f" and --draws {draws:,}" if draws else "")
+                          + (" (a PSA)" if psa and draws else "")
                           + f" would need about {_size(need)} of memory, more than half of the {_size(have)} "
                           "available. Use fewer years, a longer step or fewer draws")
 
@@ -246,8 +311,10 @@ def simulate_fan(result, draws: int, seed: int = 0, *, threads: int | None = Non
 
 
 def build_report(parameters, *, scenarios=None, years: float = 5.0, step="month", checks=None, name: str | None = None,
-                 model: str = "", draws: int = 0, seed: int = 0, progress=None) -> RunReport:
-    """Run the baseline, each scenario and (with ``draws``) the uncertainty fan; gather them.
+                 model: str = "", draws: int = 0, seed: int = 0, uncertain=None, uncertainty_origin: str = "",
+                 chance: bool = False, budgets=(), budget_year: str | None = None, no_uncertainty_note: str = "",
+                 progress=None) -> RunReport:
+    """Run the baseline, each scenario and (with ``draws``) the PSA or the chance-only fan; gather them.
 
     Parameters
     ----------
@@ -262,7 +329,23 @@ def build_report(parameters, *, scenarios=None, years: float = 5.0, step="month"
     model : str
         What was run (an example name or file name), for the record.
     draws, seed
-        Stochastic draws for the fan (0: none) and their seed.
+        Draws (0: none) and their seed. With ``uncertain`` (one input or
+        more) the draws are a whole-model PSA
+        (:func:`carecast.care.outputs.psa.run_psa`: the baseline alone, or
+        each scenario against it); without, a chance-only fan of the
+        baseline (:func:`simulate_fan`).
+    uncertain : Uncertainty, optional
+        The model's declared uncertainty.
+    uncertainty_origin : str
+        Where it comes from, in words (for the text).
+    chance : bool
+        Add chance (whole children) to each PSA draw.
+    budgets, budget_year
+        Cash budgets (pounds) for one whole financial year (``"2026-27"``;
+        default: the first whole financial year of the run); they need
+        ``uncertain`` and ``draws``.
+    no_uncertainty_note : str
+        With a chance-only fan: why there is no PSA, for the text.
     progress : Progress, optional
         Advanced once per run.
 
@@ -284,7 +367,11 @@ def build_report(parameters, *, scenarios=None, years: float = 5.0, step="month"
         if not name:
             raise ValueError("name must not be empty")
         parameters = parameters.replace(name=name)
-    check_size(parameters, years, step, runs=1 + len(scenarios), draws=draws)
+    declared = uncertain is not None and len(uncertain) > 0
+    if (chance or budgets) and not (draws and declared):
+        raise ValueError(("chance" if chance else "budgets") + " need draws and declared uncertainty (uncertain=)")
+    check_size(parameters, years, step, runs=1 + len(scenarios), draws=draws, psa=declared, chance=chance,
+               inputs=len(uncertain) if declared else 0)
 
     def tick(what: str) -> None:
         log.info("%s done", what)
@@ -298,10 +385,17 @@ def build_report(parameters, *, scenarios=None, years: float = 5.0, step="month"
         result = run(parameters, years=years, step=step, scenario=scenario)
         runs.append(ScenarioRun(scen_name, scenario.description, result, compare(baseline, result)))
         tick(f"scenario {scen_name}")
-    uncertainty = None
-    if draws:
+    uncertainty, psa_run = None, None
+    if draws and declared:
+        from carecast.care.outputs.psa import run_psa
+        psa_run = run_psa(parameters, uncertain, scenarios=scenarios, years=years, step=step, draws=draws, seed=seed,
+                          chance=chance, budgets=budgets, budget_year=budget_year, origin=uncertainty_origin,
+                          tick=tick)
+    elif draws:
         uncertainty = simulate_fan(baseline, draws, seed)
+        uncertainty.note = no_uncertainty_note
         tick(f"{draws} draws")
     return RunReport(name=parameters.name, model=model, baseline=baseline, scenarios=runs, checks=list(checks or []),
-                     uncertainty=uncertainty, years=float(years), step=str(step),
+                     uncertainty=uncertainty, psa=psa_run, uncertain=uncertain if declared else None,
+                     years=float(years), step=str(step),
                      created=_dt.date.today().isoformat(), version=__version__)

@@ -3,7 +3,8 @@
 Sheets: Summary; Children (by placement at each financial year end); Children
 by age; Costs (by financial year: cash, real, discounted); Costs by component;
 Scenarios and one "vs NAME" sheet per scenario (when scenarios were run);
-Uncertainty (when draws were run); Checks (against published figures);
+Uncertainty (when chance-only draws were run); PSA children, PSA costs, PSA
+draws and PSA inputs (when a whole-model PSA was run); Checks (against published figures);
 Assumptions; Sources (with links).
 
 Every table sheet has one header row, frozen, whose headings carry the unit
@@ -12,6 +13,8 @@ as a cell comment; money cells are formatted ``£#,##0``, children
 ``#,##0.0``, dates ``yyyy-mm-dd``. Values are stored rounded as in the CSV
 files (money to the pound, children to 0.1). Financial years are text cells.
 The file is a plain ``.xlsx``: no macros, no external links, no formulas.
+Its times (document properties and zip entries) are the run's date, so the
+same run writes the same bytes.
 """
 
 from __future__ import annotations
@@ -142,6 +145,16 @@ def workbook_bytes(report) -> bytes:
             _table_sheet(wb, f"vs {s.name}", context.comparison_table(s.comparison), p, taken)
     if report.uncertainty is not None:
         _table_sheet(wb, "Uncertainty", context.uncertainty_table(report.uncertainty), p, taken)
+    if report.psa is not None:
+        from carecast.care.outputs import psa
+        _table_sheet(wb, "PSA children", psa.children_quantiles_table(report.psa), p, taken)
+        _table_sheet(wb, "PSA costs", psa.cost_quantiles_table(report.psa), p, taken)
+        _table_sheet(wb, "PSA draws", psa.draws_table(report.psa), p, taken)
+        ranked = psa.sensitivity_table(report.psa)
+        if ranked is not None:
+            _table_sheet(wb, "PSA sensitivity", ranked, p, taken)
+        _text_sheet(wb, "PSA inputs", ["Uncertain inputs of the PSA (distribution; source, or [assumption])"]
+                    + psa.input_lines(report.psa), taken, width=150)
     if report.checks:
         _table_sheet(wb, "Checks", context.checks_table(report.checks, base), p, taken)
     _text_sheet(wb, "Assumptions", [f"Assumptions of '{report.name}' (figures not from a published source)"]
@@ -149,7 +162,31 @@ def workbook_bytes(report) -> bytes:
     _table_sheet(wb, "Sources", context.sources_table(p), p, taken)
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
+    return _fixed_times(buf.getvalue(), report.created)
+
+
+def _fixed_times(data: bytes, created: str) -> bytes:
+    """The workbook with the run's date (midnight UTC) as its created and modified times, in the document
+    properties and on every zip entry, so that the same run writes the same bytes (openpyxl stamps the
+    time of saving)."""
+    import zipfile
+    try:
+        day = _dt.date.fromisoformat(created)
+    except (TypeError, ValueError):
+        day = _dt.date(1980, 1, 1)
+    stamp = f"{day.isoformat()}T00:00:00Z"
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)",
+                              lambda m: m.group(1) + stamp.encode("ascii") + m.group(2), body)
+            entry = zipfile.ZipInfo(info.filename, date_time=(max(day.year, 1980), day.month, day.day, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            dst.writestr(entry, body)
+    return out.getvalue()
 
 
 def write_workbook(report, path) -> str:

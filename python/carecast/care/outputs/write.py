@@ -11,10 +11,16 @@ rules that keep users' files safe)::
     costs.csv, cost_by_year.csv  costs by financial year (and component): cash, real, discounted
     checks.csv                 the model against published figures (examples)
     sources.csv, assumptions.txt  where the figures come from; what had to be assumed
-    uncertainty.csv            with draws: the spread of children in care
+    uncertainty.csv            with draws and no declared uncertainty: the chance-only spread of children
+    psa_children_quantiles.csv with draws and declared uncertainty (the PSA): children by date and arm, percentiles
+    psa_cost_quantiles.csv     ... cost by financial year and arm (cash, real, discounted): mean, percentiles
+    psa_draws.csv              ... one row per draw: inputs, present values, budget-year cost, NPV, payback
+    psa_sensitivity.csv        ... which inputs move the present value and each NPV most (rank correlations)
     scenarios.csv              with scenarios: each against the baseline
     SCENARIO/                  per scenario: its tables and comparison.csv
-    scenario.toml              the model as run (``carecast run DIR/scenario.toml`` reruns it)
+    scenario.toml              the model as run (``carecast run DIR/scenario.toml`` reruns it), with its
+                               [uncertain] table when it declared uncertainty (the same --draws and --seed
+                               draw the same values again)
     report.html                the self-contained report (with html=True)
     carecast.xlsx              the workbook (with xlsx=True)
     *.png                      the charts (with matplotlib)
@@ -134,13 +140,42 @@ def _assumptions_text(report) -> str:
 
 
 def _scenario_toml(report, scenarios) -> bytes:
-    from carecast.care.scenario_file import save_scenario_file
+    """The model as run, with its scenarios and (when it declared any) its uncertain inputs.
+
+    The ``[uncertain]`` tables are written only if they read back to the same
+    inputs, in the same order, with the same distributions (so that a rerun
+    with the same ``--draws`` and ``--seed`` draws the same values); otherwise
+    the file says so in a comment and a warning is given.
+    """
+    from carecast.care.scenario_file import loads_scenario_file, save_scenario_file
     with tempfile.TemporaryDirectory() as scratch:
         path = os.path.join(scratch, "scenario.toml")
         save_scenario_file(path, report.parameters, scenarios, years=report.years, step=report.step,
                            description=f"carecast run {report.model} (written by carecast run)")
         with open(path, "rb") as fh:
-            return fh.read()
+            data = fh.read()
+    declared = getattr(report, "uncertain", None)
+    if declared is None or not len(declared):
+        return data
+    from carecast.care.outputs.psa import uncertain_toml
+    text = data.decode("utf-8")
+    table = uncertain_toml(declared)
+    problem = "an input's distribution cannot be written as a table" if table is None else ""
+    if table is not None:
+        try:
+            back = loads_scenario_file(text.rstrip("\n") + "\n\n" + table).uncertain
+        except ValueError as exc:
+            back, problem = None, f"they do not read back ({exc})"
+        if not problem and (back is None or [i.name for i in back.inputs] != [i.name for i in declared.inputs]
+                            or back.describe() != declared.describe()):
+            problem = "they do not read back in the same order with the same distributions"
+    if problem or table is None:
+        warnings.warn(f"scenario.toml: the uncertain inputs are not written ({problem}); a rerun of it with --draws "
+                      "will not draw the same inputs", RuntimeWarning, stacklevel=3)
+        return (text.rstrip("\n") + f"\n\n# The uncertain inputs of this run are not written here: {problem}.\n"
+                ).encode("utf-8")
+    return (text.rstrip("\n") + "\n\n# The uncertain inputs of the run (carecast run --draws N): each distribution "
+            "by its own parameters.\n" + table).encode("utf-8")
 
 
 def write_outputs(report, folder: OutputFolder | str | os.PathLike, *, scenarios=None, charts: bool = True,
@@ -175,11 +210,14 @@ def write_outputs(report, folder: OutputFolder | str | os.PathLike, *, scenarios
     files: dict[str, context.OutputTable] = {}
     extra: dict[str, str] = {"summary.txt": "the summary carecast printed: children in care at the start and end by "
                                             "placement, cost by financial year, present value, the checks against "
-                                            "published figures, the assumptions and any scenarios.",
+                                            "published figures, the assumptions, any scenarios and, with draws, "
+                                            "the uncertainty (for a PSA: the probabilities, the method and the "
+                                            "uncertain inputs with their sources).",
                              "assumptions.txt": "every assumption the model makes (figures not from a published "
                                                 "source).",
-                             "scenario.toml": "the model as run, with its scenarios: `carecast run "
-                                              "THIS_FOLDER/scenario.toml -o OTHER_FOLDER` reproduces this run.",
+                             "scenario.toml": "the model as run, with its scenarios and any uncertain inputs: "
+                                              "`carecast run THIS_FOLDER/scenario.toml -o OTHER_FOLDER` (with the same "
+                                              "--draws and --seed) reproduces this run.",
                              ".carecast-output": "the list of files carecast wrote here (so that it can safely "
                                                  "write here again)."}
     base = report.baseline
@@ -190,6 +228,14 @@ def write_outputs(report, folder: OutputFolder | str | os.PathLike, *, scenarios
     files["sources.csv"] = context.sources_table(base.parameters)
     if report.uncertainty is not None:
         files["uncertainty.csv"] = context.uncertainty_table(report.uncertainty)
+    if report.psa is not None:
+        from carecast.care.outputs import psa
+        files["psa_children_quantiles.csv"] = psa.children_quantiles_table(report.psa)
+        files["psa_cost_quantiles.csv"] = psa.cost_quantiles_table(report.psa)
+        files["psa_draws.csv"] = psa.draws_table(report.psa)
+        ranked = psa.sensitivity_table(report.psa)
+        if ranked is not None:
+            files["psa_sensitivity.csv"] = ranked
     if report.scenarios:
         files["scenarios.csv"] = context.scenarios_table(base, report.scenarios)
         for s, sub in zip(report.scenarios, scenario_folders(report)):
