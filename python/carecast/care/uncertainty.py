@@ -54,14 +54,26 @@ Decisions (where the design is silent)
   selected axis and splits it by the drawn shares.
 * Inverse CDFs are computed here (SciPy is not a dependency): the normal by
   Acklam's rational approximation refined by a Halley step on ``math.erfc``
-  (absolute error about 1e-15); Gamma and Beta by safeguarded Newton steps on
-  the regularised incomplete gamma and beta functions (series and continued
-  fractions as in Numerical Recipes, relative error about 1e-12).
+  (absolute error about 1e-15); Beta by safeguarded Newton steps on the
+  regularised incomplete beta function (continued fraction as in Numerical
+  Recipes). Gamma by Newton steps on the logarithm of the smaller tail
+  (``P`` below the median, ``Q`` above, so the upper tail keeps its relative
+  accuracy): below shape 100 with the series and continued fraction, in
+  ``log x`` (a quantile below the smallest double is 0), relative error
+  within 5e-14 x max(1, 1/shape); from shape 100 with Temme's uniform
+  asymptotic expansion (DLMF 8.12), whose coefficients are computed once in
+  exact rationals, relative error within 2e-15 and a few milliseconds for
+  10,000 probabilities whatever the shape (published counts give shapes of
+  1e5-1e7, where the series need O(sqrt(shape)) terms). Tested against mpmath
+  for shapes 0.01..1e8 and probabilities 1e-10..1 - 1e-10.
+* :meth:`Uncertainty.apply_many` builds a chunk of draws at once; it is the
+  draw-by-draw :meth:`Uncertainty.apply` bit for bit (see its contract).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -130,6 +142,50 @@ def _iterate(update, state: list[np.ndarray], limit: int = 5000) -> None:
             return
 
 
+def _gamma_series(a: float, x: np.ndarray) -> np.ndarray:
+    """``sum_n x**n / (a (a+1) ... (a+n))``, so that ``P(a, x) = x**a e**-x / Gamma(a) * sum`` (for ``x < a + 1``)."""
+    term = np.full(x.shape, 1.0 / a)
+    total = term.copy()
+    ap = np.full(x.shape, float(a))
+
+    def step_series(st: list[np.ndarray], i: int) -> np.ndarray:
+        xx, tt, tot, aa = st
+        aa += 1
+        tt *= xx / aa
+        tot += tt
+        return np.abs(tt) < np.abs(tot) * 1e-16
+
+    state = [x.copy(), term, total, ap]
+    _iterate(step_series, state)
+    return state[2]
+
+
+def _gamma_fraction(a: float, x: np.ndarray) -> np.ndarray:
+    """Lentz's continued fraction ``h`` with ``Q(a, x) = x**a e**-x / Gamma(a) * h`` (for ``x >= a + 1``)."""
+    tiny = 1e-300
+    b = x + 1 - a
+    c = np.full(x.shape, 1 / tiny)
+    d = 1 / b
+    h = d.copy()
+
+    def step_cf(st: list[np.ndarray], i: int) -> np.ndarray:
+        bb, cc, dd, hh = st
+        an = -i * (i - a)
+        bb += 2
+        dd[:] = an * dd + bb
+        dd[np.abs(dd) < tiny] = tiny
+        cc[:] = bb + an / cc
+        cc[np.abs(cc) < tiny] = tiny
+        dd[:] = 1 / dd
+        delta = dd * cc
+        hh *= delta
+        return np.abs(delta - 1) < 4e-16
+
+    state = [b, c, d, h]
+    _iterate(step_cf, state)
+    return state[3]
+
+
 def _gammainc(a: float, x: np.ndarray) -> np.ndarray:
     """Regularised lower incomplete gamma ``P(a, x)`` for scalar ``a > 0`` and ``x >= 0``."""
     x = np.asarray(x, dtype=np.float64)
@@ -141,46 +197,78 @@ def _gammainc(a: float, x: np.ndarray) -> np.ndarray:
     series = pos & (x < a + 1)
     if series.any():
         xs = x[series]
-        term = np.full(xs.shape, 1.0 / a)
-        total = term.copy()
-        ap = np.full(xs.shape, float(a))
-
-        def step_series(st: list[np.ndarray], i: int) -> np.ndarray:
-            xx, tt, tot, aa = st
-            aa += 1
-            tt *= xx / aa
-            tot += tt
-            return np.abs(tt) < np.abs(tot) * 1e-16
-
-        state = [xs, term, total, ap]
-        _iterate(step_series, state)
-        out[series] = state[2] * np.exp(-xs + a * np.log(xs) - lga)
+        out[series] = _gamma_series(a, xs) * np.exp(-xs + a * np.log(xs) - lga)
     frac = pos & ~series
     if frac.any():
         xs = x[frac]
-        tiny = 1e-300
-        b = xs + 1 - a
-        c = np.full(xs.shape, 1 / tiny)
-        d = 1 / b
-        h = d.copy()
-
-        def step_cf(st: list[np.ndarray], i: int) -> np.ndarray:
-            bb, cc, dd, hh = st
-            an = -i * (i - a)
-            bb += 2
-            dd[:] = an * dd + bb
-            dd[np.abs(dd) < tiny] = tiny
-            cc[:] = bb + an / cc
-            cc[np.abs(cc) < tiny] = tiny
-            dd[:] = 1 / dd
-            delta = dd * cc
-            hh *= delta
-            return np.abs(delta - 1) < 4e-16
-
-        state = [b, c, d, h]
-        _iterate(step_cf, state)
-        out[frac] = 1 - np.exp(-xs + a * np.log(xs) - lga) * state[3]
+        out[frac] = 1 - np.exp(-xs + a * np.log(xs) - lga) * _gamma_fraction(a, xs)
     return out.reshape(shape)
+
+
+def _gamma_log_tails(a: float, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(log P, log Q, log(x * density))`` of Gamma(a, 1) at ``x = exp(w)`` (series / continued fraction).
+
+    In logarithms so that a quantile below the smallest double (shape 0.01,
+    probability 1e-10: about 1e-1000) is still found, and each tail keeps
+    its relative accuracy (``Q`` from the fraction, not ``1 - P``).
+    """
+    x = np.exp(w)
+    log_front = a * w - x - math.lgamma(a)
+    log_p, log_q = np.empty(w.shape), np.empty(w.shape)
+    series = x < a + 1
+    with np.errstate(divide="ignore"):
+        if series.any():
+            log_p[series] = log_front[series] + np.log(_gamma_series(a, x[series]))
+            log_q[series] = np.log(-np.expm1(log_p[series]))
+        frac = ~series
+        if frac.any():
+            log_q[frac] = log_front[frac] + np.log(_gamma_fraction(a, x[frac]))
+            log_p[frac] = np.log(-np.expm1(log_q[frac]))
+    return log_p, log_q, log_front
+
+
+def _gamma_ppf_general(a: float, u: np.ndarray) -> np.ndarray:
+    """Gamma(a, 1) quantiles of ``u`` in (0, 1) for any shape (used below ``_TEMME_SHAPE``).
+
+    Newton steps in ``w = log x`` on the logarithm of the smaller tail
+    (``log P - log u`` for ``u <= 1/2``, ``log Q - log(1 - u)`` above), kept
+    inside a bracket (bisection when a step leaves it). The bracket starts at
+    ``x**a / Gamma(a + 1) = u`` (``P(a, x)`` never exceeds ``x**a / Gamma(a + 1)``,
+    so the quantile is not below it) and ``a + 60 sqrt(a) + 800``. A
+    quantile below the smallest positive double is returned as 0.
+    """
+    shape = u.shape
+    uu = u.ravel().astype(np.float64)
+    below = uu <= 0.5
+    log_target = np.where(below, np.log(uu), np.log(1.0 - uu))
+    low = (np.log(uu) + math.lgamma(a + 1)) / a
+    high = np.full(uu.shape, math.log(a + 60 * math.sqrt(a) + 800))
+    z = normal_ppf(uu)
+    guess = a * (1 - 1 / (9 * a) + z / (3 * math.sqrt(a))) ** 3      # Wilson-Hilferty
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = np.where(np.isfinite(guess) & (guess > 0), np.log(guess), low)
+    w = np.clip(w, low, high)
+
+    def step(st: list[np.ndarray], i: int) -> np.ndarray:
+        ww, target, lo, hi, side = st
+        log_p, log_q, log_front = _gamma_log_tails(a, ww)
+        gap = np.where(side, log_p - target, target - log_q)             # increasing in w
+        slope = np.exp(log_front - np.where(side, log_p, log_q))
+        lo[:] = np.where(gap < 0, ww, lo)
+        hi[:] = np.where(gap > 0, ww, hi)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            new = ww - gap / slope
+        bad = ~np.isfinite(new) | (new <= lo) | (new >= hi)
+        new = np.where(bad, 0.5 * (lo + hi), new)
+        scale = np.maximum(1.0, np.abs(ww))
+        done = ((np.abs(new - ww) <= 4e-16 * scale) | (gap == 0) | (hi - lo <= 4e-16 * scale)
+                | (hi < -746.0))                          # exp(w) is 0 in doubles from there down
+        ww[:] = np.where(gap == 0, ww, new)
+        return done
+
+    state = [w, log_target, low.copy(), high, below]
+    _iterate(step, state, limit=400)
+    return np.exp(state[0]).reshape(shape)
 
 
 def _betacf(a: float, b: float, x: np.ndarray) -> np.ndarray:
@@ -258,6 +346,139 @@ def _invert(cdf, pdf, u: np.ndarray, x0: np.ndarray, low: np.ndarray, high: np.n
 
     state = [x, uu, lo, hi]
     _iterate(step, state, limit=400)
+    return state[0].reshape(shape)
+
+
+#: Shapes from which Gamma's CDF and inverse CDF use Temme's uniform asymptotic expansion.
+_TEMME_SHAPE = 100.0
+
+
+@functools.lru_cache(maxsize=1)
+def _temme_coefficients(terms: int = 10, powers: int = 30) -> tuple[np.ndarray, np.ndarray]:
+    """Power-series coefficients ``c[k, n]`` of Temme's ``c_k(eta)`` and Stirling's ``g_k``, exactly in rationals.
+
+    With ``lambda = x / a`` and ``eta**2 / 2 = lambda - 1 - log(lambda)``
+    (``eta`` of the sign of ``lambda - 1``), DLMF 8.12.3-8.12.8 give
+    ``Q(a, x) = erfc(eta sqrt(a/2)) / 2 + R`` and ``P = erfc(-eta sqrt(a/2)) / 2 - R``,
+    ``R ~ exp(-a eta**2 / 2) / sqrt(2 pi a) * sum_k c_k(eta) a**-k``, with
+    ``c_0 = 1/(lambda - 1) - 1/eta`` and ``c_k = c_{k-1}'(eta) / eta + (-1)**k g_k / (lambda - 1)``.
+    The series of ``lambda - 1`` in ``eta`` follows from ``t t' = eta (1 + t)``
+    (``t = lambda - 1``); each ``g_k`` is the number that cancels the pole of
+    ``c_k`` at ``eta = 0``, which makes them the coefficients of Stirling's
+    series ``Gamma(a) ~ sqrt(2 pi / a) (a / e)**a sum_k g_k a**-k`` (1, 1/12,
+    1/288, -139/51840, ...; a test checks them). Computed once, in about 10 ms.
+    The series converge for ``|eta| < 2 sqrt(pi)``.
+    """
+    from fractions import Fraction
+
+    m_max = powers + 2 * terms + 2
+    t = [Fraction(0), Fraction(1)]
+    for m in range(2, m_max + 1):
+        cross = sum(((m + 1 - i) * t[i] * t[m + 1 - i] for i in range(2, m)), Fraction(0))
+        t.append((t[m - 1] - cross) / (m + 1))
+    ratio = [t[n + 1] for n in range(m_max)]          # t / eta = 1 + eta/3 + eta**2/36 + ...
+    inverse = [Fraction(1)]                           # eta / t
+    for n in range(1, m_max):
+        inverse.append(-sum((ratio[j] * inverse[n - j] for j in range(1, n + 1)), Fraction(0)))
+    c = [inverse[n + 1] for n in range(m_max - 1)]   # c_0 = (eta/t - 1) / eta
+    rows, g = [c], [Fraction(1)]
+    for k in range(1, terms):
+        prev = rows[-1]
+        g_k = (-1) ** (k + 1) * prev[1]
+        g.append(g_k)
+        rows.append([(m + 2) * prev[m + 2] + (-1) ** k * g_k * inverse[m + 1] for m in range(len(prev) - 2)])
+    table = np.array([[float(v) for v in row[:powers]] for row in rows])
+    return table, np.array([float(v) for v in g])
+
+
+def _half_eta_squared(t: np.ndarray) -> np.ndarray:
+    """``t - log(1 + t)`` (``= eta**2 / 2`` for ``t = lambda - 1``), by its series where it would cancel."""
+    out = np.empty(t.shape)
+    small = np.abs(t) < 0.2
+    ts = t[small]
+    acc = np.zeros(ts.shape)
+    for k in range(28, 1, -1):                      # sum_{k>=2} (-t)**k / k; 0.2**28 / 28 < 1e-21
+        acc = acc * -ts + 1.0 / k
+    out[small] = acc * ts * ts
+    big = ~small
+    with np.errstate(divide="ignore"):
+        out[big] = t[big] - np.log1p(t[big])
+    return out
+
+
+def _temme_pq(a: float, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(P(a, x), Q(a, x), density)`` of Gamma(a, 1) for scalar ``a >= _TEMME_SHAPE`` and ``x > 0``.
+
+    Temme's expansion (see :func:`_temme_coefficients`); the terms kept are
+    those with ``a**-k * max|c_k| > 1e-18``. The density is written in the
+    same variables, ``exp(-a eta**2 / 2) sqrt(a / (2 pi)) / (x Gamma*(a))``,
+    so that no ``a log x`` (about 2e9 for a = 1e8) has to cancel.
+    """
+    table, g = _temme_coefficients()
+    t = (x - a) / a
+    half = _half_eta_squared(t)
+    eta = np.sign(t) * np.sqrt(2.0 * half)
+    y = eta * math.sqrt(a / 2.0)
+    lower = 0.5 * np.asarray(_erfc(np.atleast_1d(-y)), dtype=np.float64).reshape(y.shape)
+    upper = 0.5 * np.asarray(_erfc(np.atleast_1d(y)), dtype=np.float64).reshape(y.shape)
+    total = np.zeros(x.shape)
+    for k in range(table.shape[0] - 1, -1, -1):
+        if a ** -k * np.abs(table[k]).max() < 1e-18:
+            continue
+        row = np.zeros(x.shape)
+        for coef in table[k, ::-1]:
+            row = row * eta + coef
+        total += row * a ** -k
+    far = np.abs(eta) > 0.5                          # c_0 in closed form where it does not cancel
+    if far.any():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            exact0 = 1.0 / t[far] - 1.0 / eta[far]
+        series0 = np.zeros(exact0.shape)
+        for coef in table[0, ::-1]:
+            series0 = series0 * eta[far] + coef
+        total[far] += exact0 - series0
+    with np.errstate(under="ignore"):
+        weight = np.exp(-a * half)
+    r = weight / math.sqrt(2 * math.pi * a) * total
+    gamma_star = float(np.polyval(g[::-1], 1.0 / a))
+    with np.errstate(divide="ignore", under="ignore"):
+        density = weight * math.sqrt(a / (2 * math.pi)) / (x * gamma_star)
+    return np.clip(lower - r, 0.0, 1.0), np.clip(upper + r, 0.0, 1.0), density
+
+
+def _gamma_ppf_temme(a: float, u: np.ndarray) -> np.ndarray:
+    """Gamma(a, 1) quantiles of ``u`` in (0, 1) for ``a >= _TEMME_SHAPE``.
+
+    Newton steps on the logarithm of the smaller tail (``log P - log u`` for
+    ``u <= 1/2``, ``log Q - log(1 - u)`` above, ``1 - u`` exact there), from
+    the Wilson-Hilferty value; both tails are log-concave for ``a >= 1``, so
+    the steps approach the root from one side and need no bracket. Three to
+    five steps reach 1e-15 relative.
+    """
+    shape = u.shape
+    uu = u.ravel().astype(np.float64)
+    below = uu <= 0.5
+    target = np.where(below, uu, 1.0 - uu)
+    z = normal_ppf(uu)
+    x = a * (1 - 1 / (9 * a) + z / (3 * math.sqrt(a))) ** 3
+    x = np.where(np.isfinite(x) & (x > 0), x, a)
+
+    def step(st: list[np.ndarray], i: int) -> np.ndarray:
+        xx, tgt, low = st
+        p, q, density = _temme_pq(a, xx)
+        tail = np.where(low, p, q)
+        slope = np.where(low, density, -density)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            delta = (np.log(tail) - np.log(tgt)) * tail / slope
+        delta = np.where(np.isfinite(delta), delta, 0.0)
+        new = xx - delta
+        new = np.where(new > 0, new, 0.5 * xx)
+        done = np.abs(new - xx) <= 4e-16 * xx
+        xx[:] = new
+        return done
+
+    state = [x, target, below]
+    _iterate(step, state, limit=60)
     return state[0].reshape(shape)
 
 
@@ -387,23 +608,30 @@ class Gamma(Distribution):
         return rng.gamma(self.shape, 1.0 / self.rate, size=_check_n(n))
 
     def cdf(self, x: Any) -> np.ndarray:
-        return _gammainc(self.shape, np.maximum(np.asarray(x, dtype=np.float64), 0.0) * self.rate)
+        y = np.maximum(np.asarray(x, dtype=np.float64), 0.0) * self.rate
+        if self.shape < _TEMME_SHAPE:
+            return _gammainc(self.shape, y)
+        out = np.where(y == np.inf, 1.0, 0.0)
+        pos = (y > 0) & (y < np.inf)
+        out[pos] = _temme_pq(self.shape, y[pos])[0]
+        return out
 
     def ppf(self, u: Any) -> np.ndarray:
+        """Inverse CDF (``u`` in [0, 1]); Temme's expansion for ``shape >= 100``, see the module notes."""
         u = _check_u(u)
-        a = self.shape
-        z = normal_ppf(np.clip(u, 1e-300, 1 - 1e-16))
-        guess = a * (1 - 1 / (9 * a) + z / (3 * math.sqrt(a))) ** 3      # Wilson-Hilferty
-        guess = np.where(np.isfinite(guess) & (guess > 0), guess, a)
-        lga = math.lgamma(a)
+        if self.shape < _TEMME_SHAPE:
+            return self._ppf_general(u)
+        inside = (u > 0) & (u < 1)
+        x = np.where(u == 0, 0.0, np.inf)
+        x[inside] = _gamma_ppf_temme(self.shape, u[inside])
+        return x / self.rate
 
-        def pdf(y: np.ndarray) -> np.ndarray:
-            with np.errstate(divide="ignore"):
-                return np.exp((a - 1) * np.log(y) - y - lga)
-
-        high = np.full(u.shape, a + 60 * math.sqrt(a) + 800)
-        x = _invert(lambda y: _gammainc(a, y), pdf, u, guess, np.zeros(u.shape), high)
-        x = np.where(u == 0, 0.0, np.where(u == 1, np.inf, x))
+    def _ppf_general(self, u: Any) -> np.ndarray:
+        """Inverse CDF by the series / continued fraction (any shape; slow for large ones)."""
+        u = _check_u(u)
+        inside = (u > 0) & (u < 1)
+        x = np.where(u == 0, 0.0, np.inf)
+        x[inside] = _gamma_ppf_general(self.shape, u[inside])
         return x / self.rate
 
     @property
