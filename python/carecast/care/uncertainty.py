@@ -1530,10 +1530,11 @@ class Uncertainty:
 
     @staticmethod
     def _scenario_item(item: Uncertain, value: Any, scenario: Any, intervention_changes: dict[int, dict[str, Any]],
-                       scale_changes: dict[str, float]) -> None:
-        """Record one drawn value of an intervention field or a scenario's scale factor."""
+                       scale_changes: dict[str, float], resolved: tuple[int, str] | None = None) -> None:
+        """Record one drawn value of an intervention field (``resolved``: its index and field, when looked up
+        already) or a scenario's scale factor."""
         if item.is_intervention:
-            k, name = item._intervention(scenario)
+            k, name = resolved if resolved is not None else item._intervention(scenario)
             base = intervention_changes.get(k, {}).get(name, getattr(scenario.interventions[k], name))
             new = float(value) if item.how == "set" else float(base) * float(value)
             intervention_changes.setdefault(k, {})[name] = new
@@ -1626,6 +1627,10 @@ class Uncertainty:
             else:
                 chunk[name] = draws.values[name][lo:hi]
         on_scenario = [item for item in self.inputs if item.on_scenario]
+        try:                                    # which intervention each input changes, once for the chunk
+            targets = {item.name: item._intervention(scenario) for item in on_scenario if item.is_intervention}
+        except (TypeError, ValueError):
+            targets = {}                        # each draw asks again, and the first raises
         built: list[CareParameters | None]
         try:
             stacked = self._stack(parameters, [item for item in self.inputs if not item.on_scenario], chunk, n)
@@ -1644,7 +1649,8 @@ class Uncertainty:
                     intervention_changes: dict[int, dict[str, Any]] = {}
                     scale_changes: dict[str, float] = {}
                     for item in on_scenario:
-                        self._scenario_item(item, chunk[item.name][k], scenario, intervention_changes, scale_changes)
+                        self._scenario_item(item, chunk[item.name][k], scenario, intervention_changes, scale_changes,
+                                            targets.get(item.name))
                     s_r = self._new_scenario(scenario, intervention_changes, scale_changes, p_r)
                 else:
                     s_r = scenario
