@@ -54,22 +54,22 @@ Decisions (where the design is silent)
   selected axis and splits it by the drawn shares.
 * Inverse CDFs are computed here (SciPy is not a dependency): the normal by
   Acklam's rational approximation refined by a Halley step on ``math.erfc``
-  (absolute error about 1e-15); Beta by Newton steps in ``log x`` on the
-  logarithm of the regularised incomplete beta function (continued fraction
-  as in Numerical Recipes), from Abramowitz & Stegun 26.5.22, the upper tail
-  as the lower tail of Beta(b, a) (relative error within
-  5e-14 x max(1, 1/a, (a + b)/1000); the continued fraction needs
-  O(sqrt(max(a, b))) terms, so Beta(1e5, 2e5) takes about 1 s for 10,000
-  probabilities). Gamma by Newton steps on the logarithm of the smaller tail
-  (``P`` below the median, ``Q`` above, so the upper tail keeps its relative
-  accuracy): below shape 100 with the series and continued fraction, in
-  ``log x`` (a quantile below the smallest double is 0), relative error
-  within 5e-14 x max(1, 1/shape); from shape 100 with Temme's uniform
-  asymptotic expansion (DLMF 8.12), whose coefficients are computed once in
-  exact rationals, relative error within 2e-15 and a few milliseconds for
-  10,000 probabilities whatever the shape (published counts give shapes of
-  1e5-1e7, where the series need O(sqrt(shape)) terms). Tested against mpmath
-  for shapes 0.01..1e8 and probabilities 1e-10..1 - 1e-10.
+  (absolute error about 1e-15). Gamma and Beta by Newton steps on the
+  logarithm of the smaller tail (``P`` below the median, ``Q`` above, so
+  the upper tail keeps its relative accuracy), taken in ``log x`` inside a
+  bracket (bisection when a step leaves it); a quantile below the smallest
+  positive double is 0. The tails come from the series and continued
+  fractions of the incomplete gamma and beta functions (as in Numerical
+  Recipes) and, for Gamma from shape 100 within ``|eta| <= 1`` (probabilities
+  above about 1e-23), from Temme's uniform asymptotic expansion (DLMF 8.12),
+  whose coefficients are computed once in exact rationals. Tested against
+  mpmath over probabilities 1e-10..1 - 1e-10: Gamma to 2e-15 relative from
+  shape 100 (to 1e8) and 5e-14 x max(1, 1/shape) below (from 0.01); Beta to
+  5e-14 x max(1, 1/a, (a + b)/1000). Time for 10,000 probabilities: a few
+  milliseconds for any Gamma shape from 100 (published counts give shapes of
+  1e5-1e7, where the series need O(sqrt(shape)) terms: seconds before),
+  0.1 s for Beta(1e5, 2e5) (the continued fraction still needs
+  O(sqrt(max(a, b))) terms).
 * :meth:`Uncertainty.apply_many` builds a chunk of draws at once; it is the
   draw-by-draw :meth:`Uncertainty.apply` bit for bit (see its contract).
 """
@@ -103,7 +103,7 @@ def normal_cdf(z: Any) -> np.ndarray:
 
 
 def normal_ppf(u: Any) -> np.ndarray:
-    """Standard normal inverse CDF (Acklam's approximation plus one Halley step)."""
+    """Standard normal inverse CDF (Acklam's approximation plus one Halley step, for ``u`` above about 5e-300)."""
     u = np.asarray(u, dtype=np.float64)
     a = (-3.969683028665376e01, 2.209460984245205e02, -2.759285104469687e02, 1.383577518672690e02,
          -3.066479806614716e01, 2.506628277459239e00)
@@ -124,7 +124,9 @@ def normal_ppf(u: Any) -> np.ndarray:
             qq = np.sqrt(-2 * np.log(np.where(sign > 0, u[mask], 1 - u[mask])))
             x[mask] = sign * (((((c[0] * qq + c[1]) * qq + c[2]) * qq + c[3]) * qq + c[4]) * qq + c[5]) / \
                       ((((d[0] * qq + d[1]) * qq + d[2]) * qq + d[3]) * qq + 1)
-        finite = np.isfinite(x)
+        # below |x| = 37 (u about 5e-300) the step's exp(x**2 / 2) would overflow; there u itself is
+        # a subnormal number with few significant bits, and Acklam's value (relative error 1.2e-9) stands
+        finite = np.isfinite(x) & (np.abs(x) < 37.0)
         e = normal_cdf(x[finite]) - u[finite]
         w = e * math.sqrt(2 * math.pi) * np.exp(x[finite] ** 2 / 2)
         x[finite] = x[finite] - w / (1 + x[finite] * w / 2)
@@ -209,16 +211,19 @@ def _gammainc(a: float, x: np.ndarray) -> np.ndarray:
     return out.reshape(shape)
 
 
-def _gamma_log_tails(a: float, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(log P, log Q, log(x * density))`` of Gamma(a, 1) at ``x = exp(w)`` (series / continued fraction).
+#: log of the smallest positive double (5e-324): a quantile whose bracket ends below it is returned as 0.
+_LOG_TINY = math.log(5e-324)
 
-    In logarithms so that a quantile below the smallest double (shape 0.01,
-    probability 1e-10: about 1e-1000) is still found, and each tail keeps
-    its relative accuracy (``Q`` from the fraction, not ``1 - P``).
+
+def _gamma_log_tails(a: float, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(log P, log Q, log(x * density))`` of Gamma(a, 1) at ``x > 0`` (series / continued fraction).
+
+    In logarithms so that each tail keeps its relative accuracy (``Q`` from
+    the fraction, not ``1 - P``) and a tiny ``P`` does not underflow.
     """
-    x = np.exp(w)
-    log_front = a * w - x - math.lgamma(a)
-    log_p, log_q = np.empty(w.shape), np.empty(w.shape)
+    with np.errstate(divide="ignore"):
+        log_front = a * np.log(x) - x - math.lgamma(a)
+    log_p, log_q = np.empty(x.shape), np.empty(x.shape)
     series = x < a + 1
     with np.errstate(divide="ignore"):
         if series.any():
@@ -231,48 +236,57 @@ def _gamma_log_tails(a: float, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     return log_p, log_q, log_front
 
 
-def _gamma_ppf_general(a: float, u: np.ndarray) -> np.ndarray:
-    """Gamma(a, 1) quantiles of ``u`` in (0, 1) for any shape (used below ``_TEMME_SHAPE``).
+def _gamma_quantiles(a: float, u: np.ndarray, *, temme: bool) -> np.ndarray:
+    """Gamma(a, 1) quantiles of ``u`` in (0, 1): Temme's expansion (``temme``) or the series / fraction.
 
-    Newton steps in ``w = log x`` on the logarithm of the smaller tail
-    (``log P - log u`` for ``u <= 1/2``, ``log Q - log(1 - u)`` above), kept
-    inside a bracket (bisection when a step leaves it). The bracket starts at
+    Newton steps on the logarithm of the smaller tail (``log P - log u`` for
+    ``u <= 1/2``, ``log Q - log(1 - u)`` above, ``1 - u`` exact there) taken
+    in ``w = log x`` (``x <- x exp(-step)``, so ``x`` keeps its own
+    precision), from the Wilson-Hilferty value, inside a bracket in ``w``
+    (bisection when a step leaves it). The bracket starts at
     ``x**a / Gamma(a + 1) = u`` (``P(a, x)`` never exceeds ``x**a / Gamma(a + 1)``,
     so the quantile is not below it) and ``a + 60 sqrt(a) + 800``. A
-    quantile below the smallest positive double is returned as 0.
+    quantile below half the smallest positive double is returned as 0.
     """
+    tails = _temme_log_tails if temme else _gamma_log_tails
     shape = u.shape
     uu = u.ravel().astype(np.float64)
     below = uu <= 0.5
     log_target = np.where(below, np.log(uu), np.log(1.0 - uu))
-    low = (np.log(uu) + math.lgamma(a + 1)) / a
+    low = np.maximum((np.log(uu) + math.lgamma(a + 1)) / a, -746.0)
     high = np.full(uu.shape, math.log(a + 60 * math.sqrt(a) + 800))
     z = normal_ppf(uu)
     guess = a * (1 - 1 / (9 * a) + z / (3 * math.sqrt(a))) ** 3      # Wilson-Hilferty
     with np.errstate(divide="ignore", invalid="ignore"):
-        w = np.where(np.isfinite(guess) & (guess > 0), np.log(guess), low)
-    w = np.clip(w, low, high)
+        w0 = np.where(np.isfinite(guess) & (guess > 0), np.log(guess), low)
+    x = np.exp(np.clip(w0, np.maximum(low, -745.0), high))
 
     def step(st: list[np.ndarray], i: int) -> np.ndarray:
-        ww, target, lo, hi, side = st
-        log_p, log_q, log_front = _gamma_log_tails(a, ww)
-        gap = np.where(side, log_p - target, target - log_q)             # increasing in w
-        slope = np.exp(log_front - np.where(side, log_p, log_q))
-        lo[:] = np.where(gap < 0, ww, lo)
-        hi[:] = np.where(gap > 0, ww, hi)
+        xx, target, lo, hi, side = st
+        w = np.log(xx)
+        log_p, log_q, log_xd = tails(a, xx)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            new = ww - gap / slope
-        bad = ~np.isfinite(new) | (new <= lo) | (new >= hi)
-        new = np.where(bad, 0.5 * (lo + hi), new)
-        scale = np.maximum(1.0, np.abs(ww))
-        done = ((np.abs(new - ww) <= 4e-16 * scale) | (gap == 0) | (hi - lo <= 4e-16 * scale)
-                | (hi < -746.0))                          # exp(w) is 0 in doubles from there down
-        ww[:] = np.where(gap == 0, ww, new)
+            gap = np.where(side, log_p - target, target - log_q)         # increasing in w
+            slope = np.exp(log_xd - np.where(side, log_p, log_q))        # d gap / d w
+            delta = gap / slope
+            new = xx * np.exp(-delta)
+        lo[:] = np.where(gap < 0, w, lo)
+        hi[:] = np.where(gap > 0, w, hi)
+        # a step out of the bracket is replaced by bisection, unless it is a last correction
+        # (|step| < 1e-12) that only rounding puts on the bracket's edge
+        bad = ~np.isfinite(new) | ((~(w - delta > lo) | ~(w - delta < hi)) & ~(np.abs(delta) < 1e-12))
+        new = np.where(bad, np.exp(np.maximum(0.5 * (lo + hi), -745.0)), new)
+        # Newton converges quadratically: after a step below 1e-13 the error is the tails' own rounding
+        # (waiting for a step below one ulp can loop for ever on that rounding)
+        done = ((np.abs(delta) < 1e-13) & ~bad) | (gap == 0) | (hi - lo <= 4e-16 * np.maximum(1.0, np.abs(w))) \
+            | (hi < _LOG_TINY + 1e-9)
+        xx[:] = np.where(gap == 0, xx, new)
         return done
 
-    state = [w, log_target, low.copy(), high, below]
+    state = [x, log_target, low.copy(), high, below]
     _iterate(step, state, limit=400)
-    return np.exp(state[0]).reshape(shape)
+    out = np.where(state[3] < _LOG_TINY + 1e-9, 0.0, state[0])    # below the smallest double: 0
+    return out.reshape(shape)
 
 
 def _betacf(a: float, b: float, x: np.ndarray) -> np.ndarray:
@@ -373,7 +387,9 @@ def _beta_log_lower(a: float, b: float, w: np.ndarray) -> tuple[np.ndarray, np.n
 
 def _beta_ppf_lower(a: float, b: float, u: np.ndarray) -> np.ndarray:
     """Beta(a, b) quantiles of ``u`` in (0, 1/2]: Newton steps in ``w = log x`` on ``log I_x(a, b) - log u``
-    inside a bracket ``[-746, 0]`` (bisection when a step leaves it; a quantile below the smallest double is 0)."""
+    (``x <- x exp(-step)``), from Abramowitz & Stegun 26.5.22 (``a, b > 1``) or ``x**a / (a B(a, b)) = u``,
+    inside a bracket ``[-745, 0]`` in ``w`` (bisection when a step leaves it); a quantile below half the
+    smallest double is 0."""
     if u.size == 0:
         return np.zeros(0)
     log_u = np.log(u)
@@ -387,26 +403,28 @@ def _beta_ppf_lower(a: float, b: float, u: np.ndarray) -> np.ndarray:
         v = y * np.sqrt(h + lam) / h - (1 / (2 * b - 1) - 1 / (2 * a - 1)) * (lam + 5 / 6 - 2 / (3 * h))
         with np.errstate(over="ignore"):
             w = np.where(np.isfinite(v), -np.log1p(b / a * np.exp(2 * v)), w)
-    w = np.clip(w, -745.0, -1e-300)
+    x = np.exp(np.clip(w, -745.0, -1e-300))
 
     def step(st: list[np.ndarray], i: int) -> np.ndarray:
-        ww, target, lo, hi = st
+        xx, target, lo, hi = st
+        ww = np.log(xx)
         log_i, log_slope = _beta_log_lower(a, b, ww)
-        gap = log_i - target
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            gap = log_i - target
+            delta = gap / np.exp(log_slope - log_i)
+            new = xx * np.exp(-delta)
         lo[:] = np.where(gap < 0, ww, lo)
         hi[:] = np.where(gap > 0, ww, hi)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            new = ww - gap / np.exp(log_slope - log_i)
-        bad = ~np.isfinite(new) | (new <= lo) | (new >= hi)
-        new = np.where(bad, 0.5 * (lo + hi), new)
-        scale = np.maximum(1.0, np.abs(ww))
-        done = ((np.abs(new - ww) <= 4e-16 * scale) | (gap == 0) | (hi - lo <= 4e-16 * scale) | (hi < -746.0))
-        ww[:] = np.where(gap == 0, ww, new)
+        bad = ~np.isfinite(new) | ((~(ww - delta > lo) | ~(ww - delta < hi)) & ~(np.abs(delta) < 1e-12)) | (new >= 1)
+        new = np.where(bad, np.exp(np.maximum(0.5 * (lo + hi), -745.0)), new)
+        done = ((np.abs(delta) < 1e-13) & ~bad) | (gap == 0) | (hi - lo <= 4e-16 * np.maximum(1.0, np.abs(ww))) \
+            | (hi < _LOG_TINY + 1e-9)
+        xx[:] = np.where(gap == 0, xx, new)
         return done
 
-    state = [w, log_u, np.full(u.shape, -746.0), np.zeros(u.shape)]
+    state = [x, log_u, np.full(u.shape, -746.0), np.zeros(u.shape)]
     _iterate(step, state, limit=400)
-    return np.exp(state[0])
+    return np.where(state[3] < _LOG_TINY + 1e-9, 0.0, state[0])
 
 
 #: Shapes from which Gamma's CDF and inverse CDF use Temme's uniform asymptotic expansion.
@@ -506,40 +524,11 @@ def _temme_pq(a: float, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return np.clip(lower - r, 0.0, 1.0), np.clip(upper + r, 0.0, 1.0), density
 
 
-def _gamma_ppf_temme(a: float, u: np.ndarray) -> np.ndarray:
-    """Gamma(a, 1) quantiles of ``u`` in (0, 1) for ``a >= _TEMME_SHAPE``.
-
-    Newton steps on the logarithm of the smaller tail (``log P - log u`` for
-    ``u <= 1/2``, ``log Q - log(1 - u)`` above, ``1 - u`` exact there), from
-    the Wilson-Hilferty value; both tails are log-concave for ``a >= 1``, so
-    the steps approach the root from one side and need no bracket. Three to
-    five steps reach 1e-15 relative.
-    """
-    shape = u.shape
-    uu = u.ravel().astype(np.float64)
-    below = uu <= 0.5
-    target = np.where(below, uu, 1.0 - uu)
-    z = normal_ppf(uu)
-    x = a * (1 - 1 / (9 * a) + z / (3 * math.sqrt(a))) ** 3
-    x = np.where(np.isfinite(x) & (x > 0), x, a)
-
-    def step(st: list[np.ndarray], i: int) -> np.ndarray:
-        xx, tgt, low = st
-        p, q, density = _temme_pq(a, xx)
-        tail = np.where(low, p, q)
-        slope = np.where(low, density, -density)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            delta = (np.log(tail) - np.log(tgt)) * tail / slope
-        delta = np.where(np.isfinite(delta), delta, 0.0)
-        new = xx - delta
-        new = np.where(new > 0, new, 0.5 * xx)
-        done = np.abs(new - xx) <= 4e-16 * xx
-        xx[:] = new
-        return done
-
-    state = [x, target, below]
-    _iterate(step, state, limit=60)
-    return state[0].reshape(shape)
+def _temme_log_tails(a: float, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_gamma_log_tails` by Temme's expansion (``a >= _TEMME_SHAPE``)."""
+    p, q, density = _temme_pq(a, x)
+    with np.errstate(divide="ignore"):
+        return np.log(p), np.log(q), np.log(density * x)
 
 
 def _check_u(u: Any) -> np.ndarray:
@@ -671,10 +660,15 @@ class Gamma(Distribution):
         y = np.maximum(np.asarray(x, dtype=np.float64), 0.0) * self.rate
         if self.shape < _TEMME_SHAPE:
             return _gammainc(self.shape, y)
+        shape = y.shape
+        y = y.ravel()
         out = np.where(y == np.inf, 1.0, 0.0)
         pos = (y > 0) & (y < np.inf)
-        out[pos] = _temme_pq(self.shape, y[pos])[0]
-        return out
+        near = np.zeros(y.shape, dtype=bool)
+        near[pos] = _half_eta_squared((y[pos] - self.shape) / self.shape) <= 0.5      # |eta| <= 1
+        out[near] = _temme_pq(self.shape, y[near])[0]
+        out[pos & ~near] = _gammainc(self.shape, y[pos & ~near])
+        return out.reshape(shape)
 
     def ppf(self, u: Any) -> np.ndarray:
         """Inverse CDF (``u`` in [0, 1]); Temme's expansion for ``shape >= 100``, see the module notes."""
@@ -683,7 +677,14 @@ class Gamma(Distribution):
             return self._ppf_general(u)
         inside = (u > 0) & (u < 1)
         x = np.where(u == 0, 0.0, np.inf)
-        x[inside] = _gamma_ppf_temme(self.shape, u[inside])
+        uu = u[inside]
+        # Temme's series are kept to 1e-15 for |eta| up to about 1; a quantile beyond (|z| > sqrt(shape),
+        # u below 1e-23 from shape 100) is found with the series / fraction, which converge fast there
+        far = np.abs(normal_ppf(uu)) > math.sqrt(self.shape)
+        out = np.empty(uu.shape)
+        out[~far] = _gamma_quantiles(self.shape, uu[~far], temme=True)
+        out[far] = _gamma_quantiles(self.shape, uu[far], temme=False)
+        x[inside] = out
         return x / self.rate
 
     def _ppf_general(self, u: Any) -> np.ndarray:
@@ -691,7 +692,7 @@ class Gamma(Distribution):
         u = _check_u(u)
         inside = (u > 0) & (u < 1)
         x = np.where(u == 0, 0.0, np.inf)
-        x[inside] = _gamma_ppf_general(self.shape, u[inside])
+        x[inside] = _gamma_quantiles(self.shape, u[inside], temme=False)
         return x / self.rate
 
     @property
