@@ -324,6 +324,83 @@ class CareParameters:
         copied.update(changes)
         return CareParameters(**copied)
 
+    def _replace_many(self, changes: dict[str, np.ndarray], count: int) -> list[CareParameters | None]:
+        """Internal fast path for a PSA chunk: ``count`` copies, copy ``k`` with ``changes[f][k]`` as field ``f``.
+
+        ``changes`` maps array fields (:data:`ARRAY_FIELDS`) to float64 arrays
+        of shape ``(count, *field.shape)`` and number fields
+        (:data:`SCALAR_BOUNDS` and ``discount_rate``) to float64 arrays of
+        shape ``(count,)``. Item ``k`` of the result is ``None`` when copy
+        ``k`` would break a rule :meth:`validate` enforces on a changed field
+        (every element finite and >= 0, the ``move_rates`` diagonal 0, numbers
+        finite and within their bounds); the caller then builds that copy with
+        :meth:`replace`, which raises the :class:`~carecast.checks.FieldError`
+        naming the field and position (the same text as one draw at a time).
+
+        Decisions: each changed field is checked once for the whole chunk
+        (one reduction per rule, not one call per copy). The unchanged fields
+        are validated once, on a fresh copy of these parameters made by
+        :meth:`replace`, and their arrays are then shared by every copy and
+        made read-only, so that an in-place change to one copy raises instead
+        of changing them all; the lists and the table of cost sources are
+        copied per copy. A changed array field of copy ``k`` is a view of
+        ``changes[f][k]`` (the caller hands that array over). Raises
+        ValueError when these parameters themselves are invalid (e.g. changed
+        in place after construction) or ``changes`` names an unknown field or
+        has the wrong shape; callers fall back to :meth:`replace` draw by draw.
+        """
+        template = self.replace()                     # validates every field once; private arrays
+        for name in ARRAY_FIELDS:
+            getattr(template, name).flags.writeable = False
+        numbers = dict(SCALAR_BOUNDS, discount_rate=(0.0, 1.0))
+        ok = np.ones(count, dtype=bool)
+        arrays: dict[str, np.ndarray] = {}
+        scalars: dict[str, np.ndarray] = {}
+        for name, value in changes.items():
+            if not (isinstance(value, np.ndarray) and value.dtype == np.float64):
+                raise ValueError(f"_replace_many: changes[{name!r}] must be a float64 array")
+            if name in ARRAY_FIELDS:
+                want = (count,) + getattr(template, name).shape
+                if value.shape != want:
+                    raise ValueError(f"_replace_many: changes[{name!r}] has shape {value.shape}, expected {want}")
+                flat = value.reshape(count, -1)
+                if flat.shape[1]:            # min and max carry a NaN through: finite and >= 0 in two reductions
+                    ok &= (flat.min(axis=1) >= 0) & (flat.max(axis=1) < np.inf)
+                if name == "move_rates":
+                    p = len(template.placements)
+                    diag = value[:, :, np.arange(p), :, np.arange(p)]        # (P, count, A, T)
+                    ok &= ~(diag != 0).transpose(1, 0, 2, 3).reshape(count, -1).any(axis=1)
+                arrays[name] = value
+            elif name in numbers:
+                if value.shape != (count,):
+                    raise ValueError(f"_replace_many: changes[{name!r}] has shape {value.shape}, expected {(count,)}")
+                low, high = numbers[name]
+                fine = np.isfinite(value) & (value >= low)
+                if high is not None:
+                    fine &= value <= high
+                ok &= fine
+                scalars[name] = value
+            else:
+                raise ValueError(f"_replace_many: {name!r} is not an array or number field")
+        shared = dict(template.__dict__)
+        out: list[CareParameters | None] = []
+        for k in range(count):
+            if not ok[k]:
+                out.append(None)
+                continue
+            copy = object.__new__(CareParameters)
+            fields_k = copy.__dict__
+            fields_k.update(shared)
+            fields_k["cost_sources"] = dict(template.cost_sources)
+            fields_k["sources"] = list(template.sources)
+            fields_k["assumptions"] = list(template.assumptions)
+            for name, value in arrays.items():
+                fields_k[name] = value[k]
+            for name, value in scalars.items():
+                fields_k[name] = float(value[k])
+            out.append(copy)
+        return out
+
     @classmethod
     def empty(cls, *, age_bands: Sequence[float] = SINGLE_YEAR_AGES,
               placements: Sequence[str] = PLACEMENTS,
