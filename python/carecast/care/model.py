@@ -568,7 +568,8 @@ def run_batch(parameters: Sequence[CareParameters], *, years: float, step: str |
               scenario: Scenario | Sequence[Scenario] | None = None, threads: int | None = None,
               stochastic: bool = False, seed: int | None = None, replicates_per_draw: int = 1,
               post_exit: bool = True, keep_moved: bool = True, full_occupancy: bool = True,
-              events: bool | None = None, first_replicate: int = 0) -> CareBatch:
+              events: bool | None = None, first_replicate: int = 0,
+              _same_rates: CareBatch | None = None) -> CareBatch:
     """Run many parameter sets of one shape in one engine call (probabilistic sensitivity analysis).
 
     Every parameter set shares the structure of the first (states, flows,
@@ -697,7 +698,9 @@ def run_batch(parameters: Sequence[CareParameters], *, years: float, step: str |
                                  f"= {p.stock[a, q, t]}{after} is not a whole number")
     structure = care_structure(params[0], dt, post_exit=post_exit)
     modifiers, programme_costs, per_move_costs = _stack_interventions(params, scenarios, steps, dt)
-    values = care_values(structure, params, steps, modifiers)
+    # a scenario run beside its baseline on the same hazard arrays reuses the baseline's probabilities
+    values = care_values(structure, params, steps, modifiers,
+                         same_rates=None if _same_rates is None else _same_rates.values)
     R = len(params)
     k = int(replicates_per_draw)
     x0 = values.engine_x0()

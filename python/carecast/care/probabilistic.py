@@ -40,9 +40,10 @@ sketches and O(draws x (inputs + financial years)) for per-draw values
 more than a 1,000-draw one. Raw per-step replicates are kept only with
 ``keep="raw"``.
 
-Overlap: while the engine runs one chunk (on ``threads`` threads, the GIL
-released), this thread reduces the previous chunk and draws the next one's
-inputs. Chunks are reduced in draw order, so the bits do not depend on it.
+Threads: chunks run side by side on ``threads`` worker threads (one engine
+thread each; the engine and NumPy's large operations release the GIL), at
+most twice as many chunks in flight, while this thread adds the finished
+ones in draw order, so the bits do not depend on the threads.
 ``threads=1`` runs everything on the calling thread.
 
 How per-step quantiles are computed
@@ -472,7 +473,8 @@ class PSAResult:
 
         params, scens = job.prepare(lo, hi)
         scens = list(scens) if isinstance(scens, list) else [scens] * len(params)
-        base = run_batch(params, years=self.years, step=self.step, full_occupancy=False).step_costs()
+        base_batch = run_batch(params, years=self.years, step=self.step, full_occupancy=False)
+        base = base_batch.step_costs()
         rate = self.parameters.discount_rate
         schedule = engine.GREEN_BOOK if rate is None else rate
 
@@ -482,7 +484,8 @@ class PSAResult:
                 changed = list(s.interventions)
                 changed[intervention] = dataclasses.replace(changed[intervention], **{field: float(value)})
                 at.append(Scenario(s.name, s.description, dict(s.set), dict(s.scale), changed))
-            scen = run_batch(params, years=self.years, step=self.step, scenario=at, full_occupancy=False)
+            scen = run_batch(params, years=self.years, step=self.step, scenario=at, full_occupancy=False,
+                             _same_rates=base_batch)
             return batch_net_values(base, scen.step_costs(), scen.dt, schedule)["net_present_value"]
 
         m = len(params)
@@ -674,20 +677,15 @@ class _ChunkJob:
         return self.scenario is not None and any(i.on_scenario for i in self.uncertainty.inputs)
 
     def prepare(self, lo: int, hi: int) -> tuple[list[CareParameters], Any]:
-        """The parameters (and scenarios) of draws lo .. hi - 1."""
-        params: list[CareParameters] = []
-        scens: list[Scenario] = []
-        inputs, uncertainty = self.inputs, self.uncertainty
-        arrays = {name: inputs.arrays(name, lo, hi) for name in inputs.streams}
-        for r in range(lo, hi):
-            values = uncertainty.values_of(inputs, r, {n: a[r - lo] for n, a in arrays.items()})
-            try:
-                p_r, s_r = uncertainty.apply(self.parameters, self.scenario, values)
-            except ValueError as err:
-                raise ValueError(f"draw {r} (seed {self.seed}): {err}; the input's distribution reaches values "
-                                 f"the model cannot take") from None
-            params.append(p_r)
-            scens.append(s_r)
+        """The parameters (and scenarios) of draws lo .. hi - 1 (:meth:`Uncertainty.apply_many`: the
+        same bits as applying each draw's values in turn)."""
+        from carecast.care.uncertainty import DrawError
+
+        try:
+            params, scens = self.uncertainty.apply_many(self.parameters, self.scenario, self.inputs, lo, hi)
+        except DrawError as err:
+            raise ValueError(f"draw {err.draw} (seed {self.seed}): {err.reason}; the input's distribution reaches "
+                             f"values the model cannot take") from None
         return params, (scens if self.draw_dependent_scenario else self.scenario)
 
     def run(self, lo: int, hi: int, prepared: tuple[list[CareParameters], Any] | None = None) -> _ChunkSummary:
@@ -701,7 +699,7 @@ class _ChunkJob:
         arms = {"baseline": _arm_chunk("baseline", base, self.weights, self.keep)}
         if self.scenario is None:
             return _ChunkSummary(arms, None, None)
-        scen = _chunk_runs(params, scens, **runs)
+        scen = _chunk_runs(params, scens, beside=base, **runs)
         arms["scenario"] = _arm_chunk("scenario", scen, self.weights, self.keep)
         rate = self.parameters.discount_rate
         net = batch_net_values(base.step_costs(), scen.step_costs(), base.dt,
@@ -737,7 +735,8 @@ def _run_on(executor: Any, job: _ChunkJob, starts: list[int], draws: int, chunk:
 
 
 def _chunk_runs(parameters: list[CareParameters], scenarios: Any, *, years: float, step: Any,
-                threads: int | None, stochastic: bool, replicates: int, chance_seed: int, first_draw: int) -> Any:
+                threads: int | None, stochastic: bool, replicates: int, chance_seed: int, first_draw: int,
+                beside: Any = None) -> Any:
     """One arm of one chunk of draws: one :func:`carecast.care.run_batch` call, sums only."""
     from carecast.care.model import run_batch
 
@@ -745,7 +744,7 @@ def _chunk_runs(parameters: list[CareParameters], scenarios: Any, *, years: floa
         return run_batch(parameters, years=years, step=step, scenario=scenarios, threads=threads,
                          stochastic=stochastic, seed=chance_seed if stochastic else None,
                          replicates_per_draw=replicates, full_occupancy=False,
-                         first_replicate=first_draw * replicates if stochastic else 0)
+                         first_replicate=first_draw * replicates if stochastic else 0, _same_rates=beside)
     except ValueError as err:
         if stochastic and "whole" in str(err):
             raise ValueError(f"stochastic=True: {err} (the stock must be whole numbers of children)") from None
@@ -785,7 +784,10 @@ def psa(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncertain]
     scenario : Scenario, optional
         Run against the baseline for each draw; ``intervention.*`` inputs change its interventions.
     threads : int, optional
-        Engine threads (batched or stochastic runs).
+        CPUs to use (default: all usable): chunks of draws run side by side on
+        that many worker threads, one engine thread each, and are added in
+        draw order; ``threads=1`` runs everything on the calling thread. The
+        bits do not depend on it.
     stochastic : bool
         Add chance (whole children; :func:`carecast.simulate`) to each draw.
     replicates_per_draw : int
@@ -884,31 +886,24 @@ def psa(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncertain]
     with progress_bar(draws, "PSA draws", enabled=progress) as bar:
         if executor is not None:
             _run_on(executor, job, starts, draws, chunk, reduce, bar)
-        elif threads == 1 or len(starts) == 1:
-            for lo in starts:
-                hi = min(draws, lo + chunk)
-                reduce(lo, job.run(lo, hi))
-                bar.advance(hi - lo)
         else:
-            # overlap: a worker thread runs chunk k (the engine, GIL released, and its summaries)
-            # while this thread adds chunk k - 1 and draws chunk k + 1's inputs
-            from concurrent.futures import ThreadPoolExecutor
+            from carecast.engine.projection import default_threads
 
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="carecast-psa") as pool:
-                pending: Any = None
-                try:
-                    for lo in starts + [draws]:
-                        hi = min(draws, lo + chunk)
-                        future = pool.submit(job.run, lo, hi, job.prepare(lo, hi)) if lo < draws else None
-                        if pending is not None:
-                            done_lo, done = pending
-                            reduce(done_lo, done.result())
-                            bar.advance(min(draws, done_lo + chunk) - done_lo)
-                        pending = None if future is None else (lo, future)
-                except BaseException:
-                    if pending is not None:
-                        pending[1].cancel()
-                    raise
+            workers = default_threads() if threads is None else threads
+            if workers == 1 or len(starts) == 1:
+                for lo in starts:
+                    hi = min(draws, lo + chunk)
+                    reduce(lo, job.run(lo, hi))
+                    bar.advance(hi - lo)
+            else:
+                # chunks run side by side on worker threads, one engine thread each (the engine and
+                # NumPy's large operations release the GIL); this thread adds them in draw order
+                from concurrent.futures import ThreadPoolExecutor
+
+                job.threads = 1
+                with ThreadPoolExecutor(max_workers=min(workers, len(starts)),
+                                        thread_name_prefix="carecast-psa") as pool:
+                    _run_on(pool, job, starts, draws, chunk, reduce, bar)
     for acc in arms.values():
         acc.flush()
 

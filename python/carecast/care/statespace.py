@@ -853,6 +853,9 @@ class CareValues:
     pair_of_step: np.ndarray
     entries: np.ndarray
     steps: int
+    # what the flow probabilities were computed from, so that a run of the same rates can reuse them
+    _rates: tuple = field(default=(), repr=False)
+    _half: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def draws(self) -> int:
@@ -947,7 +950,7 @@ def _step_rows(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def care_values(structure: CareStructure, parameters: Sequence[CareParameters], steps: int,
-                modifiers: Modifiers | None = None) -> CareValues:
+                modifiers: Modifiers | None = None, *, same_rates: CareValues | None = None) -> CareValues:
     """The engine's values for one or more parameter sets of the structure's shape.
 
     Parameters
@@ -961,6 +964,12 @@ def care_values(structure: CareStructure, parameters: Sequence[CareParameters], 
     modifiers : Modifiers, optional
         Step-by-step changes, each array ``(steps, ...)`` (the same for every
         draw) or ``(R, steps, ...)``.
+    same_rates : CareValues, optional
+        Values computed before for parameters whose ``exit_rates`` and
+        ``move_rates`` are the very same arrays (``is``), with no step-by-step
+        change of them here or there: their flow probabilities are reused
+        (a scenario that changes only entries, run beside its baseline).
+        Anything else is computed afresh.
 
     Returns
     -------
@@ -1001,10 +1010,18 @@ def care_values(structure: CareStructure, parameters: Sequence[CareParameters], 
         if np.any(ex_rows < 0) or np.any(mv_rows < 0) or not (
                 np.all(np.isfinite(ex_rows)) and np.all(np.isfinite(mv_rows))):
             raise ValueError("modifiers make a hazard negative or non-finite")
-    selection = structure.select(_possible_flows(structure, ex_rows, mv_rows))
-    value_rows = flow_probabilities(structure, ex_rows, mv_rows, flows=selection.flows)      # (R, N, F)
-    half = flow_probabilities(structure, ex_rows, mv_rows, half=True,
-                              flows=selection.flows[selection.entry_flows])   # (R, N, Fe)
+    rates = tuple((p.exit_rates, p.move_rates) for p in parameters) \
+        if exit_factor is None and extra_moves is None else ()
+    if same_rates is not None and rates and same_rates.structure is structure and len(same_rates._rates) == R \
+            and same_rates._half is not None \
+            and all(a is c and b is d for (a, b), (c, d) in zip(rates, same_rates._rates)):
+        # the very same hazard arrays and no step-by-step change: the same probabilities
+        selection, value_rows, half = same_rates.selection, same_rates.value_rows, same_rates._half
+    else:
+        selection = structure.select(_possible_flows(structure, ex_rows, mv_rows))
+        value_rows = flow_probabilities(structure, ex_rows, mv_rows, flows=selection.flows)      # (R, N, F)
+        half = flow_probabilities(structure, ex_rows, mv_rows, half=True,
+                                  flows=selection.flows[selection.entry_flows])   # (R, N, Fe)
 
     entries_rows, entries_row_of_step = _year_rows(_stack(parameters, "entries_per_year"), steps,
                                                    structure.space.dt)
@@ -1040,7 +1057,7 @@ def care_values(structure: CareStructure, parameters: Sequence[CareParameters], 
     return CareValues(structure=structure, selection=selection, x0=x0, value_rows=value_rows,
                       value_row_of_step=value_row_of_step, inflow_pairs=inflow_pairs,
                       arrival_pairs=arrival_pairs, pair_of_step=pair_of_step.reshape(steps),
-                      entries=entries, steps=steps)
+                      entries=entries, steps=steps, _rates=rates, _half=half)
 
 
 def engine_arrays(parameters: CareParameters, space: StateSpace, steps: int,
