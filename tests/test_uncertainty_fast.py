@@ -479,3 +479,21 @@ def test_general_and_temme_methods_agree_where_both_apply():
     for shape in (100.0, 400.0, 3000.0):
         g = Gamma(shape, 1.0)
         np.testing.assert_allclose(g.ppf(u), g._ppf_general(u), rtol=1e-13, atol=0)
+
+
+def test_stochastic_batches_take_apply_many_parameters_and_errors_pickle():
+    import pickle
+
+    from carecast.care.model import run_batch
+
+    p = model()
+    u = Uncertainty(CASES["arrays set and scale"](p)[:3])
+    d = u.draw(4, seed=2)
+    fast, slow = u.apply_many(p, None, d, 0, 4)[0], per_draw(u, p, None, d, 0, 4)[0]
+    a = run_batch(fast, years=1, step="quarter", stochastic=True, seed=5)
+    b = run_batch(slow, years=1, step="quarter", stochastic=True, seed=5)
+    assert np.array_equal(a.in_care_occupancy(), b.in_care_occupancy())
+    assert_same(pickle.loads(pickle.dumps(fast)), slow)
+    err = pickle.loads(pickle.dumps(DrawError("a drawn value is not valid", draw=3, field="weekly_cost")))
+    assert (err.draw, err.field, err.reason, str(err)) == (3, "weekly_cost", "a drawn value is not valid",
+                                                          "draw 3: a drawn value is not valid")

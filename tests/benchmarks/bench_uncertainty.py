@@ -34,12 +34,39 @@ import time
 
 import numpy as np
 
+from carecast.care.uncertainty import _iterate
+
+
+def _invert(cdf, pdf, u: np.ndarray, x0: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """The old solver, kept for old_gamma_ppf: ``cdf(x) = u`` by Newton steps inside a bracket."""
+    shape = u.shape
+    uu = u.ravel().astype(np.float64)
+    x = np.clip(x0.ravel().astype(np.float64), low.ravel(), high.ravel())
+    lo, hi = low.ravel().astype(np.float64).copy(), high.ravel().astype(np.float64).copy()
+
+    def step(st: list[np.ndarray], i: int) -> np.ndarray:
+        xx, target, ll, hh = st
+        f = cdf(xx) - target
+        ll[:] = np.where(f < 0, xx, ll)
+        hh[:] = np.where(f > 0, xx, hh)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            new = xx - f / pdf(xx)
+        bad = ~np.isfinite(new) | (new <= ll) | (new >= hh)
+        new = np.where(bad, 0.5 * (ll + hh), new)
+        done = (np.abs(new - xx) <= 1e-15 * np.abs(xx)) | (f == 0) | (hh - ll <= 1e-15 * np.abs(hh))
+        xx[:] = np.where(f == 0, xx, new)
+        return done
+
+    state = [x, uu, lo, hi]
+    _iterate(step, state, limit=400)
+    return state[0].reshape(shape)
+
 
 def old_gamma_ppf(shape: float, u: np.ndarray) -> np.ndarray:
     """Gamma(shape, 1).ppf as it was before Temme's expansion (kept here to time it)."""
     import math
 
-    from carecast.care.uncertainty import _gammainc, _invert, normal_ppf
+    from carecast.care.uncertainty import _gammainc, normal_ppf
 
     a = shape
     z = normal_ppf(np.clip(u, 1e-300, 1 - 1e-16))
