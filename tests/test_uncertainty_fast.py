@@ -479,3 +479,58 @@ def test_general_and_temme_methods_agree_where_both_apply():
     for shape in (100.0, 400.0, 3000.0):
         g = Gamma(shape, 1.0)
         np.testing.assert_allclose(g.ppf(u), g._ppf_general(u), rtol=1e-13, atol=0)
+
+
+def test_stochastic_batches_take_apply_many_parameters_and_errors_pickle():
+    import pickle
+
+    from carecast.care.model import run_batch
+
+    p = model()
+    u = Uncertainty(CASES["arrays set and scale"](p)[:3])
+    d = u.draw(4, seed=2)
+    fast, slow = u.apply_many(p, None, d, 0, 4)[0], per_draw(u, p, None, d, 0, 4)[0]
+    a = run_batch(fast, years=1, step="quarter", stochastic=True, seed=5)
+    b = run_batch(slow, years=1, step="quarter", stochastic=True, seed=5)
+    assert np.array_equal(a.in_care_occupancy(), b.in_care_occupancy())
+    assert_same(pickle.loads(pickle.dumps(fast)), slow)
+    err = pickle.loads(pickle.dumps(DrawError("a drawn value is not valid", draw=3, field="weekly_cost")))
+    assert (err.draw, err.field, err.reason, str(err)) == (3, "weekly_cost", "a drawn value is not valid",
+                                                          "draw 3: a drawn value is not valid")
+
+
+def test_replace_many_refuses_exactly_what_replace_refuses():
+    """Random chunks of changes to every field _replace_many takes, some values bad (negative, NaN, inf,
+    a move to the same placement, a share above 1): copy k is None exactly when replace() raises for it."""
+    from carecast.care.parameters import ARRAY_FIELDS, SCALAR_BOUNDS
+
+    p = model()
+    rng = np.random.default_rng(123)
+    n = 40
+    numbers = list(SCALAR_BOUNDS) + ["discount_rate"]
+    outcomes = set()
+    for trial in range(6):
+        changes = {}
+        for name in rng.choice(list(ARRAY_FIELDS) + numbers, size=4, replace=False):
+            if name in ARRAY_FIELDS:
+                value = np.array(np.broadcast_to(getattr(p, name), (n,) + getattr(p, name).shape))
+                flat = value.reshape(n, -1)
+                for k in rng.choice(n, size=6, replace=False):
+                    flat[k, rng.integers(flat.shape[1])] = rng.choice([-1e-9, np.nan, np.inf, -np.inf, 2.0])
+                if name == "move_rates":
+                    value[rng.integers(n), 0, 1, 0, 1] = 0.01
+            else:
+                low, high = dict(SCALAR_BOUNDS, discount_rate=(0.0, 1.0))[name]
+                value = rng.uniform(low - 0.1, (high if high is not None else 10.0) + 0.1, size=n)
+                value[rng.integers(n)] = np.nan
+            changes[str(name)] = value
+        built = p._replace_many(changes, n)
+        for k in range(n):
+            try:
+                p.replace(**{name: v[k] if v.ndim > 1 else float(v[k]) for name, v in changes.items()})
+                refused = False
+            except checks.FieldError:
+                refused = True
+            assert (built[k] is None) == refused, (trial, k)
+            outcomes.add(refused)
+    assert outcomes == {True, False}

@@ -348,6 +348,10 @@ class CareParameters:
         ValueError when these parameters themselves are invalid (e.g. changed
         in place after construction) or ``changes`` names an unknown field or
         has the wrong shape; callers fall back to :meth:`replace` draw by draw.
+
+        A rule added to :meth:`validate` for an array or number field must be
+        added here too; ``tests/test_uncertainty_fast.py`` checks on random
+        chunks that a copy is ``None`` exactly when :meth:`replace` refuses it.
         """
         template = self.replace()                     # validates every field once; private arrays
         for name in ARRAY_FIELDS:

@@ -342,31 +342,6 @@ def _betainc(a: float, b: float, x: np.ndarray) -> np.ndarray:
     return out.reshape(shape)
 
 
-def _invert(cdf, pdf, u: np.ndarray, x0: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """Solve ``cdf(x) = u`` by Newton steps kept inside a shrinking bracket (bisection when they leave it)."""
-    shape = u.shape
-    uu = u.ravel().astype(np.float64)
-    x = np.clip(x0.ravel().astype(np.float64), low.ravel(), high.ravel())
-    lo, hi = low.ravel().astype(np.float64).copy(), high.ravel().astype(np.float64).copy()
-
-    def step(st: list[np.ndarray], i: int) -> np.ndarray:
-        xx, target, ll, hh = st
-        f = cdf(xx) - target
-        ll[:] = np.where(f < 0, xx, ll)
-        hh[:] = np.where(f > 0, xx, hh)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            new = xx - f / pdf(xx)
-        bad = ~np.isfinite(new) | (new <= ll) | (new >= hh)
-        new = np.where(bad, 0.5 * (ll + hh), new)
-        done = (np.abs(new - xx) <= 1e-15 * np.abs(xx)) | (f == 0) | (hh - ll <= 1e-15 * np.abs(hh))
-        xx[:] = np.where(f == 0, xx, new)
-        return done
-
-    state = [x, uu, lo, hi]
-    _iterate(step, state, limit=400)
-    return state[0].reshape(shape)
-
-
 def _beta_log_lower(a: float, b: float, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(log I_x(a, b), log(x * density))`` at ``x = exp(w)``, ``w <= 0`` (continued fractions)."""
     x = np.exp(w)
