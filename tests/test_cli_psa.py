@@ -17,8 +17,7 @@ import pytest
 from carecast.cli import _budget, _financial_year, main
 from council_files import MINIMAL  # tests/ is on sys.path via conftest
 
-#: MINIMAL with an edge-of-care scenario (first: the file checks intervention inputs against its first
-#: scenario) and an [uncertain] table: a unit cost with a source, a rate without one (an assumption), the
+#: MINIMAL with an edge-of-care scenario and an [uncertain] table: a unit cost with a source, a rate without one (an assumption), the
 #: scale factor of the fewer_entries scenario and the effect of the edge-of-care intervention.
 PSA_FILE = MINIMAL.replace("[scenarios.fewer_entries]", """[scenarios.edge_of_care]
 description = "edge-of-care support for 20 families a year"
@@ -389,3 +388,20 @@ def test_sensitivity_ranks_the_inputs_that_act_and_only_those(tmp_path, monkeypa
     # too few draws to rank four inputs: no table, and no claim
     code, out, err = run(tmp_path, monkeypatch, capsys, str(psa_file), "--draws", "5", "-o", "few", *FAST)
     assert code == 0 and not (tmp_path / "few" / "psa_sensitivity.csv").exists() and "What moves" not in out
+
+
+def test_an_intervention_input_may_belong_to_a_later_scenario(tmp_path):
+    """The [uncertain] inputs of an intervention need fit only one of the file's scenarios, not the first."""
+    from carecast.care.scenario_file import load_scenario_file
+
+    later = PSA_FILE.replace("[scenarios.edge_of_care]", "[scenarios.a_first_one]\ndescription = \"nothing\"\n\n"
+                                                          "[scenarios.edge_of_care]")
+    path = tmp_path / "later.toml"
+    path.write_text(later)
+    f = load_scenario_file(path)
+    assert list(f.scenarios)[0] == "a_first_one" and "intervention.effect['edge_of_care']" in f.uncertain.names
+    # an intervention no scenario has is still refused, at its line
+    path.write_text(later.replace("[uncertain.intervention.edge_of_care.effect]",
+                                  "[uncertain.intervention.reunification_support.effect]"))
+    with pytest.raises(Exception, match=r"later.toml:\d+: uncertain.intervention.reunification_support.effect"):
+        load_scenario_file(path)

@@ -323,8 +323,9 @@ def loads_scenario_file(text: str, *, filename: str = "<string>") -> ScenarioFil
         from carecast.care.uncertainty import uncertainty_from_table
 
         try:
+            # an input of an intervention need fit only one of the file's scenarios
             uncertain = uncertainty_from_table(data["uncertain"], parameters=parameters,
-                                               scenario=next(iter(scenarios.values()), None))
+                                               scenario=list(scenarios.values()) or None)
         except checks.FieldError as err:
             raise from_field("", err) from None
     return ScenarioFile(parameters=parameters, scenarios=scenarios, years=years, step=step,

@@ -1878,6 +1878,26 @@ def _parse_position(field: str, key: str) -> Any:
     return out[0] if len(out) == 1 else tuple(out)
 
 
+def _check_against_any(item: Uncertain, parameters: CareParameters, scenario: Any) -> None:
+    """``item.check`` against the scenario, or for a sequence of scenarios (a file's named ones)
+    against each in turn: an input of a scenario need fit only one of them (the first error if none)."""
+    if scenario is None or not isinstance(scenario, (list, tuple)):
+        item.check(parameters, scenario)
+        return
+    if not scenario:
+        item.check(parameters, None)
+        return
+    first: ValueError | None = None
+    for candidate in scenario:
+        try:
+            item.check(parameters, candidate)
+            return
+        except ValueError as err:
+            first = first or err
+    assert first is not None
+    raise first
+
+
 def uncertainty_from_table(table: Mapping[str, Any], *, where: str = "uncertain",
                            parameters: CareParameters | None = None, scenario: Any = None) -> Uncertainty:
     """Build an :class:`Uncertainty` from a scenario file's ``[uncertain]`` table.
@@ -1922,6 +1942,8 @@ def uncertainty_from_table(table: Mapping[str, Any], *, where: str = "uncertain"
     ``uncertain.weekly_cost.agency_foster``; with ``parameters`` (and
     ``scenario``), each input is also checked against the model where it is
     read, so that a scenario file reports the line of the input at fault.
+    ``scenario`` may be a list (a file's named scenarios): an input of an
+    intervention or of a scenario's scale factors must then fit at least one.
 
     Examples
     --------
@@ -1941,7 +1963,7 @@ def uncertainty_from_table(table: Mapping[str, Any], *, where: str = "uncertain"
         try:
             item = Uncertain(field, position, dist, how=how, name=str(spec.get("name", "")))
             if parameters is not None:      # the model's placements, exit groups, interventions
-                item.check(parameters, scenario)
+                _check_against_any(item, parameters, scenario)
         except (TypeError, ValueError) as err:
             raise checks.FieldError(path, str(err)) from None
         inputs.append(item)
