@@ -17,8 +17,9 @@ import pytest
 from carecast.cli import _budget, _financial_year, main
 from council_files import MINIMAL  # tests/ is on sys.path via conftest
 
-#: MINIMAL with an edge-of-care scenario and an [uncertain] table: a unit cost with a source, a rate without one (an assumption), the
-#: scale factor of the fewer_entries scenario and the effect of the edge-of-care intervention.
+#: MINIMAL with an edge-of-care scenario and an [uncertain] table: a unit cost with a source, a rate
+#: without one (an assumption), the scale factor of the fewer_entries scenario and the effect of the
+#: edge-of-care intervention.
 PSA_FILE = MINIMAL.replace("[scenarios.fewer_entries]", """[scenarios.edge_of_care]
 description = "edge-of-care support for 20 families a year"
 interventions = [ { type = "edge_of_care", start_year = 0.0, ramp_years = 0.5, families_per_year = 20.0, \
