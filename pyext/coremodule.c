@@ -725,10 +725,11 @@ static void raise_outputs_too_large(const projection_args *a, int keep_moved)
 /* The three outputs, from the module's buffer cache.  Every element of
  * occupancy and moved is written by the kernels; arrivals only when there
  * is an inflow (or draws), so they start at zero.  keep_moved = 0 gives an
- * empty moved array (the kernel is given no moved output). */
+ * empty moved array (the kernel is given no moved output).  With
+ * `with_arrivals` = 0 no arrivals array is made (*arrivals is NULL). */
 static int allocate_outputs(PyObject *module, const projection_args *a, int keep_moved,
-                            PyArrayObject **occupancy, PyArrayObject **moved,
-                            PyArrayObject **arrivals)
+                            int with_arrivals, PyArrayObject **occupancy,
+                            PyArrayObject **moved, PyArrayObject **arrivals)
 {
     npy_intp occ_dims[3] = {a->R, a->steps + 1, a->S};
     npy_intp moved_dims[3] = {a->R, a->steps, keep_moved ? a->F : 0};
@@ -738,9 +739,9 @@ static int allocate_outputs(PyObject *module, const projection_args *a, int keep
     if (previous_handler == NULL) return -1;
     *occupancy = new_output(3 - off, occ_dims + off, 0);
     *moved = *occupancy ? new_output(3 - off, moved_dims + off, 0) : NULL;
-    *arrivals = *moved ? new_output(3 - off, arr_dims + off, 1) : NULL;
+    *arrivals = *moved && with_arrivals ? new_output(3 - off, arr_dims + off, 1) : NULL;
     cc_buffer_cache_leave(previous_handler);
-    if (*arrivals == NULL) {
+    if (*moved == NULL || (with_arrivals && *arrivals == NULL)) {
         if (PyErr_ExceptionMatches(PyExc_MemoryError)) {
             PyErr_Clear();
             raise_outputs_too_large(a, keep_moved);
@@ -748,6 +749,42 @@ static int allocate_outputs(PyObject *module, const projection_args *a, int keep
         return -1;
     }
     return 0;
+}
+
+/* The arrivals of a batch whose inflow every replicate shares, shape
+ * (R, steps, S): a read-only view, replicate stride 0 (and step stride 0
+ * for a constant inflow), of a private copy of the inflow, so that a batch
+ * stores its inflow once rather than R times.
+ *
+ * Decision: these arrivals are identical in every replicate, and writing
+ * R copies of them was half of what a full-occupancy batch wrote (1.54 of
+ * 3.1 GB for 10,000 sets of case (b) of tests/benchmarks/bench_batch.py),
+ * so half its page faults: about 0.55 s of system time per call on the
+ * development VM.  The view is an ordinary NumPy array for every read
+ * (indexing, arithmetic, copy, pickle, np.asarray give the same numbers);
+ * only writing into it raises (ValueError: assignment destination is
+ * read-only).  The copy keeps later changes to the caller's inflow array
+ * out of the result.  Per-replicate inflows and simulate's drawn
+ * arrivals are stored in full as before. */
+static PyArrayObject *shared_arrivals(const projection_args *a)
+{
+    PyArrayObject *rows = (PyArrayObject *)PyArray_NewCopy(a->inflow, NPY_CORDER);
+    if (rows == NULL) return NULL;
+    npy_intp dims[3] = {a->R, a->steps, a->S};
+    npy_intp strides[3] = {0, a->inflow_varies ? a->S * (npy_intp)sizeof(double) : 0,
+                           (npy_intp)sizeof(double)};
+    PyArray_Descr *descr = PyArray_DescrFromType(NPY_DOUBLE);
+    PyArrayObject *view = (PyArrayObject *)PyArray_NewFromDescr(
+        &PyArray_Type, descr, 3, dims, strides, PyArray_DATA(rows), NPY_ARRAY_ALIGNED, NULL);
+    if (view == NULL) {
+        Py_DECREF(rows);
+        return NULL;
+    }
+    if (PyArray_SetBaseObject(view, (PyObject *)rows) < 0) { /* steals rows */
+        Py_DECREF(view);
+        return NULL;
+    }
+    return view;
 }
 
 /* Whether two arrays' memory overlaps (both C-contiguous, so each is the
@@ -809,7 +846,16 @@ static PyArrayObject *check_out_array(PyObject *obj, int position, const char *w
  * size pays for fresh pages once.  moved must be None exactly when
  * keep_moved is false; arrivals may be None (not stored).  No array may
  * share memory with another or with an input.  Sets the three (new
- * references, NULL for None); returns -1 with an exception set. */
+ * references, NULL for None); returns -1 with an exception set.
+ *
+ * Decision: out= is an argument of this private binding only, for callers
+ * inside carecast that own the buffers (and for the benchmarks), not of the
+ * public carecast.project_batch.  DESIGN.md leaves project_batch's
+ * signature to us, but a public out= lets a user reuse the buffers of a
+ * result they still hold, whose numbers would then change under them
+ * without a warning; and the saving is only the page faults of fresh
+ * memory (about 1 s of system time per 3 GB here), which matters for
+ * loops of many equal batches, not for one analysis. */
 static int take_out(PyObject *out, const projection_args *a, int keep_moved,
                     PyArrayObject **occupancy, PyArrayObject **moved, PyArrayObject **arrivals)
 {
@@ -1089,7 +1135,7 @@ static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs
         PyErr_NoMemory();
         goto fail;
     }
-    if (allocate_outputs(module, &a, 1, &occupancy, &moved, &arrivals) < 0) goto fail;
+    if (allocate_outputs(module, &a, 1, 1, &occupancy, &moved, &arrivals) < 0) goto fail;
     int status;
     ptrdiff_t bad = -1;
     Py_BEGIN_ALLOW_THREADS
@@ -1239,13 +1285,18 @@ static PyObject *core_project_batch(PyObject *module, PyObject *args, PyObject *
         goto fail;
     }
     const int given = out_obj != Py_None;
+    /* An inflow shared by every replicate: its arrivals are a read-only view
+     * of one copy (see shared_arrivals), not written by the kernel. */
+    const int shared = !given && a.inflow != NULL && a.inflow_rep_stride == 0;
     if ((given ? take_out(out_obj, &a, keep_moved, &occupancy, &moved, &arrivals)
-               : allocate_outputs(module, &a, keep_moved, &occupancy, &moved, &arrivals)) < 0)
+               : allocate_outputs(module, &a, keep_moved, !shared, &occupancy, &moved,
+                                  &arrivals)) < 0)
         goto fail;
+    if (shared && (arrivals = shared_arrivals(&a)) == NULL) goto fail;
     double *moved_out = keep_moved ? (double *)PyArray_DATA(moved) : NULL;
     /* New arrivals start as zero pages, left untouched without an inflow;
      * given ones are written either way (zeros without an inflow). */
-    double *arrivals_out = arrivals != NULL && (a.inflow != NULL || given)
+    double *arrivals_out = arrivals != NULL && !shared && (a.inflow != NULL || given)
                                ? (double *)PyArray_DATA(arrivals) : NULL;
     batch_call call = {
         0, &a.m, (size_t)a.R, (size_t)steps, dt, a.kind, (const double *)PyArray_DATA(a.value),
@@ -1388,7 +1439,8 @@ static PyObject *core_simulate(PyObject *module, PyObject *args, PyObject *kwarg
         PyErr_NoMemory();
         goto fail;
     }
-    if (allocate_outputs(module, &a, keep_moved, &occupancy, &moved, &arrivals) < 0) goto fail;
+    if (allocate_outputs(module, &a, keep_moved, 1, &occupancy, &moved, &arrivals) < 0)
+        goto fail;
     double *moved_out = keep_moved ? (double *)PyArray_DATA(moved) : NULL;
     batch_call call = {
         1, &a.m, (size_t)a.R, (size_t)steps, dt, a.kind, (const double *)PyArray_DATA(a.value),

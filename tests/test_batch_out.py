@@ -151,3 +151,66 @@ def test_out_sharing_memory_is_refused(model):
         _core.project_batch(x0_inside, model["src"], model["dst"], model["value"], STEPS, 0.25,
                             "rate", R, inflow=model["inflow"], value_per_replicate=True,
                             keep_moved=False, out=(occ2, None, arr2))
+
+
+# --- arrivals of an inflow every replicate shares: one read-only copy -------------
+
+@pytest.mark.parametrize("constant", [True, False])
+def test_shared_inflow_arrivals_are_one_read_only_copy(model, constant):
+    inflow = model["inflow"][0].copy() if constant else model["inflow"].copy()
+    res = carecast.project_batch(model["x0"], model["src"], model["dst"], model["value"], STEPS,
+                                 replicates=R, dt=0.25, inflow=inflow, threads=2,
+                                 keep_moved=False)
+    arrivals = res.inflow
+    assert arrivals.shape == (R, STEPS, S) and arrivals.dtype == np.float64
+    assert np.array_equal(arrivals, np.broadcast_to(inflow, (R, STEPS, S)))
+    assert arrivals.strides[0] == 0  # stored once, not R times
+    assert not arrivals.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        arrivals[0, 0, 0] = 1.0
+    assert not np.shares_memory(arrivals, inflow)  # a private copy ...
+    given = inflow.copy()
+    inflow += 1.0  # ... so the caller changing its array later changes nothing
+    assert np.array_equal(arrivals, np.broadcast_to(given, (R, STEPS, S)))
+    # an ordinary array for every read: a copy is writeable and contiguous
+    full = arrivals.copy()
+    assert full.flags.writeable and full.flags.c_contiguous
+    assert np.array_equal(full[R - 1], arrivals[R - 1])
+    # the occupancy is unaffected: bits of project
+    one = carecast.project(model["x0"], model["src"], model["dst"], model["value"][3], STEPS,
+                           dt=0.25, inflow=given)
+    assert np.array_equal(res.occupancy[3], one.occupancy)
+
+
+def test_per_replicate_inflow_arrivals_are_stored_in_full(model):
+    inflow = np.stack([model["inflow"] * (1 + r / R) for r in range(R)])
+    res = carecast.project_batch(model["x0"], model["src"], model["dst"], model["value"], STEPS,
+                                 replicates=R, dt=0.25, inflow=inflow, threads=2,
+                                 keep_moved=False)
+    assert res.inflow.flags.writeable and res.inflow.flags.c_contiguous
+    assert np.array_equal(res.inflow, inflow)
+    assert not np.shares_memory(res.inflow, inflow)
+
+
+def test_shared_arrivals_are_freed_with_the_result(model):
+    # the view holds the only reference to its copy: no growth over many calls
+    import tracemalloc
+    def once():
+        res = _core.project_batch(model["x0"], model["src"], model["dst"], model["value"], STEPS,
+                                  0.25, "rate", R, inflow=model["inflow"],
+                                  value_per_replicate=True, keep_moved=False)
+        base = res[2].base
+        assert base is not None
+        del res
+        assert sys.getrefcount(base) == 2  # this name and the call's argument: nothing else
+    for _ in range(50):
+        once()
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        for _ in range(500):
+            once()
+        grown = tracemalloc.get_traced_memory()[0] - start
+    finally:
+        tracemalloc.stop()
+    assert grown < 64 * 1024, grown
