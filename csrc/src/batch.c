@@ -138,50 +138,61 @@ static size_t block_workspace(const cc_structure *m)
  * (no contraction under -std=c11), so the bits do not change. */
 #if defined(__GNUC__)
 typedef double cc__lanes __attribute__((vector_size(LANES * sizeof(double))));
+/* Vectors are loaded and stored with memcpy (rows need not be aligned) and
+ * never passed or returned by value (no ABI notes under -Wpsabi). */
 #define CC_LANE_HELPER __attribute__((always_inline)) static inline
-
-CC_LANE_HELPER cc__lanes load_lanes(const double *p)
-{
-    cc__lanes v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
 
 /* y[b] += x[b] * p[b] for one flow and every lane. */
 CC_LANE_HELPER void add_flow(double *y, const double *x, const double *p)
 {
-    const cc__lanes sum = load_lanes(y) + load_lanes(x) * load_lanes(p);
-    memcpy(y, &sum, sizeof sum);
+    cc__lanes vy, vx, vp;
+    memcpy(&vy, y, sizeof vy);
+    memcpy(&vx, x, sizeof vx);
+    memcpy(&vp, p, sizeof vp);
+    vy += vx * vp;
+    memcpy(y, &vy, sizeof vy);
 }
 
 /* As add_flow, also storing each lane's people moved in out. */
 CC_LANE_HELPER void add_flow_kept(double *y, const double *x, const double *p, double *out)
 {
-    const cc__lanes people = load_lanes(x) * load_lanes(p);
-    const cc__lanes sum = load_lanes(y) + people;
+    cc__lanes vy, vx, vp;
+    memcpy(&vy, y, sizeof vy);
+    memcpy(&vx, x, sizeof vx);
+    memcpy(&vp, p, sizeof vp);
+    const cc__lanes people = vx * vp;
+    vy += people;
     memcpy(out, &people, sizeof people);
-    memcpy(y, &sum, sizeof sum);
+    memcpy(y, &vy, sizeof vy);
 }
 
 /* y += from for one state's row (the advance map). */
 CC_LANE_HELPER void add_flow_rows(double *y, const double *from)
 {
-    const cc__lanes sum = load_lanes(y) + load_lanes(from);
-    memcpy(y, &sum, sizeof sum);
+    cc__lanes vy, vf;
+    memcpy(&vy, y, sizeof vy);
+    memcpy(&vf, from, sizeof vf);
+    vy += vf;
+    memcpy(y, &vy, sizeof vy);
 }
 
 /* y = x * stay for one state's row: the stayers where some leave. */
 CC_LANE_HELPER void stayers(double *y, const double *x, const double *stay)
 {
-    const cc__lanes kept = load_lanes(x) * load_lanes(stay);
-    memcpy(y, &kept, sizeof kept);
+    cc__lanes vx, vs;
+    memcpy(&vx, x, sizeof vx);
+    memcpy(&vs, stay, sizeof vs);
+    vx *= vs;
+    memcpy(y, &vx, sizeof vx);
 }
 
 /* y += arriving for one state's row: an inflow shared by every lane. */
 CC_LANE_HELPER void add_shared(double *y, double arriving)
 {
-    const cc__lanes sum = load_lanes(y) + arriving;
-    memcpy(y, &sum, sizeof sum);
+    cc__lanes vy;
+    memcpy(&vy, y, sizeof vy);
+    vy += arriving;
+    memcpy(y, &vy, sizeof vy);
 }
 #else
 /* y[b] += x[b] * p[b] for one flow and every lane.  x and y are rows of
