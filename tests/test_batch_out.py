@@ -8,6 +8,7 @@ must be identical) and from the inputs themselves (arrivals are the inflow).
 """
 from __future__ import annotations
 
+import os
 import sys
 
 import numpy as np
@@ -214,3 +215,29 @@ def test_shared_arrivals_are_freed_with_the_result(model):
     finally:
         tracemalloc.stop()
     assert grown < 64 * 1024, grown
+
+
+def rss_bytes():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs /proc (Linux)")
+def test_large_outputs_are_returned_to_the_system_when_freed():
+    # outputs beyond the buffer cache (> 64 MiB) come from the system's pages and go back to it
+    # when the result is freed: the resident size falls back each time
+    rng = np.random.default_rng(5)
+    n_states, n_flows, steps, reps = 40, 60, 130, 2000  # occupancy 2000 x 131 x 40 doubles = 84 MB
+    src = rng.integers(0, n_states - 1, n_flows)
+    dst = (src + 1) % n_states
+    value = rng.uniform(0.05, 0.5, size=(reps, n_flows))
+    x0 = rng.uniform(0.0, 10.0, n_states)
+    occupancy_bytes = reps * (steps + 1) * n_states * 8
+    start = rss_bytes()
+    for _ in range(3):
+        res = carecast.project_batch(x0, src, dst, value, steps, replicates=reps, dt=0.1,
+                                     inflow=np.ones(n_states), threads=2, keep_moved=False)
+        assert rss_bytes() - start > 0.8 * occupancy_bytes  # the occupancy is really there
+        assert res.inflow.strides[0] == 0
+        del res
+        assert rss_bytes() - start < 0.2 * occupancy_bytes, "the outputs were not freed"
