@@ -11,9 +11,22 @@
  * are handed to the next array of that size.
  *
  * The cache is bounded (CACHE_SLOTS buffers, CACHE_BYTES in all); buffers
- * outside [MIN_CACHED, MAX_CACHED] bytes are never cached.  Buffers of
- * 4 MiB and more are advised to use transparent huge pages, as NumPy's own
- * handler does.  Every buffer comes from the C library's malloc, so realloc
+ * outside [MIN_CACHED, MAX_CACHED] bytes are never cached.  Cached buffers
+ * of 4 MiB and more are advised to use transparent huge pages, as NumPy's
+ * own handler does: they are faulted in once and then recycled.  Larger
+ * buffers (a batch's full occupancy: 1.5 GB for 10,000 sets of case (b) of
+ * tests/benchmarks/bench_batch.py) are not advised and get the system's
+ * default pages (4 KiB where transparent huge pages are "madvise" or
+ * "never"), because they are fresh memory every call and a huge-page fault
+ * can cost far more than 512 small ones: on the development VM (free page
+ * reporting to the host) faulting 3.1 GB took 4 to 7 s of system time with
+ * MADV_HUGEPAGE once the memory had been idle a few seconds (the host
+ * backs every 2 MiB page anew while the guest zeroes it), 0.9 to 1.8 s
+ * with 4 KiB pages, and 0.15 to 1.4 s with huge pages right after a
+ * buffer of that size was freed.  The small pages are the steadier choice;
+ * a caller that repeats one large batch avoids the faults altogether with
+ * project_batch's out= (the binding's).  Every buffer comes from the C
+ * library's malloc, so realloc
  * (ndarray.resize) and free work on any of them.  The handler is set only
  * around the allocation of the engine's outputs; arrays keep a reference to
  * it, so the cache lives until the last such array is gone.
@@ -52,7 +65,7 @@ typedef struct buffer_cache {
 static void advise_huge_pages(void *p, size_t size)
 {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (p != NULL && size >= HUGE_PAGE_FROM) {
+    if (p != NULL && size >= HUGE_PAGE_FROM && size <= MAX_CACHED) {
         const size_t page = 4096;
         const size_t offset = (page - ((size_t)p % page)) % page;
         madvise((char *)p + offset, size - offset, MADV_HUGEPAGE);

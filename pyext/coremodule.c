@@ -725,10 +725,11 @@ static void raise_outputs_too_large(const projection_args *a, int keep_moved)
 /* The three outputs, from the module's buffer cache.  Every element of
  * occupancy and moved is written by the kernels; arrivals only when there
  * is an inflow (or draws), so they start at zero.  keep_moved = 0 gives an
- * empty moved array (the kernel is given no moved output). */
+ * empty moved array (the kernel is given no moved output).  With
+ * `with_arrivals` = 0 no arrivals array is made (*arrivals is NULL). */
 static int allocate_outputs(PyObject *module, const projection_args *a, int keep_moved,
-                            PyArrayObject **occupancy, PyArrayObject **moved,
-                            PyArrayObject **arrivals)
+                            int with_arrivals, PyArrayObject **occupancy,
+                            PyArrayObject **moved, PyArrayObject **arrivals)
 {
     npy_intp occ_dims[3] = {a->R, a->steps + 1, a->S};
     npy_intp moved_dims[3] = {a->R, a->steps, keep_moved ? a->F : 0};
@@ -738,9 +739,9 @@ static int allocate_outputs(PyObject *module, const projection_args *a, int keep
     if (previous_handler == NULL) return -1;
     *occupancy = new_output(3 - off, occ_dims + off, 0);
     *moved = *occupancy ? new_output(3 - off, moved_dims + off, 0) : NULL;
-    *arrivals = *moved ? new_output(3 - off, arr_dims + off, 1) : NULL;
+    *arrivals = *moved && with_arrivals ? new_output(3 - off, arr_dims + off, 1) : NULL;
     cc_buffer_cache_leave(previous_handler);
-    if (*arrivals == NULL) {
+    if (*moved == NULL || (with_arrivals && *arrivals == NULL)) {
         if (PyErr_ExceptionMatches(PyExc_MemoryError)) {
             PyErr_Clear();
             raise_outputs_too_large(a, keep_moved);
@@ -748,6 +749,171 @@ static int allocate_outputs(PyObject *module, const projection_args *a, int keep
         return -1;
     }
     return 0;
+}
+
+/* The arrivals of a batch whose inflow every replicate shares, shape
+ * (R, steps, S): a read-only view, replicate stride 0 (and step stride 0
+ * for a constant inflow), of a private copy of the inflow, so that a batch
+ * stores its inflow once rather than R times.
+ *
+ * Decision: these arrivals are identical in every replicate, and writing
+ * R copies of them was half of what a full-occupancy batch wrote (1.54 of
+ * 3.1 GB for 10,000 sets of case (b) of tests/benchmarks/bench_batch.py),
+ * so half its page faults: about 0.55 s of system time per call on the
+ * development VM.  The view is an ordinary NumPy array for every read
+ * (indexing, arithmetic, copy, pickle, np.asarray give the same numbers);
+ * only writing into it raises (ValueError: assignment destination is
+ * read-only).  The copy keeps later changes to the caller's inflow array
+ * out of the result.  Per-replicate inflows and simulate's drawn
+ * arrivals are stored in full as before. */
+static PyArrayObject *shared_arrivals(const projection_args *a)
+{
+    PyArrayObject *rows = (PyArrayObject *)PyArray_NewCopy(a->inflow, NPY_CORDER);
+    if (rows == NULL) return NULL;
+    npy_intp dims[3] = {a->R, a->steps, a->S};
+    npy_intp strides[3] = {0, a->inflow_varies ? a->S * (npy_intp)sizeof(double) : 0,
+                           (npy_intp)sizeof(double)};
+    PyArray_Descr *descr = PyArray_DescrFromType(NPY_DOUBLE);
+    PyArrayObject *view = (PyArrayObject *)PyArray_NewFromDescr(
+        &PyArray_Type, descr, 3, dims, strides, PyArray_DATA(rows), NPY_ARRAY_ALIGNED, NULL);
+    if (view == NULL) {
+        Py_DECREF(rows);
+        return NULL;
+    }
+    if (PyArray_SetBaseObject(view, (PyObject *)rows) < 0) { /* steals rows */
+        Py_DECREF(view);
+        return NULL;
+    }
+    return view;
+}
+
+/* Whether two arrays' memory overlaps (both C-contiguous, so each is the
+ * byte range [data, data + nbytes)). */
+static int memory_overlaps(PyArrayObject *a, PyArrayObject *b)
+{
+    if (a == NULL || b == NULL || PyArray_NBYTES(a) == 0 || PyArray_NBYTES(b) == 0) return 0;
+    const char *a0 = PyArray_BYTES(a), *b0 = PyArray_BYTES(b);
+    return a0 < b0 + PyArray_NBYTES(b) && b0 < a0 + PyArray_NBYTES(a);
+}
+
+/* One array of out=: a writeable, aligned, C-contiguous float64 ndarray of
+ * exactly the shape dims (the kernel writes it in place, so nothing is
+ * converted).  Returns a new reference or NULL with an exception naming
+ * out[position]. */
+static PyArrayObject *check_out_array(PyObject *obj, int position, const char *what,
+                                      const char *shape_text, const npy_intp *dims)
+{
+    char wanted[160];
+    snprintf(wanted, sizeof wanted, "(%zd, %zd, %zd)", (Py_ssize_t)dims[0],
+             (Py_ssize_t)dims[1], (Py_ssize_t)dims[2]);
+    if (!PyArray_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "out[%d] (%s) must be a NumPy array of shape %s = %s, "
+                     "got %s", position, what, shape_text, wanted, Py_TYPE(obj)->tp_name);
+        return NULL;
+    }
+    PyArrayObject *arr = (PyArrayObject *)obj;
+    if (PyArray_TYPE(arr) != NPY_DOUBLE || !PyArray_ISNBO(PyArray_DESCR(arr)->byteorder)) {
+        PyObject *dtype = PyObject_Str((PyObject *)PyArray_DESCR(arr));
+        PyErr_Format(PyExc_TypeError, "out[%d] (%s) must have dtype float64 (native byte "
+                     "order), got %S", position, what, dtype != NULL ? dtype : Py_None);
+        Py_XDECREF(dtype);
+        return NULL;
+    }
+    int same_shape = PyArray_NDIM(arr) == 3;
+    for (int d = 0; same_shape && d < 3; d++) same_shape = PyArray_DIM(arr, d) == dims[d];
+    if (!same_shape) {
+        char got[160];
+        format_shape(arr, got, sizeof got);
+        PyErr_Format(PyExc_ValueError, "out[%d] (%s) must have shape %s = %s, got %s",
+                     position, what, shape_text, wanted, got);
+        return NULL;
+    }
+    if (!PyArray_IS_C_CONTIGUOUS(arr) || !PyArray_ISALIGNED(arr)) {
+        PyErr_Format(PyExc_ValueError, "out[%d] (%s) must be C-contiguous and aligned (it is "
+                     "written in place)", position, what);
+        return NULL;
+    }
+    if (!PyArray_ISWRITEABLE(arr)) {
+        PyErr_Format(PyExc_ValueError, "out[%d] (%s) is read-only", position, what);
+        return NULL;
+    }
+    Py_INCREF(arr);
+    return arr;
+}
+
+/* out=(occupancy, moved, arrivals) of project_batch: caller-given arrays
+ * written in place instead of new ones, so that a loop of batches of one
+ * size pays for fresh pages once.  moved must be None exactly when
+ * keep_moved is false; arrivals may be None (not stored).  No array may
+ * share memory with another or with an input.  Sets the three (new
+ * references, NULL for None); returns -1 with an exception set.
+ *
+ * Decision: out= is an argument of this private binding only, for callers
+ * inside carecast that own the buffers (and for the benchmarks), not of the
+ * public carecast.project_batch.  DESIGN.md leaves project_batch's
+ * signature to us, but a public out= lets a user reuse the buffers of a
+ * result they still hold, whose numbers would then change under them
+ * without a warning; and the saving is only the page faults of fresh
+ * memory (about 1 s of system time per 3 GB here), which matters for
+ * loops of many equal batches, not for one analysis. */
+static int take_out(PyObject *out, const projection_args *a, int keep_moved,
+                    PyArrayObject **occupancy, PyArrayObject **moved, PyArrayObject **arrivals)
+{
+    *occupancy = *moved = *arrivals = NULL;
+    if (!PyTuple_Check(out) || PyTuple_GET_SIZE(out) != 3) {
+        PyErr_SetString(PyExc_TypeError,
+                        "out must be a tuple (occupancy, moved, arrivals) of arrays (moved "
+                        "None with keep_moved=False; arrivals None to store none)");
+        return -1;
+    }
+    const npy_intp occ_dims[3] = {a->R, a->steps + 1, a->S};
+    const npy_intp moved_dims[3] = {a->R, a->steps, a->F};
+    const npy_intp arr_dims[3] = {a->R, a->steps, a->S};
+    PyObject *moved_obj = PyTuple_GET_ITEM(out, 1), *arr_obj = PyTuple_GET_ITEM(out, 2);
+    if (keep_moved != (moved_obj != Py_None)) {
+        PyErr_SetString(PyExc_ValueError, keep_moved
+                        ? "out[1] (moved) is None but keep_moved is true: give an array of "
+                          "shape (replicates, steps, F) or keep_moved=False"
+                        : "out[1] (moved) must be None with keep_moved=False");
+        return -1;
+    }
+    *occupancy = check_out_array(PyTuple_GET_ITEM(out, 0), 0, "occupancy",
+                                 "(replicates, steps + 1, S)", occ_dims);
+    if (*occupancy == NULL) goto fail;
+    if (moved_obj != Py_None) {
+        *moved = check_out_array(moved_obj, 1, "moved", "(replicates, steps, F)", moved_dims);
+        if (*moved == NULL) goto fail;
+    }
+    if (arr_obj != Py_None) {
+        *arrivals = check_out_array(arr_obj, 2, "arrivals", "(replicates, steps, S)", arr_dims);
+        if (*arrivals == NULL) goto fail;
+    }
+    PyArrayObject *outs[3] = {*occupancy, *moved, *arrivals};
+    static const char *out_names[3] = {"occupancy", "moved", "arrivals"};
+    PyArrayObject *ins[6] = {a->x0, a->src, a->dst, a->value, a->inflow, a->advance};
+    static const char *in_names[6] = {"x0", "src", "dst", "value", "inflow", "advance"};
+    for (int i = 0; i < 3; i++) {
+        for (int k = i + 1; k < 3; k++) {
+            if (memory_overlaps(outs[i], outs[k])) {
+                PyErr_Format(PyExc_ValueError, "out[%d] (%s) and out[%d] (%s) share memory",
+                             i, out_names[i], k, out_names[k]);
+                goto fail;
+            }
+        }
+        for (int k = 0; k < 6; k++) {
+            if (memory_overlaps(outs[i], ins[k])) {
+                PyErr_Format(PyExc_ValueError, "out[%d] (%s) shares memory with the input %s",
+                             i, out_names[i], in_names[k]);
+                goto fail;
+            }
+        }
+    }
+    return 0;
+fail:
+    Py_CLEAR(*occupancy);
+    Py_CLEAR(*moved);
+    Py_CLEAR(*arrivals);
+    return -1;
 }
 
 /* After a kernel refused its inputs: name the argument at fault by running
@@ -969,7 +1135,7 @@ static PyObject *core_project(PyObject *module, PyObject *args, PyObject *kwargs
         PyErr_NoMemory();
         goto fail;
     }
-    if (allocate_outputs(module, &a, 1, &occupancy, &moved, &arrivals) < 0) goto fail;
+    if (allocate_outputs(module, &a, 1, 1, &occupancy, &moved, &arrivals) < 0) goto fail;
     int status;
     ptrdiff_t bad = -1;
     Py_BEGIN_ALLOW_THREADS
@@ -1056,7 +1222,7 @@ PyDoc_STRVAR(project_batch_doc,
 "project_batch(x0, src, dst, value, steps, dt, kind, replicates, inflow=None,\n"
 "              advance=None, threads=1, value_per_replicate=False,\n"
 "              inflow_per_replicate=False, keep_moved=True, outputs=None,\n"
-"              flow_outputs=None)\n"
+"              flow_outputs=None, out=None)\n"
 "--\n\n"
 "R deterministic projections (see carecast.project_batch).  value and inflow\n"
 "carry a leading replicate axis when *_per_replicate is true, and x0 when it\n"
@@ -1064,16 +1230,20 @@ PyDoc_STRVAR(project_batch_doc,
 "Returns (occupancy, moved, arrivals); with outputs or flow_outputs, each\n"
 "None or a CSR tuple (ptr, index, weight) over states or flows, returns\n"
 "(outputs (R, steps+1, K) or None, flow_outputs (R, steps, L) or None)\n"
-"and stores no full occupancy.");
+"and stores no full occupancy.  out=(occupancy, moved, arrivals): arrays\n"
+"written in place and returned instead of new ones (float64, C-contiguous,\n"
+"exact shapes; moved None with keep_moved=False; arrivals None: not\n"
+"stored); their contents are unspecified after an error.");
 
 static PyObject *core_project_batch(PyObject *module, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"x0", "src", "dst", "value", "steps", "dt", "kind",
                              "replicates", "inflow", "advance", "threads",
                              "value_per_replicate", "inflow_per_replicate", "keep_moved",
-                             "outputs", "flow_outputs", NULL};
+                             "outputs", "flow_outputs", "out", NULL};
     PyObject *x0_obj, *src_obj, *dst_obj, *value_obj, *inflow_obj = Py_None,
-             *advance_obj = Py_None, *outputs_obj = Py_None, *flow_obj = Py_None;
+             *advance_obj = Py_None, *outputs_obj = Py_None, *flow_obj = Py_None,
+             *out_obj = Py_None;
     Py_ssize_t steps, replicates, threads = 1;
     int value_per_replicate = 0, inflow_per_replicate = 0, keep_moved = 1;
     double dt;
@@ -1084,11 +1254,11 @@ static PyObject *core_project_batch(PyObject *module, PyObject *args, PyObject *
     PyObject *result = NULL;
     size_t n_threads = 1;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOndsn|OOnpppOO:project_batch", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOndsn|OOnpppOOO:project_batch", kwlist,
                                      &x0_obj, &src_obj, &dst_obj, &value_obj, &steps, &dt,
                                      &kind_name, &replicates, &inflow_obj, &advance_obj,
                                      &threads, &value_per_replicate, &inflow_per_replicate,
-                                     &keep_moved, &outputs_obj, &flow_obj)) {
+                                     &keep_moved, &outputs_obj, &flow_obj, &out_obj)) {
         return NULL;
     }
     if (replicates < 0) {
@@ -1101,6 +1271,11 @@ static PyObject *core_project_batch(PyObject *module, PyObject *args, PyObject *
                            inflow_per_replicate) < 0)
         goto fail;
     if (outputs_obj != Py_None || flow_obj != Py_None) {
+        if (out_obj != Py_None) {
+            PyErr_SetString(PyExc_ValueError, "out cannot be combined with outputs or "
+                            "flow_outputs (they store no full occupancy)");
+            goto fail;
+        }
         result = run_reduced(module, &a, 0, 0, 0, n_threads, outputs_obj, flow_obj);
         goto fail;
     }
@@ -1109,15 +1284,27 @@ static PyObject *core_project_batch(PyObject *module, PyObject *args, PyObject *
         PyErr_NoMemory();
         goto fail;
     }
-    if (allocate_outputs(module, &a, keep_moved, &occupancy, &moved, &arrivals) < 0) goto fail;
+    const int given = out_obj != Py_None;
+    /* An inflow shared by every replicate: its arrivals are a read-only view
+     * of one copy (see shared_arrivals), not written by the kernel. */
+    const int shared = !given && a.inflow != NULL && a.inflow_rep_stride == 0;
+    if ((given ? take_out(out_obj, &a, keep_moved, &occupancy, &moved, &arrivals)
+               : allocate_outputs(module, &a, keep_moved, !shared, &occupancy, &moved,
+                                  &arrivals)) < 0)
+        goto fail;
+    if (shared && (arrivals = shared_arrivals(&a)) == NULL) goto fail;
     double *moved_out = keep_moved ? (double *)PyArray_DATA(moved) : NULL;
-    double *arrivals_out = a.inflow ? (double *)PyArray_DATA(arrivals) : NULL;
+    /* New arrivals start as zero pages, left untouched without an inflow;
+     * given ones are written either way (zeros without an inflow). */
+    double *arrivals_out = arrivals != NULL && !shared && (a.inflow != NULL || given)
+                               ? (double *)PyArray_DATA(arrivals) : NULL;
     batch_call call = {
         0, &a.m, (size_t)a.R, (size_t)steps, dt, a.kind, (const double *)PyArray_DATA(a.value),
         a.value_rep_stride, a.value_stride,
         a.inflow ? (const double *)PyArray_DATA(a.inflow) : NULL, a.inflow_rep_stride,
         a.inflow_stride, (const double *)PyArray_DATA(a.x0), a.x0_rep_stride, 0, 0, n_threads,
-        (double *)PyArray_DATA(occupancy), moved_out, arrivals_out, 0, CC_OK, -1, NULL};
+        (double *)PyArray_DATA(occupancy), moved_out, arrivals_out, 0, CC_OK, -1, NULL,
+        NULL, NULL, NULL, NULL};
     if (run_batch_call(&call) < 0) {
         goto fail; /* KeyboardInterrupt (or another signal handler's error) */
     }
@@ -1126,7 +1313,8 @@ static PyObject *core_project_batch(PyObject *module, PyObject *args, PyObject *
         raise_projection_failure(module, &a, status, work);
         goto fail;
     }
-    result = PyTuple_Pack(3, occupancy, keep_moved ? (PyObject *)moved : Py_None, arrivals);
+    result = PyTuple_Pack(3, occupancy, keep_moved ? (PyObject *)moved : Py_None,
+                          arrivals != NULL ? (PyObject *)arrivals : Py_None);
 fail:
     PyMem_Free(work);
     release_projection(&a);
@@ -1251,7 +1439,8 @@ static PyObject *core_simulate(PyObject *module, PyObject *args, PyObject *kwarg
         PyErr_NoMemory();
         goto fail;
     }
-    if (allocate_outputs(module, &a, keep_moved, &occupancy, &moved, &arrivals) < 0) goto fail;
+    if (allocate_outputs(module, &a, keep_moved, 1, &occupancy, &moved, &arrivals) < 0)
+        goto fail;
     double *moved_out = keep_moved ? (double *)PyArray_DATA(moved) : NULL;
     batch_call call = {
         1, &a.m, (size_t)a.R, (size_t)steps, dt, a.kind, (const double *)PyArray_DATA(a.value),
@@ -1260,7 +1449,7 @@ static PyObject *core_simulate(PyObject *module, PyObject *args, PyObject *kwarg
         a.inflow_stride, (const double *)PyArray_DATA(a.x0), a.x0_rep_stride, (uint64_t)seed,
         (uint64_t)first_replicate, n_threads,
         (double *)PyArray_DATA(occupancy), moved_out, (double *)PyArray_DATA(arrivals), 0, CC_OK,
-        -1, NULL};
+        -1, NULL, NULL, NULL, NULL, NULL};
     if (run_batch_call(&call) < 0) {
         goto fail; /* KeyboardInterrupt (or another signal handler's error) */
     }

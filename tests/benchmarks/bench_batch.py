@@ -1,38 +1,42 @@
-"""The batch and simulation kernels against the previous ones and the NumPy
-reference, side by side in one run.
+"""The batch kernel end to end with the full occupancy returned: where the time goes.
 
 Run on demand (not collected by pytest):
 
-    python tests/benchmarks/bench_batch.py [--base REV] [--sets N] [--repeats N]
+    python tests/benchmarks/bench_batch.py [--sets N] [--repeats N] [--idle S] [--base REV]
 
-The previous kernels are those of git revision REV (default: the merge base
-of HEAD and main), built once into a cache directory from ``git archive``
-and loaded beside the installed ``carecast._core`` as ``carecast_base._core``.
-Both modules take the same arguments; runs alternate (base, new, base,
-new, ...) so that both see the same machine load, and the run with the best
-wall time is kept, with its user and system CPU seconds and minor page
-faults (getrusage): on a shared machine the user time is the steadier
-figure, and the system time shows what the operating system spends
-providing fresh pages for the outputs.
+Case (b): 160 states, 1,500 flows, 120 monthly steps, --sets parameter sets
+(default 10,000), keep_moved=False, full occupancy (and arrivals) returned;
+throughput in replicate-flow-updates a second (sets * steps * flows / wall).
+Every run's user and system CPU seconds and minor/major page faults come from
+getrusage; the load average is printed before and after.
 
-Cases
------
-(b) project_batch: 160 states, 1,500 flows, 120 monthly steps, --sets
-    parameter sets (default 10,000), keep_moved=False, full occupancy (and
-    arrivals) returned, 1 and 2 threads.  Throughput in replicate-flow-updates
-    a second (sets * steps * flows / time).  Every replicate is checked bit for
-    bit against the previous kernel, and a sample against carecast.project and
-    the NumPy reference.
-(w) the output write alone: allocating and first touching arrays of the
-    shapes case (b) returns, which bounds the end-to-end time from below.
-(k) the C kernel alone (bench_batch_kernel.c, compiled against both
-    libraries' static builds): case (b) with the outputs preallocated and
-    touched ("touched": the kernel's own speed) and freshly allocated in the
-    timing ("fresh": plus the page faults of 3 GB of outputs).  Needs make and
-    a C compiler; skipped on Windows.
-(s) simulate on the sample calibration (carecast.calibrate on the sample
-    returns, 2018-04-01 to 2020-03-31, five years monthly): milliseconds per
-    replicate, 1 thread.
+(b) end to end, one ``carecast._core.project_batch`` call, at 1 and 2 threads,
+    runs alternating (1, 2, 1, 2, ...; each output mode in turn), --repeats
+    runs each, median and best:
+      fresh         the binding allocates the outputs, as carecast.project_batch
+                    does: 1.55 GB of new pages for the occupancy; the shared
+                    inflow's arrivals are one read-only copy viewed R times;
+      fresh, arrivals x R
+                    out= on fresh private mappings (default pages) for the
+                    occupancy and for R copies of the arrivals (1.54 GB more):
+                    what the binding wrote before it stored them once;
+      reused out=   out= given the same two arrays every run, faulted in once
+                    before the timing: the kernel and its writes, no faults.
+    Every run's occupancy is checked bit for bit against the first run's, and
+    every 50th replicate against carecast.project (and a few against the NumPy
+    reference, timed and scaled).
+(w) the first touch of fresh memory of the outputs' size alone (one thread,
+    NumPy fill), with the system's default pages and with MADV_HUGEPAGE, each
+    after --idle seconds without allocating (memory idle for a few seconds is
+    what a call in real use meets).
+(k) the C kernel alone (bench_batch_kernel.c against this tree's static
+    library, outputs preallocated and touched), 1 and 2 threads alternating:
+    the speed the kernel has with no Python and no page faults.
+(s) simulate on the sample calibration, ms per replicate, 1 thread.
+
+--base REV also builds ``carecast._core`` of git revision REV into a cache
+directory (from ``git archive``) and times its (b) "fresh" runs and (s)
+beside this tree's, checking its occupancy bit for bit too.
 """
 from __future__ import annotations
 
@@ -40,7 +44,9 @@ import argparse
 import hashlib
 import importlib.util
 import io
+import mmap
 import os
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -60,6 +66,8 @@ import carecast  # noqa: E402
 import reference_engine as ref  # noqa: E402
 from carecast import _core as new_core  # noqa: E402
 
+TARGET = 3e9  # replicate-flow-updates a second, end to end (issue 11, item 3)
+
 
 def git(*args: str) -> str:
     return subprocess.run(["git", "-C", ROOT, *args], check=True, capture_output=True,
@@ -70,9 +78,12 @@ def base_core(rev: str):
     """carecast._core as built from git revision rev (cached by commit)."""
     commit = git("rev-parse", rev)
     cache = os.path.join(tempfile.gettempdir(), f"carecast-bench-base-{commit[:12]}")
-    built = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(cache, "build_lib"))
-             for f in fs if f.startswith("_core.") and f.endswith((".so", ".pyd"))]
-    if not built:
+
+    def built():
+        return [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(cache, "build_lib"))
+                for f in fs if f.startswith("_core.") and f.endswith((".so", ".pyd"))]
+
+    if not built():
         os.makedirs(cache, exist_ok=True)
         archive = subprocess.run(["git", "-C", ROOT, "archive", commit], check=True,
                                  capture_output=True).stdout
@@ -82,103 +93,78 @@ def base_core(rev: str):
         subprocess.run([sys.executable, "setup.py", "-q", "build_ext", "--build-lib",
                         os.path.join(cache, "build_lib")], cwd=cache, check=True,
                        capture_output=True)
-        built = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(cache, "build_lib"))
-                 for f in fs if f.startswith("_core.") and f.endswith((".so", ".pyd"))]
-    spec = importlib.util.spec_from_file_location("carecast_base._core", built[0])
+    spec = importlib.util.spec_from_file_location("carecast_base._core", built()[0])
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module, commit
 
 
-def _usage():
-    """(user, system) CPU seconds and minor page faults of this process so far."""
+def usage():
+    """(user s, system s, minor faults, major faults) of this process so far."""
     try:
         import resource
     except ImportError:  # Windows
-        return time.process_time(), 0.0, 0
+        return time.process_time(), 0.0, 0, 0
     u = resource.getrusage(resource.RUSAGE_SELF)
-    return u.ru_utime, u.ru_stime, u.ru_minflt
+    return u.ru_utime, u.ru_stime, u.ru_minflt, u.ru_majflt
 
 
 def timed(fn):
-    """Wall, user and system seconds, page faults, and the result of fn()."""
-    wall, before = time.perf_counter(), _usage()
+    """((wall, user, sys, minor faults, major faults), fn())."""
+    before, wall = usage(), time.perf_counter()
     out = fn()
-    wall, after = time.perf_counter() - wall, _usage()
-    return (wall, after[0] - before[0], after[1] - before[1], after[2] - before[2]), out
+    wall, after = time.perf_counter() - wall, usage()
+    return (wall,) + tuple(a - b for a, b in zip(after, before)), out
 
 
-def alternate(runs: dict, repeats: int):
-    """Each named run's best (wall, user, system, faults), by wall time, the runs
-    alternating."""
-    best = {name: (float("inf"), 0.0, 0.0, 0) for name in runs}
-    outs = {}
-    for _ in range(repeats):
-        for name, fn in runs.items():
-            times, out = timed(fn)
-            if times[0] < best[name][0]:
-                best[name] = times
-            outs[name] = out
-            del out
-    return best, outs
+def load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
 
 
-def kernel_alone(base_tree: str, args) -> None:
-    """Section (k): bench_batch_kernel.c against the two static libraries."""
-    cache = os.path.dirname(base_tree)  # .../carecast-bench-base-<commit>
-    harness = os.path.join(HERE, "bench_batch_kernel.c")
-    exes = {}
-    for name, tree in (("base", cache), ("new", ROOT)):
-        csrc = os.path.join(tree, "csrc")
-        subprocess.run(["make", "-s", "-C", csrc, "lib"], check=True, capture_output=True)
-        exe = os.path.join(cache, f"bench_batch_kernel_{name}")
-        subprocess.run([os.environ.get("CC", "cc"), "-O2", "-std=c11", "-I",
-                        os.path.join(csrc, "include"), harness,
-                        os.path.join(csrc, "build", "libcarecast.a"), "-lm", "-pthread", "-o",
-                        exe], check=True, capture_output=True)
-        exes[name] = exe
-    R = args.sets
-    print()
-    print(f"(k) the C kernel alone, case (b), {R:,} sets, best of {args.repeats} "
-          f"(outputs preallocated and touched, or fresh in the timing)")
-    header = (f"{'kernel':<14} {'outputs':<8} {'threads':>7} {'wall s':>8} {'user s':>7} "
-              f"{'sys s':>7} {'1e9 upd/s':>10} {'per cpu-s':>10} {'vs base':>8}")
-    print(header)
-    print("-" * len(header))
-    for mode in ("touched", "fresh"):
-        for threads in (1, 2):
-            got = {}
-            for name in ("base", "new"):
-                out = subprocess.run([exes[name], str(R), str(threads), str(args.repeats), mode],
-                                     check=True, capture_output=True, text=True).stdout.split()
-                got[name] = dict(zip(out[0::2], map(float, out[1::2])))
-            for name in ("base", "new"):
-                g = got[name]
-                per_cpu = g['updates/s'] * g['wall'] / max(g['user'] + g['sys'], 1e-9)
-                print(f"{name:<14} {mode:<8} {threads:>7} {g['wall']:>8.3f} {g['user']:>7.3f} "
-                      f"{g['sys']:>7.3f} {g['updates/s'] / 1e9:>10.2f} {per_cpu / 1e9:>10.2f} "
-                      f"{got['base']['wall'] / g['wall']:>7.2f}x")
-    print("    per cpu-s: updates per second of user + system time, the speed the kernel would "
-          "have\n    on cores of its own; sys: the operating system providing fresh pages")
+def thp_settings() -> str:
+    out = []
+    for name in ("enabled", "defrag"):
+        try:
+            with open(f"/sys/kernel/mm/transparent_hugepage/{name}") as fh:
+                out.append(f"{name}={fh.read().split('[')[1].split(']')[0]}")
+        except (OSError, IndexError):
+            pass
+    return ", ".join(out) or "n/a"
+
+
+def fresh_array(shape, advice=None):
+    """A float64 array on a new private anonymous mapping (no page touched yet),
+    optionally madvise'd; unmapped when the array is freed."""
+    n = int(np.prod(shape)) * 8
+    m = mmap.mmap(-1, max(n, 1), flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    if advice is not None:
+        m.madvise(advice)
+    return np.frombuffer(m, dtype=np.float64, count=int(np.prod(shape))).reshape(shape)
+
+
+def med(xs):
+    return statistics.median(xs)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--base", default=None, help="git revision of the previous kernels "
-                        "(default: 50d645f, the last commit before the blocked batch kernel)")
     parser.add_argument("--sets", type=int, default=10000, help="parameter sets in case (b)")
-    parser.add_argument("--repeats", type=int, default=3, help="alternating runs per timing")
-    parser.add_argument("--numpy-sets", type=int, default=20,
+    parser.add_argument("--repeats", type=int, default=5,
+                        help="runs of each (mode, threads) in (b), alternating")
+    parser.add_argument("--idle", type=float, default=5.0,
+                        help="seconds without allocating before each run of (w)")
+    parser.add_argument("--numpy-sets", type=int, default=5,
                         help="sets the NumPy reference is timed on, then scaled")
     parser.add_argument("--sim-replicates", type=int, default=100)
+    parser.add_argument("--base", default=None,
+                        help="also time the binding of this git revision (e.g. 50d645f)")
     args = parser.parse_args(argv)
-    # default: the last commit before the blocked batch kernel (the layout commit of 2026-12-01)
-    rev = args.base or "50d645f"
-    base, commit = base_core(rev)
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"carecast {carecast.__version__} (this tree) against {commit[:12]}; NumPy "
-          f"{np.__version__}; {os.cpu_count()} CPU(s), load average {load:.1f}; "
-          f"best of {args.repeats} alternating runs")
+    base = base_commit = None
+    if args.base:
+        base, base_commit = base_core(args.base)
+    print(f"carecast {carecast.__version__} (this tree); NumPy {np.__version__}; "
+          f"{os.cpu_count()} CPU(s); transparent huge pages {thp_settings()}; "
+          f"load average {load()}")
 
     # ---- (b) ------------------------------------------------------------
     rng = np.random.default_rng(20261122)
@@ -188,80 +174,132 @@ def main(argv=None):
     values = b["value"][None, :] * rng.lognormal(0.0, 0.3, size=(R, F))
     src, dst = b["src"].astype(np.int64), b["dst"].astype(np.int64)
     updates = R * steps * F
+    occ_shape, arr_shape = (R, steps + 1, S), (R, steps, S)
+    gb = (np.prod(occ_shape) + np.prod(arr_shape)) * 8 / 1e9
 
-    def batch(core, threads):
-        if not hasattr(core, "project_batch"):    # a binding before the split: one project() for every kernel
+    def call(core, threads, out=None):
+        kw = {} if out is None else {"out": out}
+        if not hasattr(core, "project_batch"):  # a binding before the split
             return lambda: core.project(b["x0"], src, dst, values, steps, b["dt"], "rate",
-                                        b["inflow"], None, R, threads, None, True, False, False)[0]
+                                        b["inflow"], None, R, threads, None, True, False, False)
         return lambda: core.project_batch(b["x0"], src, dst, values, steps, b["dt"], "rate", R,
-                                          inflow=b["inflow"], threads=threads, value_per_replicate=True,
-                                          keep_moved=False)[0]
+                                          inflow=b["inflow"], threads=threads,
+                                          value_per_replicate=True, keep_moved=False, **kw)
 
+    reused = (np.empty(occ_shape), None, np.empty(arr_shape))
+    reused[0].fill(0.0)
+    reused[2].fill(0.0)
+    modes = {
+        "fresh": lambda t: call(new_core, t),
+        "fresh, arrivals x R": lambda t: call(new_core, t, (fresh_array(occ_shape), None,
+                                                            fresh_array(arr_shape))),
+        "reused out=": lambda t: call(new_core, t, reused),
+    }
+    if base is not None:
+        modes[f"base {base_commit[:7]} fresh"] = lambda t: call(base, t)
     print()
-    print(f"(b) project_batch, {S} states, {F:,} flows, {steps} monthly steps, {R:,} sets, "
-          f"keep_moved=False; outputs {R * (steps + 1) * S * 8 / 1e9:.2f} GB occupancy + "
-          f"{R * steps * S * 8 / 1e9:.2f} GB arrivals")
-    header = (f"{'kernel':<26} {'threads':>7} {'wall s':>8} {'user s':>7} {'sys s':>7} "
-              f"{'faults':>7} {'1e9 upd/s':>10} {'vs base':>8}")
+    print(f"(b) project_batch end to end, {S} states, {F:,} flows, {steps} monthly steps, "
+          f"{R:,} sets, keep_moved=False; outputs {np.prod(occ_shape) * 8 / 1e9:.2f} GB "
+          f"occupancy + {np.prod(arr_shape) * 8 / 1e9:.2f} GB arrivals; {args.repeats} runs "
+          f"each, alternating")
+    runs = {(m, t): [] for m in modes for t in (1, 2)}
+    reference = None
+    same = {m: True for m in modes}
+    arrivals_ok = True
+    for _ in range(args.repeats):
+        for threads in (1, 2):
+            for mode, make in modes.items():
+                fn = make(threads)  # fresh mappings are made (not touched) outside the timing
+                figures, out = timed(fn)
+                runs[(mode, threads)].append(figures)
+                occupancy = out[0]
+                if reference is None:
+                    reference = occupancy.copy()
+                else:
+                    same[mode] &= bool(np.array_equal(occupancy, reference))
+                arrivals_ok &= bool(np.array_equal(out[2], np.broadcast_to(b["inflow"],
+                                                                           arr_shape)))
+                del out, occupancy, fn
+    header = (f"{'outputs':<21} {'thr':>3} {'wall med':>8} {'best':>6} {'1e9/s med':>9} "
+              f"{'best':>5} {'user':>6} {'sys':>6} {'min faults':>10} {'maj':>4} "
+              f"{'sys range':>11}")
     print(header)
     print("-" * len(header))
-    results = {}
-    for threads in (1, 2):
-        runs = {"base": batch(base, threads), "new": batch(new_core, threads)}
-        best, outs = alternate(runs, args.repeats)
-        same = np.array_equal(outs["base"], outs["new"])
-        del outs
-        for name in ("base", "new"):
-            wall, user, system, faults = best[name]
-            results[(name, threads)] = wall
-            ratio = best["base"][0] / wall
-            print(f"{name + ' kernel':<26} {threads:>7} {wall:>8.3f} {user:>7.3f} {system:>7.3f} "
-                  f"{faults:>7} {updates / wall / 1e9:>10.2f} {ratio:>7.2f}x")
-        print(f"{'':<26} {'':>7} new == base bit for bit, every replicate: {same}")
-    scaling = results[("new", 1)] / results[("new", 2)]
-    scaling_base = results[("base", 1)] / results[("base", 2)]
-    print(f"2 threads / 1 thread: new {scaling:.2f}x, base {scaling_base:.2f}x")
+    summary = {}
+    for (mode, threads), got in runs.items():
+        wall = [g[0] for g in got]
+        user, system = med([g[1] for g in got]), med([g[2] for g in got])
+        minflt, majflt = med([g[3] for g in got]), med([g[4] for g in got])
+        syss = [g[2] for g in got]
+        summary[(mode, threads)] = (med(wall), min(wall), user, system, minflt)
+        print(f"{mode:<21} {threads:>3} {med(wall):>8.3f} {min(wall):>6.3f} "
+              f"{updates / med(wall) / 1e9:>9.2f} {updates / min(wall) / 1e9:>5.2f} "
+              f"{user:>6.3f} {system:>6.3f} {minflt:>10,.0f} {majflt:>4.0f} "
+              f"{min(syss):>5.2f}-{max(syss):<5.2f}")
+    print("    (user, sys, faults: medians per run; wall best and median; load average "
+          f"now {load()})")
+    print("    2 threads / 1 thread (median walls): "
+          + ", ".join(f"{m} {summary[(m, 1)][0] / summary[(m, 2)][0]:.2f}x" for m in modes))
+    print("    every run's occupancy == the first run's, bit for bit: "
+          + ", ".join(f"{m}: {ok}" for m, ok in same.items())
+          + f"; arrivals == inflow: {arrivals_ok}")
+    user, system, faults = (summary[("fresh", 2)][2], summary[("fresh", 2)][3],
+                            summary[("fresh", 2)][4])
+    per_fault = system / faults * 1e6 if faults else float("nan")
+    floor = (user + system) / 2
+    reuse_user = summary[("reused out=", 2)][2] + summary[("reused out=", 2)][3]
+    print(f"    where the limit is (2 threads, medians): fresh outputs take {user:.2f} s user + "
+          f"{system:.2f} s system for {faults:,.0f} page faults ({per_fault:.2f} us of system "
+          f"time per fault); on two free cores "
+          f"no faster than {floor:.2f} s = {updates / floor / 1e9:.2f}e9/s.  With out= reused: "
+          f"{reuse_user:.2f} CPU-s, no faster than {reuse_user / 2:.2f} s = "
+          f"{updates / (reuse_user / 2) / 1e9:.2f}e9/s.  The target {TARGET / 1e9:.0f}e9/s "
+          f"needs {updates / TARGET:.2f} s wall.")
+    reused = None  # the buffers are freed here
 
-    # NumPy reference and carecast.project on a sample of the sets
-    n_np = min(args.numpy_sets, R)
+    # carecast.project on every 50th replicate, the NumPy reference on a few
     common = dict(src=b["src"], dst=b["dst"], steps=steps, dt=b["dt"], inflow=b["inflow"],
                   x0=b["x0"])
+    sample = range(0, R, 50)
+    same_project = all(np.array_equal(reference[i],
+                                      carecast.project(value=values[i], **common).occupancy)
+                       for i in sample)
+    n_np = min(args.numpy_sets, R)
     (wall_np, *_), ref_occ = timed(lambda: [ref.project(value=values[i], **common).occupancy
                                             for i in range(n_np)])
-    new_occ = new_core.project_batch(b["x0"], src, dst, values[:n_np], steps, b["dt"], "rate", n_np,
-                                     inflow=b["inflow"], threads=1, value_per_replicate=True,
-                                     keep_moved=False)[0]
-    same_project = all(np.array_equal(new_occ[i],
-                                      carecast.project(value=values[i], **common).occupancy)
-                       for i in range(n_np))
-    diff = max(float(np.abs(new_occ[i] - ref_occ[i]).max() / max(1.0, np.abs(ref_occ[i]).max()))
+    diff = max(float(np.abs(reference[i] - ref_occ[i]).max() / max(1.0, np.abs(ref_occ[i]).max()))
                for i in range(n_np))
     wall_np_all = wall_np * R / n_np
-    print(f"{'NumPy reference (scaled)':<26} {1:>7} {wall_np_all:>8.1f} {'':>7} {'':>7} {'':>7} "
-          f"{updates / wall_np_all / 1e9:>10.3f}   (timed on {n_np} sets; max rel diff "
-          f"{diff:.1e}; new == carecast.project bit for bit: {same_project})")
-    del new_occ, ref_occ
+    print(f"    == carecast.project bit for bit on {len(sample)} replicates (every 50th): "
+          f"{same_project}; NumPy reference (scaled from {n_np} sets) {wall_np_all:.0f} s = "
+          f"{updates / wall_np_all / 1e9:.3f}e9/s, max rel diff {diff:.1e}")
+    del reference, ref_occ
 
     # ---- (w) ------------------------------------------------------------
-    def touch():
-        occ = np.empty((R, steps + 1, S))
-        occ.fill(1.0)
-        arr = np.zeros((R, steps, S))
-        arr.fill(1.0)
-        return occ.shape
+    print()
+    print(f"(w) first touch of {gb:.2f} GB of fresh private memory alone (1 thread, fill), "
+          f"each after {args.idle:g} s idle")
+    advices = {"default pages": None}
+    if hasattr(mmap, "MADV_HUGEPAGE"):
+        advices["MADV_HUGEPAGE"] = mmap.MADV_HUGEPAGE
+    for _ in range(2):
+        for name, advice in advices.items():
+            time.sleep(args.idle)
 
-    best, _ = alternate({"touch": touch}, args.repeats)
-    wall, user, system, faults = best["touch"]
-    print(f"(w) allocate and first-touch the outputs alone: wall {wall:.3f} s, user {user:.3f} s, "
-          f"sys {system:.3f} s, {faults} page faults = {wall / results[('new', 2)]:.0%} of the "
-          f"new kernel's 2-thread run")
-    print("    (the system time is the kernel zeroing and mapping fresh pages for the outputs;"
-          " with\n    transparent huge pages it grows when memory is fragmented)")
+            def touch(advice=advice):
+                for shape in (occ_shape, arr_shape):
+                    a = fresh_array(shape, advice)
+                    a.fill(1.0)
+                    del a
+
+            (wall, user, system, minflt, _), _ = timed(touch)
+            print(f"    {name:<14} wall {wall:6.3f} s, user {user:.3f} s, sys {system:.3f} s, "
+                  f"{minflt:>8,} faults, {gb / wall:5.1f} GB/s")
 
     # ---- (k) ------------------------------------------------------------
     if os.name == "posix":
         try:
-            kernel_alone(os.path.dirname(os.path.dirname(base.__file__)), args)
+            kernel_alone(args)
         except (OSError, subprocess.CalledProcessError) as err:
             print(f"(k) skipped: {err}")
 
@@ -282,20 +320,54 @@ def main(argv=None):
         return lambda: core.simulate(x0, s_, d_, v, n, dt, kind, Rs, 7, inflow=inflow, advance=adv,
                                      threads=1, keep_moved=False)[0]
 
-    best, _ = alternate({"base": sim(base), "new": sim(new_core)}, max(args.repeats, 3))
+    cores = {"this tree": new_core}
+    if base is not None:
+        cores[f"base {base_commit[:7]}"] = base
+    got = {name: [] for name in cores}
+    for _ in range(3):
+        for name, core in cores.items():
+            got[name].append(timed(sim(core))[0])
     print()
     print(f"(s) simulate, sample calibration: {len(a.x0)} states, {len(a.src):,} flows, "
-          f"{a.steps} monthly steps, {Rs} replicates, 1 thread")
-    for name in ("base", "new"):
-        wall, user, system, _ = best[name]
-        print(f"{name + ' kernel':<26} {wall / Rs * 1e3:>8.3f} ms/replicate wall, "
-              f"{(user + system) / Rs * 1e3:.3f} ms cpu")
-    cpu = {name: best[name][1] + best[name][2] for name in best}
-    print(f"speed-up per replicate: wall {best['base'][0] / best['new'][0]:.1f}x, "
-          f"cpu {cpu['base'] / cpu['new']:.1f}x")
+          f"{a.steps} monthly steps, {Rs} replicates, 1 thread, median of 3")
+    for name, figures in got.items():
+        print(f"    {name:<16} {med([g[0] for g in figures]) / Rs * 1e3:>7.3f} ms/replicate wall, "
+              f"{med([g[1] + g[2] for g in figures]) / Rs * 1e3:.3f} ms cpu")
     digest = hashlib.sha256(sim(new_core)().tobytes()).hexdigest()[:16]
-    print(f"new simulate occupancy sha256 {digest} (same seed, same bits on every run)")
+    print(f"    simulate occupancy sha256 {digest} (same seed, same bits on every run)")
+    print(f"load average at the end {load()}")
     return 0
+
+
+def kernel_alone(args) -> None:
+    """Section (k): bench_batch_kernel.c against this tree's static library."""
+    csrc = os.path.join(ROOT, "csrc")
+    subprocess.run(["make", "-s", "-C", csrc, "lib"], check=True, capture_output=True)
+    exe = os.path.join(tempfile.gettempdir(), f"carecast_bench_batch_kernel_{os.getpid()}")
+    subprocess.run([os.environ.get("CC", "cc"), "-O2", "-std=c11", "-I",
+                    os.path.join(csrc, "include"), os.path.join(HERE, "bench_batch_kernel.c"),
+                    os.path.join(csrc, "build", "libcarecast.a"), "-lm", "-pthread", "-o", exe],
+                   check=True, capture_output=True)
+    got = {1: [], 2: []}
+    try:
+        for _ in range(args.repeats):
+            for threads in (1, 2):
+                out = subprocess.run([exe, str(args.sets), str(threads), "1", "touched"],
+                                     check=True, capture_output=True, text=True).stdout.split()
+                got[threads].append(dict(zip(out[0::2], map(float, out[1::2]))))
+    finally:
+        os.remove(exe)
+    print()
+    print(f"(k) the C kernel alone (csrc/build/libcarecast.a, -O2), its own case (b) model, "
+          f"{args.sets:,} sets, outputs preallocated and touched, {args.repeats} runs each, "
+          f"alternating")
+    for threads, runs in got.items():
+        wall = [g["wall"] for g in runs]
+        cpu = med([g["user"] + g["sys"] for g in runs])
+        upd = args.sets * 120 * 1500
+        print(f"    {threads} thread(s): wall median {med(wall):.3f} s (best {min(wall):.3f}), "
+              f"{upd / med(wall) / 1e9:.2f}e9/s median, {upd / min(wall) / 1e9:.2f}e9/s best; "
+              f"{cpu:.3f} CPU-s = {upd / cpu / 1e9:.2f}e9 per CPU-second")
 
 
 if __name__ == "__main__":

@@ -703,7 +703,10 @@ def project_batch(
     -------
     Projection
         Arrays with a leading replicate axis: ``.occupancy`` (R, steps + 1, S),
-        ``.moved`` (R, steps, F), ``.inflow`` (R, steps, S).
+        ``.moved`` (R, steps, F), ``.inflow`` (R, steps, S).  When every
+        replicate shares the inflow, ``.inflow`` is a read-only view of one
+        copy of it (stored once, not R times); ``.inflow.copy()`` gives a
+        writeable array.
 
     BatchOutputs
         With ``outputs`` or ``flow_outputs``: ``.outputs`` (R, steps + 1,
