@@ -199,6 +199,15 @@ void t_cc_project_batch_outputs(int *status)
     const int64_t findex[15] = {0, 1, 2, 3, 4, 14, 0, 1, 2, 3, 4, 5, 6, 7, 14};
     const double fweight[15] = {1, 1, 1, 1, 1, 0.3, 2, 2, 2, 2, 2, 2, 2, 2, -1};
     const cc_reduction fred = {OL, fptr, findex, fweight};
+    /* Each output of fred takes its flows in rising order with at most
+     * four outputs a flow, so the deterministic kernel adds each flow to its
+     * outputs as it applies it; the same outputs with the last one's flows
+     * in falling order take the other path (moved kept per block, then
+     * summed).  Both must give the oracle's bits. */
+    const int64_t findex_falling[15] = {0, 1, 2, 3, 4, 14, 0, 14, 7, 6, 5, 4, 3, 2, 1};
+    const double fweight_falling[15] = {1, 1, 1, 1, 1, 0.3, 2, -1, 2, 2, 2, 2, 2, 2, 2};
+    const cc_reduction fred_falling = {OL, fptr, findex_falling, fweight_falling};
+    static double want_falling[OR * OSTEPS * OL];
     const cc_structure m = {OS, OF, src, dst, advance};
 
     for (int stochastic = 0; stochastic <= 1; stochastic++) {
@@ -238,6 +247,19 @@ void t_cc_project_batch_outputs(int *status)
             vbits(flow_out, want_flow, OR * OSTEPS * OL, name,
                   cct_label1(label, sizeof label, "flow outputs = oracle, threads", threads),
                   status);
+            if (!stochastic) {
+                oracle(&fred_falling, moved, OR * OSTEPS, OF, want_falling);
+                cct_fill(flow_out, OR * OSTEPS * OL, -777.0);
+                got = cc_project_batch_outputs(&m, OR, OSTEPS, 0.5, CC_KIND_RATE, value,
+                                               OSTEPS * OF, OF, inflow, OSTEPS * OS, OS, x0,
+                                               OS, NULL, &fred_falling, &control, NULL, flow_out,
+                                               &bad);
+                viv(got, CC_OK, name, "falling order", status);
+                vbits(flow_out, want_falling, OR * OSTEPS * OL, name,
+                      cct_label1(label, sizeof label, "falling flow outputs = oracle, threads",
+                                 threads),
+                      status);
+            }
         }
         /* Shared constant values and shared inflow (the kernels' shortcuts). */
         if (stochastic) {
