@@ -27,15 +27,11 @@ import sys
 import time
 
 
-def case(draws: int, chunk: int, scenario: bool, keep: str, trace: bool, stochastic: bool = False,
-         threads: int | None = None) -> dict:
-    import resource
-    import tracemalloc
-
+def bench_inputs(scenario: bool):
+    """The benchmark's model, uncertain inputs and scenario (also used by bench_uncertainty.py)."""
     import carecast
     from carecast.care import EdgeOfCare, Scenario
     from carecast.care.examples import load_example
-    from carecast.care.probabilistic import psa
     from carecast.care.uncertainty import Gamma, LogNormal, Uncertain, Uncertainty, Uniform
 
     returns = carecast.read_returns(carecast.sample_returns_path())
@@ -53,6 +49,17 @@ def case(draws: int, chunk: int, scenario: bool, keep: str, trace: bool, stochas
          if scenario else []), correlation={("ifa cost", "home cost"): 0.5})
     edge = Scenario("edge", interventions=[EdgeOfCare(families_per_year=40, share_would_enter=0.5, effect=0.25,
                                                       cost_per_family=3000.0)]) if scenario else None
+    return p, inputs, edge
+
+
+def case(draws: int, chunk: int, scenario: bool, keep: str, trace: bool, stochastic: bool = False,
+         threads: int | None = None) -> dict:
+    import resource
+    import tracemalloc
+
+    from carecast.care.probabilistic import psa
+
+    p, inputs, edge = bench_inputs(scenario)
     if trace:
         tracemalloc.start()
     start, cpu = time.perf_counter(), time.process_time()

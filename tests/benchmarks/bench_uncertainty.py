@@ -33,11 +33,16 @@ checks ppf against mpmath. The old method takes about 15 s at shape 1e8
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import time
 
 import numpy as np
 
 from carecast.care.uncertainty import _iterate
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_psa import bench_inputs  # noqa: E402  (the same model and inputs as the PSA benchmark)
 
 
 def _invert(cdf, pdf, u: np.ndarray, x0: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
@@ -84,30 +89,6 @@ def old_gamma_ppf(shape: float, u: np.ndarray) -> np.ndarray:
     high = np.full(u.shape, a + 60 * math.sqrt(a) + 800)
     x = _invert(lambda y: _gammainc(a, y), pdf, u, guess, np.zeros(u.shape), high)
     return np.where(u == 0, 0.0, np.where(u == 1, np.inf, x))
-
-
-def bench_inputs(scenario: bool):
-    import carecast
-    from carecast.care import EdgeOfCare, Scenario
-    from carecast.care.examples import load_example
-    from carecast.care.uncertainty import Gamma, LogNormal, Uncertain, Uncertainty, Uniform
-
-    returns = carecast.read_returns(carecast.sample_returns_path())
-    p = carecast.calibrate(returns, "2018-04-01", "2020-03-31").parameters
-    costs = load_example("norfolk-2017").parameters
-    p = p.replace(weekly_cost=costs.weekly_cost.copy(), price_year=costs.price_year,
-                  cost_sources=dict(costs.cost_sources))
-    inputs = Uncertainty([
-        Uncertain("weekly_cost", "agency_foster", LogNormal.from_percentile(835.0, 0.95, 1100.0), name="ifa cost"),
-        Uncertain("weekly_cost", "residential", LogNormal.from_percentile(3000.0, 0.95, 4500.0), name="home cost"),
-        Uncertain("exit_rates", (..., "returned_home"), Gamma.from_mean_sd(1.0, 0.15), how="scale",
-                  name="returns home x"),
-        Uncertain("entries_per_year", (), Uniform(0.85, 1.15), how="scale", name="entries x"),
-    ] + ([Uncertain("intervention.effect", 0, LogNormal.from_range(0.1, 0.4), name="edge effect")]
-         if scenario else []), correlation={("ifa cost", "home cost"): 0.5})
-    edge = Scenario("edge", interventions=[EdgeOfCare(families_per_year=40, share_would_enter=0.5, effect=0.25,
-                                                      cost_per_family=3000.0)]) if scenario else None
-    return p, inputs, edge
 
 
 def per_draw(u, p, s, d, lo, hi):

@@ -754,6 +754,21 @@ def _chunk_runs(parameters: list[CareParameters], scenarios: Any, *, years: floa
 _RUNNER = "batched engine calls (run_batch), sums computed in C"
 
 
+def checked_uncertainty(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncertain],
+                        scenario: Scenario | None) -> Uncertainty:
+    """The :class:`Uncertainty` of ``uncertain``, checked against the parameters and scenario (for
+    :func:`psa` and :func:`carecast.care.sensitivity.sobol`)."""
+    if not isinstance(parameters, CareParameters):
+        raise TypeError(f"parameters must be CareParameters, got {type(parameters).__name__}")
+    uncertainty = uncertain if isinstance(uncertain, Uncertainty) else Uncertainty(list(uncertain))
+    if scenario is not None and not isinstance(scenario, Scenario):
+        raise TypeError(f"scenario must be a Scenario, got {type(scenario).__name__}")
+    if any(item.on_scenario for item in uncertainty.inputs) and scenario is None:
+        raise ValueError("intervention.* and scenario.scale.* inputs need a scenario")
+    uncertainty.check(parameters, scenario)
+    return uncertainty
+
+
 def _check_int(name: str, value: Any, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an integer, got {value!r}")
@@ -834,14 +849,7 @@ def psa(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncertain]
     from carecast.care.model import step_length
 
     started = time.monotonic()
-    if not isinstance(parameters, CareParameters):
-        raise TypeError(f"parameters must be CareParameters, got {type(parameters).__name__}")
-    uncertainty = uncertain if isinstance(uncertain, Uncertainty) else Uncertainty(list(uncertain))
-    if scenario is not None and not isinstance(scenario, Scenario):
-        raise TypeError(f"scenario must be a Scenario, got {type(scenario).__name__}")
-    if any(item.on_scenario for item in uncertainty.inputs) and scenario is None:
-        raise ValueError("intervention.* and scenario.scale.* inputs need a scenario")
-    uncertainty.check(parameters, scenario)
+    uncertainty = checked_uncertainty(parameters, uncertain, scenario)
     draws = _check_int("draws", draws, 1)
     chunk = _check_int("chunk", chunk, 1)
     replicates = _check_int("replicates_per_draw", replicates_per_draw, 1)

@@ -426,15 +426,12 @@ def sobol(parameters: CareParameters, uncertain: Uncertainty | Sequence[Uncertai
     from carecast.care.calendar import financial_year_label, financial_year_weights
     from carecast.care.compare import batch_net_values
     from carecast.care.model import run_batch, step_length
-    from carecast.care.probabilistic import _check_int, progress_bar
+    from carecast.care.probabilistic import _check_int, checked_uncertainty, progress_bar
 
-    uncertainty = uncertain if isinstance(uncertain, Uncertainty) else Uncertainty(list(uncertain))
+    uncertainty = checked_uncertainty(parameters, uncertain, scenario)
     if uncertainty.correlated and np.any(np.abs(uncertainty.correlation - np.eye(len(uncertainty.correlated))) > 0):
         raise ValueError("Sobol indices need independent inputs, and these are correlated; rank them with "
                          "sensitivity_ranking on a psa() result instead")
-    if any(item.on_scenario for item in uncertainty.inputs) and scenario is None:
-        raise ValueError("intervention.* and scenario.scale.* inputs need a scenario")
-    uncertainty.check(parameters, scenario)
     samples = _check_int("samples", samples, 100)
     chunk = _check_int("chunk", chunk, 1)
     bootstrap = _check_int("bootstrap", bootstrap, 0)
