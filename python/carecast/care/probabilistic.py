@@ -30,10 +30,10 @@ the engine keeps, as each replicate runs, only the sums that children,
 events and costs need (children by placement, post-exit states and, where
 one-off costs need them, exits by group and moves; see
 :class:`carecast.care.model.SumsLayout`), about ``chunk x steps x (P + E)``
-numbers, never the ``chunk x steps x states`` occupancy. The chunk is
-reduced to per-draw values and its children added to the sketches before
-the next chunk's results arrive. In memory at once: the engine's values of
-two chunks (``chunk x flows`` probabilities each: 11 MB for the 858-state
+numbers, never the ``chunk x steps x states`` occupancy. Each chunk is
+reduced to per-draw values and per-step children where it ran. In memory
+at once: the engine's values of the chunks in flight (at most twice the
+threads; ``chunk x flows`` probabilities each: 11 MB for the 858-state
 sample calibration), O(steps x placements x buckets) for the per-step
 sketches and O(draws x (inputs + financial years)) for per-draw values
 (16 bytes a draw and year), so a 100,000-draw PSA needs a few tens of MB
