@@ -40,8 +40,8 @@ from carecast.care.parameters import CareParameters, parse_price_year
 from carecast.care.statespace import LEAVER_GROUP, StateSpace
 from carecast.care.taxonomy import ADOPTED, SGO_CAO
 
-__all__ = ["CostKind", "CostComponent", "StepCosts", "step_costs", "costs_from_sums", "occupancy_sums", "cost_factors",
-           "UNIT_COST_FIELDS", "unit_costs"]
+__all__ = ["CostKind", "CostComponent", "StepCosts", "step_costs", "costs_from_sums", "occupancy_sums", "events_cost",
+           "cost_factors", "UNIT_COST_FIELDS", "unit_costs"]
 
 
 class CostKind(str, enum.Enum):
@@ -199,6 +199,13 @@ def _refuse_overflow(cash: np.ndarray, parts: Sequence[CostComponent], params: S
                         "too large to be real; check the parameters' units")
 
 
+def events_cost(parameters: Sequence[CareParameters], per_move_costs: list | None) -> bool:
+    """Whether moves or exits cost anything in any of these parameter sets (or a scenario's
+    per-move costs): whether costs need the counts of moves and exits at all."""
+    return bool(per_move_costs) or any(p.move_cost != 0 or np.any(np.asarray(p.exit_costs) != 0)
+                                       for p in parameters)
+
+
 def occupancy_sums(space: StateSpace, occupancy: np.ndarray, shape: tuple[int, int, int, int]
                    ) -> tuple[np.ndarray, np.ndarray]:
     """What costs need of an occupancy ``(..., steps + 1, S)``: children in care by placement
@@ -292,7 +299,7 @@ def costs_from_sums(parameters: CareParameters | Sequence[CareParameters], space
     entries = ev["entries"]                                                          # (R, steps)
     # a batch run without event sums has no moves or exits: allowed only where they cost nothing
     if "moves" not in ev or "exits" not in ev:
-        if per_move_costs or any(p.move_cost != 0 or np.any(np.asarray(p.exit_costs) != 0) for p in params):
+        if events_cost(params, per_move_costs):
             raise ValueError("costs of moves and exits need their counts: run the batch with events=True")
         ev["moves"] = np.zeros(entries.shape + (len(first.placements),) * 2)
         ev["exits"] = np.zeros(entries.shape + (len(first.exit_groups),))

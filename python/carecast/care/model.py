@@ -26,7 +26,7 @@ from carecast.care.calendar import (
     step_dates,
     step_length,
 )
-from carecast.care.costs import CostKind, StepCosts, costs_from_sums, occupancy_sums, step_costs
+from carecast.care.costs import CostKind, StepCosts, costs_from_sums, events_cost, occupancy_sums, step_costs
 from carecast.care.interventions import modifiers_and_costs
 from carecast.care.parameters import CareParameters
 from carecast.care.scenarios import Scenario
@@ -219,19 +219,9 @@ def sums_layout(selection: FlowSelection, *, events: bool = True) -> SumsLayout:
         flow_keys += [np.where(from_last, L, -1), np.where(into_last, L + 1, -1)]
         K, L = K + 1, L + 2
 
-    def reduction(keys: list[np.ndarray], n: int, width: int) -> engine.Reduction:
-        # an element may feed several outputs (a state is also in the last band): one key array each;
-        # the stable sort keeps each output's elements in rising order
-        elements = np.concatenate([np.arange(width)] * len(keys))
-        all_keys = np.concatenate(keys)
-        take = np.flatnonzero(all_keys >= 0)
-        order = take[np.argsort(all_keys[take], kind="stable")]
-        ptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(all_keys[take], minlength=n), out=ptr[1:])
-        return engine.Reduction(ptr, elements[order], np.ones(order.size))
-
-    layout = SumsLayout(state=reduction(state_keys, K, S),
-                        flow=reduction(flow_keys, L, selection.size) if events else None,
+    # an element may feed several outputs (a state is also in the last band): one key set each
+    layout = SumsLayout(state=engine.Reduction.from_keys(np.stack(state_keys), K),
+                        flow=engine.Reduction.from_keys(np.stack(flow_keys), L) if events else None,
                         shape=(A, P, T, E), exact_ageing=bool(space.exact_ageing))
     cache[events] = layout
     return layout
@@ -694,7 +684,7 @@ def run_batch(parameters: Sequence[CareParameters], *, years: float, step: str |
             if fraction.any():
                 a, q, t = (int(k) for k in np.argwhere(fraction)[0])
                 after = " (after the scenario)" if scenarios is not None else ""
-                raise ValueError(f"a stochastic batch moves whole children: parameters[{i}].stock[{a}, {q}, {t}] "
+                raise ValueError(f"stochastic=True moves whole children: parameters[{i}].stock[{a}, {q}, {t}] "
                                  f"= {p.stock[a, q, t]}{after} is not a whole number")
     structure = care_structure(params[0], dt, post_exit=post_exit)
     modifiers, programme_costs, per_move_costs = _stack_interventions(params, scenarios, steps, dt)
@@ -709,7 +699,7 @@ def run_batch(parameters: Sequence[CareParameters], *, years: float, step: str |
     value, inflow = values.engine_value(), values.engine_inflow()
     sel = values.selection
     if events is None:
-        events = bool(per_move_costs) or any(p.move_cost != 0 or np.any(p.exit_costs != 0) for p in params)
+        events = events_cost(params, per_move_costs)
     layout = None if full_occupancy else sums_layout(sel, events=bool(events))
     reduced: dict[str, Any] = {}
     if layout is not None:

@@ -740,15 +740,10 @@ def _chunk_runs(parameters: list[CareParameters], scenarios: Any, *, years: floa
     """One arm of one chunk of draws: one :func:`carecast.care.run_batch` call, sums only."""
     from carecast.care.model import run_batch
 
-    try:
-        return run_batch(parameters, years=years, step=step, scenario=scenarios, threads=threads,
-                         stochastic=stochastic, seed=chance_seed if stochastic else None,
-                         replicates_per_draw=replicates, full_occupancy=False,
-                         first_replicate=first_draw * replicates if stochastic else 0, _same_rates=beside)
-    except ValueError as err:
-        if stochastic and "whole" in str(err):
-            raise ValueError(f"stochastic=True: {err} (the stock must be whole numbers of children)") from None
-        raise
+    return run_batch(parameters, years=years, step=step, scenario=scenarios, threads=threads,
+                     stochastic=stochastic, seed=chance_seed if stochastic else None,
+                     replicates_per_draw=replicates, full_occupancy=False,
+                     first_replicate=first_draw * replicates if stochastic else 0, _same_rates=beside)
 
 
 _RUNNER = "batched engine calls (run_batch), sums computed in C"

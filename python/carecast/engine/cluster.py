@@ -482,6 +482,16 @@ def _summaries(futures: list, ranges, replicates: int, reduce, bar=None):
     return _finished(joined, reduce)
 
 
+def _collect(futures: list, ranges, replicates: int, reduce, progress: bool, make):
+    """The reducer's summary, or the full result built by ``make(arrays, dt, src, dst)``, with a
+    progress bar of the ranges as they come back."""
+    with progress_bar(replicates, "cluster replicates", enabled=progress, delay=2.0) as bar:
+        if reduce is not None:
+            return _summaries(futures, ranges, replicates, reduce, bar)
+        out, first = _gather(futures, ranges, replicates, bar)
+    return make(out, *first)
+
+
 def _finished(joined, reduce):
     finish = getattr(reduce, "finish", None)
     return finish(joined) if callable(finish) else joined
@@ -572,13 +582,9 @@ def simulate(executor, x0, src, dst, value, steps, *, replicates: int, seed: int
                                inflow_per_replicate=inflow_rows)
                for a, b in ranges]
     if futures:
-        with progress_bar(replicates, "cluster replicates", enabled=progress, delay=2.0) as bar:
-            if reduce is not None:
-                return _summaries(futures, ranges, replicates, reduce, bar)
-            out, first = _gather(futures, ranges, replicates, bar)
-        run_dt, run_src, run_dst = first
-        return Simulation(out["occupancy"], out["moved"], out["inflow"], run_dt, run_src,
-                          run_dst, int(seed))
+        return _collect(futures, ranges, replicates, reduce, progress,
+                        lambda out, dt_, src_, dst_: Simulation(out["occupancy"], out["moved"], out["inflow"],
+                                                                dt_, src_, dst_, int(seed)))
     empty = _simulate(x0, src, dst, value, steps, replicates=0, seed=seed, dt=dt, kind=kind,
                       inflow=inflow, advance=advance, keep_moved=keep_moved,
                       value_per_replicate=value_rows, inflow_per_replicate=inflow_rows)
@@ -613,13 +619,9 @@ def project_batch_on(executor, x0, src, dst, value, steps, *, replicates: int,
                                value_per_replicate=value_rows, inflow_per_replicate=inflow_rows)
                for a, b in ranges]
     if futures:
-        with progress_bar(replicates, "cluster replicates", enabled=progress, delay=2.0) as bar:
-            if reduce is not None:
-                return _summaries(futures, ranges, replicates, reduce, bar)
-            out, first = _gather(futures, ranges, replicates, bar)
-        run_dt, run_src, run_dst = first
-        return Projection(out["occupancy"], out["moved"], out["inflow"], run_dt, run_src,
-                          run_dst)
+        return _collect(futures, ranges, replicates, reduce, progress,
+                        lambda out, dt_, src_, dst_: Projection(out["occupancy"], out["moved"], out["inflow"],
+                                                                dt_, src_, dst_))
     empty = project_batch(x0, src, dst, value, steps, replicates=0, dt=dt, kind=kind,
                           inflow=inflow, advance=advance, keep_moved=keep_moved,
                           value_per_replicate=value_rows, inflow_per_replicate=inflow_rows)

@@ -92,17 +92,21 @@ class Reduction:
     @classmethod
     def from_keys(cls, keys: ArrayLike, n_outputs: int, weights: ArrayLike | None = None) -> Reduction:
         """Element ``e`` goes into output ``keys[e]`` (``-1``: none) with ``weights[e]`` (default 1);
-        each output takes its elements in element order."""
-        k = np.asarray(keys, dtype=np.int64).ravel()
+        each output takes its elements in rising order. ``keys`` of shape ``(m, E)`` gives ``m``
+        sets of keys over the same ``E`` elements, so that an element may go into ``m`` outputs."""
+        k2 = np.atleast_2d(np.asarray(keys, dtype=np.int64))
         n = int(n_outputs)
-        if k.size and (k.min() < -1 or k.max() >= n):
+        if k2.size and (k2.min() < -1 or k2.max() >= n):
             raise ValueError(f"keys must be -1 or in 0..{n - 1}")
-        w = np.ones(k.size) if weights is None else np.broadcast_to(np.asarray(weights, dtype=np.float64), k.shape)
+        w2 = np.ones(k2.shape) if weights is None else np.broadcast_to(np.asarray(weights, dtype=np.float64),
+                                                                         k2.shape)
+        k, w = k2.ravel(), w2.ravel()
+        elements = np.tile(np.arange(k2.shape[1]), k2.shape[0])
         take = np.flatnonzero(k >= 0)
-        order = take[np.argsort(k[take], kind="stable")]
+        order = take[np.lexsort((elements[take], k[take]))]         # by output, then element
         ptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(k[take], minlength=n), out=ptr[1:])
-        return cls(ptr, order, w[order])
+        return cls(ptr, elements[order], w[order])
 
 
 #: Reduced outputs: a dense ``(K, W)`` weight matrix (an ndarray or a list of
